@@ -1,0 +1,1 @@
+"""The ``oleg`` command line."""

@@ -1,0 +1,232 @@
+"""The ``oleg`` command.
+
+Built-in commands import no plugin until they need one; a command the core does not know
+(``oleg login``, added by the TDLib plugin) loads every installed plugin and asks them
+through ``oleg_register_commands``. A user error (:class:`oleg.errors.OlegError`) prints
+one paragraph and exits with code 2; nothing prints a traceback for those.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from oleg import __version__
+from oleg.errors import OlegError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OlegGroup(click.Group):
+    """A group that turns OlegError into exit code 2 and finds plugin commands lazily."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugins_loaded:
+            return
+        OlegGroup._plugins_loaded = True
+        from oleg.plugins import Plugins
+
+        plugins = Plugins()
+        plugins.load_all()
+        plugins.hook.oleg_register_commands(cli=self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OlegError as exc:
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=OlegGroup)
+@click.version_option(__version__, prog_name="oleg")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """oleg: a Telegram bot that builds each subscriber a personal feed of channel posts."""
+    from oleg.logs import setup_logging
+
+    setup_logging(logging.WARNING - 10 * verbose)
+
+
+def main() -> None:
+    cli(prog_name="oleg")
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("deployment", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the resolved deployment as JSON.")
+def check(deployment: Path, as_json: bool) -> None:
+    """Validate DEPLOYMENT (a TOML file) and print it resolved, secrets masked."""
+    from oleg.config import load_deployment
+
+    resolved = load_deployment(deployment).describe()
+    if as_json:
+        click.echo(json.dumps(resolved, indent=2, default=str))
+        return
+    from oleg.cli.render import deployment_tree
+
+    console.print(deployment_tree(str(deployment), resolved))
+    console.print("[green]OK[/]: the deployment is valid.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def plugins(as_json: bool) -> None:
+    """List installed plugins: distribution, version, components, problems."""
+    from oleg.plugins import Plugins
+
+    manager = Plugins()
+    manager.load_all()
+    infos = manager.info()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "module": i.module,
+                        "names": i.names,
+                        "distribution": i.distribution,
+                        "version": i.version,
+                        "components": [{"kind": c.kind, "name": c.name} for c in i.components],
+                        "error": i.error,
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table(title="Installed oleg plugins")
+    for column in ("distribution", "version", "module", "components", "status"):
+        table.add_column(column)
+    for i in infos:
+        comps = "\n".join(f"{c.kind.replace('_', '-')}: {c.name}" for c in i.components) or "-"
+        status = "[green]ok[/]" if i.error is None else f"[red]{i.error}[/]"
+        table.add_row(i.distribution or "-", i.version or "-", i.module, comps, status)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("deployment", type=click.Path(path_type=Path))
+def run(deployment: Path) -> None:
+    """Run DEPLOYMENT until stopped (Ctrl-C), or to its end on a virtual clock."""
+    from oleg.config import load_deployment
+    from oleg.engine import Engine
+    from oleg.logs import redact_secrets
+    from oleg.plugins import Plugins
+
+    plugins = Plugins()
+    resolved = load_deployment(deployment, plugins)
+    redact_secrets(resolved)
+    engine = Engine(resolved, plugins)
+    console.print(f"Running [bold]{resolved.deployment.name}[/] on {engine.store.display_url}")
+    engine.run()
+    console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.items()))
+
+
+@cli.command()
+@click.argument("deployment", type=click.Path(path_type=Path))
+@click.option("--limit", default=20, show_default=True, help="How many versions to show.")
+def models(deployment: Path, limit: int) -> None:
+    """List the model versions recorded in DEPLOYMENT's store, newest first."""
+    from oleg.config import load_deployment
+    from oleg.store import Store
+
+    resolved = load_deployment(deployment)
+    store = Store.open(resolved.deployment.database)
+    try:
+        versions = store.model_versions(limit=limit)
+    finally:
+        store.close()
+    table = Table(title=f"Model versions of {resolved.deployment.name}")
+    for column in ("id", "created", "plugin", "kind", "status", "ratings", "prequential AUC"):
+        table.add_column(column)
+    for v in versions:
+        preq = (v.get("metrics") or {}).get("prequential") or {}
+        auc = preq.get("auc")
+        table.add_row(
+            str(v["id"]), str(v["created_at"])[:19], v["plugin"], v["kind"], v["status"],
+            str(v["n_feedback"]), f"{auc:.3f}" if isinstance(auc, float) else "-",
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.argument("deployment", type=click.Path(path_type=Path))
+def train(deployment: Path) -> None:
+    """Retrain DEPLOYMENT's recommender from scratch on its store and record the version."""
+    from datetime import UTC, datetime
+
+    from oleg.config import load_deployment
+    from oleg.engine.training import Trainer
+    from oleg.hooks import Hooks
+    from oleg.plugins import Plugins
+    from oleg.store import Store
+
+    plugins = Plugins()
+    resolved = load_deployment(deployment, plugins)
+    comp = resolved.components["recommender"]
+    store = Store.open(resolved.deployment.database)
+    try:
+        recommender = comp.cls(comp.settings, seed=resolved.deployment.seed)  # type: ignore[call-arg]
+        trainer = Trainer(recommender, comp.plugin, store, Hooks(plugins.hook), 1)
+        version = trainer.retrain(datetime.now(UTC))
+        if version is None:
+            raise OlegError(f"{deployment}: the store holds no feedback yet; nothing to train on.")
+    finally:
+        store.close()
+    console.print(
+        f"Trained {comp.plugin} on {version['metrics']['n_batch']} ratings in {version['metrics']['train_seconds']:.3f} s: "
+        f"model version {version['id']} is the champion."
+    )
+
+
+@cli.command()
+@click.option("--recommender", default="popular", show_default=True, help="The recommender to show off.")
+@click.option("--subscribers", default=200, show_default=True, type=click.IntRange(1))
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--out", default="oleg-demo-report", show_default=True, type=click.Path(path_type=Path),
+    help="Folder for the report (plot, markdown page, JSON, the SQLite stores).",
+)
+@click.option(
+    "--compare/--no-compare", default=True, show_default=True,
+    help="Also run random, popular and the oracle on the same subscribers.",
+)
+def demo(recommender: str, subscribers: int, days: int, seed: int, out: Path, compare: bool) -> None:
+    """Simulate a deployment on real Telegram posts and report the like rate by day."""
+    from oleg.demo import run_demo
+
+    run_demo(
+        recommender=recommender, subscribers=subscribers, days=days, seed=seed, out=out,
+        compare=compare, console=console,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Reading a deployment file: TOML → secrets from the environment → each section validated
+by its plugin's settings model. Every error names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from oleg.components import Component, PluginSettings
+from oleg.config.sections import DeploymentSection, EngineSection
+from oleg.errors import ConfigError, PluginError
+from oleg.plugins import KINDS, Plugins
+
+REQUIRED_KINDS = ("source", "sink", "recommender")
+DEFAULT_PLUGINS = {"cold_start": "top-bias", "scheduler": "apscheduler"}
+CORE_SECTIONS = {"deployment": DeploymentSection, "engine": EngineSection}
+
+
+@dataclass(frozen=True)
+class ComponentConfig:
+    """One component section, resolved: the plugin's class and its validated settings."""
+
+    kind: str
+    plugin: str
+    cls: type[Component]
+    settings: PluginSettings
+    secrets: dict[str, str] = field(default_factory=dict)  # dotted key -> env variable
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as plain values, with every secret shown as ``***`` and its variable."""
+        data = self.settings.model_dump(mode="json")
+        for key, env in self.secrets.items():
+            _set_dotted(data, key, f"*** (from ${env})")
+        return data
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A validated deployment: what ``oleg run`` runs and ``oleg check`` prints."""
+
+    source_file: Path | None
+    deployment: DeploymentSection
+    engine: EngineSection
+    components: dict[str, ComponentConfig]
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "deployment": self.deployment.model_dump(mode="json"),
+            "engine": self.engine.model_dump(mode="json"),
+        }
+        out["deployment"]["database"] = mask_url(self.deployment.database)
+        for key, env in self.secrets.items():
+            _set_dotted(out, key, f"*** (from ${env})")
+        for kind, comp in self.components.items():
+            out[kind] = {"plugin": comp.plugin, **comp.masked()}
+        return out
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def load_deployment(path: str | Path, plugins: Plugins | None = None) -> Deployment:
+    """Read and validate ``path``; raises :class:`ConfigError` naming the file and key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}.") from None
+    return load_deployment_dict(raw, plugins=plugins, source_file=path)
+
+
+def load_deployment_dict(
+    raw: Mapping[str, Any],
+    *,
+    plugins: Plugins | None = None,
+    source_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Deployment:
+    """Validate an already parsed deployment (the demo builds one in code)."""
+    plugins = plugins or Plugins()
+    where = str(source_file) if source_file else "<deployment>"
+    base_dir = source_file.parent.resolve() if source_file else Path.cwd()
+    context = {"base_dir": base_dir}
+    env = os.environ if environ is None else environ
+
+    known = set(CORE_SECTIONS) | set(KINDS)
+    for section, value in raw.items():
+        if section not in known:
+            raise ConfigError(
+                f"{where}: unknown section [{section}]."
+                + _did_you_mean(section, known)
+                + f" Sections: {', '.join(sorted(known))}."
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: {section} must be a table ([{section}]), got {_kind_of(value)}.")
+    secrets: dict[str, str] = {}
+    resolved = {name: _resolve_env(dict(raw[name]), name, where, env, secrets) for name in raw}
+
+    if "deployment" not in resolved:
+        raise ConfigError(f"{where}: missing section [deployment] (with at least name = \"...\").")
+    deployment_data = dict(resolved["deployment"])
+    db = deployment_data.get("database")
+    if isinstance(db, str) and db.startswith("sqlite:///") and not db.startswith("sqlite:////"):
+        rel = db.removeprefix("sqlite:///")
+        if rel and rel != ":memory:":
+            deployment_data["database"] = f"sqlite:///{(base_dir / rel).resolve()}"
+    deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context)
+    engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context)
+
+    components: dict[str, ComponentConfig] = {}
+    for kind in KINDS:
+        section = dict(resolved.get(kind, {}))
+        if kind not in resolved and kind in REQUIRED_KINDS:
+            raise ConfigError(
+                f"{where}: missing section [{kind}]; it names the {kind.replace('_', '-')} "
+                f"plugin, e.g.\n[{kind}]\nplugin = \"...\""
+            )
+        name = section.pop("plugin", DEFAULT_PLUGINS.get(kind) if kind not in resolved else None)
+        if name is None:
+            raise ConfigError(f"{where}: missing key [{kind}] plugin: expected the name of a plugin.")
+        if not isinstance(name, str):
+            raise ConfigError(f"{where}: [{kind}] plugin: expected a plugin name (a string), got {_kind_of(name)}.")
+        try:
+            reg = plugins.component(kind, name)
+        except PluginError as exc:
+            raise ConfigError(f"{where}: [{kind}] plugin = {name!r}: {exc}") from None
+        settings = _validate(reg.cls.Settings, section, kind, where, context)
+        comp_secrets = {
+            k.removeprefix(f"{kind}."): v for k, v in secrets.items() if k.startswith(f"{kind}.")
+        }
+        components[kind] = ComponentConfig(kind, name, reg.cls, settings, comp_secrets)
+    core_secrets = {k: v for k, v in secrets.items() if k.split(".")[0] in CORE_SECTIONS}
+    return Deployment(source_file, deployment, engine, components, core_secrets)
+
+
+def _resolve_env(
+    data: dict[str, Any], prefix: str, where: str, env: Mapping[str, str], secrets: dict[str, str]
+) -> dict[str, Any]:
+    """Replace every ``{ env = "NAME" }`` by the variable's value, remembering it as secret."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}"
+        if isinstance(value, dict) and set(value) == {"env"}:
+            var = value["env"]
+            if not isinstance(var, str) or not var:
+                raise ConfigError(f"{where}: [{prefix}] {key}: env must name a variable, got {var!r}.")
+            if var not in env:
+                raise ConfigError(
+                    f"{where}: [{prefix}] {key}: the environment variable {var} is not set; "
+                    f"export it before running (secrets never go in the file)."
+                )
+            out[key] = env[var]
+            secrets[dotted] = var
+        elif isinstance(value, dict):
+            out[key] = _resolve_env(value, dotted, where, env, secrets)
+        else:
+            out[key] = value
+    return out
+
+
+def _validate(
+    model: type[BaseModel], data: Mapping[str, Any], section: str, where: str, context: dict[str, Any]
+) -> Any:
+    try:
+        return model.model_validate(dict(data), context=context)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, model, section, where)) from None
+
+
+def _format_errors(exc: ValidationError, model: type[BaseModel], section: str, where: str) -> str:
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc) or "(section)"
+        kind = err["type"]
+        if kind == "missing":
+            expected = _expected(model, loc)
+            lines.append(f"missing key [{section}] {key}" + (f": expected {expected}" if expected else "") + ".")
+        elif kind == "extra_forbidden":
+            accepted = _field_names(model, loc[:-1])
+            lines.append(
+                f"unknown key [{section}] {key}."
+                + _did_you_mean(loc[-1], accepted)
+                + (f" Accepted keys: {', '.join(accepted)}." if accepted else "")
+            )
+        else:
+            msg = err["msg"]
+            msg = msg[0].lower() + msg[1:] if msg else msg
+            msg = msg.removeprefix("value error, ")
+            lines.append(f"[{section}] {key}: {msg}; got {err.get('input')!r}.")
+    return f"{where}: " + ("\n".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
+
+
+def _sub_model(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        current = fields[part].annotation
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_names(model: type[BaseModel], loc: list[str]) -> list[str]:
+    sub = _sub_model(model, loc) if loc else model
+    return sorted(sub.model_fields) if sub else []
+
+
+def _expected(model: type[BaseModel], loc: list[str]) -> str:
+    parent = _sub_model(model, loc[:-1]) if len(loc) > 1 else model
+    if parent is None or loc[-1] not in parent.model_fields:
+        return ""
+    info = parent.model_fields[loc[-1]]
+    ann = info.annotation
+    name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
+    return f"{name}" + (f" ({info.description})" if info.description else "")
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def _kind_of(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}.get(
+        type(value), type(value).__name__
+    )

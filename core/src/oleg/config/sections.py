@@ -1,0 +1,51 @@
+"""The core's own sections of a deployment file: ``[deployment]`` and ``[engine]``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oleg.fields import Duration, RelativePath
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeploymentSection(_Section):
+    name: str = Field(description="A name for this deployment, shown in logs and reports.")
+    database: str = Field(
+        "sqlite:///oleg.db",
+        description="SQLAlchemy URL of the store; a relative SQLite path is taken from the "
+        "deployment file's folder. PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    )
+    seed: int = Field(0, description="Seed for every random choice: exploration, models, simulation.")
+    data_dir: RelativePath = Field(
+        Path(".oleg"),
+        validate_default=True,
+        description="Folder for model files and plugin state (TDLib sessions...).",
+    )
+
+
+class ExplorationSettings(_Section):
+    """How a subscriber's next post is drawn from the recommender's scores."""
+
+    kind: Literal["greedy", "epsilon", "boltzmann"] = Field(
+        "boltzmann",
+        description="greedy: the best score; epsilon: a random post with probability epsilon; "
+        "boltzmann: sample with probability proportional to exp(score / temperature).",
+    )
+    temperature: float = Field(0.05, gt=0, description="Boltzmann temperature, in score units.")
+    epsilon: float = Field(0.1, ge=0, le=1, description="Share of random picks for 'epsilon'.")
+
+
+class EngineSection(_Section):
+    pool_window: Duration = Field(
+        timedelta(days=2), description="Posts younger than this are candidates."
+    )
+    pool_size: int = Field(5000, gt=0, description="At most this many (the newest) posts in the pool.")
+    posts_per_round: int = Field(1, gt=0, description="Posts each subscriber gets per mailing round.")
+    exploration: ExplorationSettings = Field(default_factory=ExplorationSettings)

@@ -1,0 +1,170 @@
+"""Running the demo's deployments and collecting their like rates."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from oleg.config import load_deployment_dict
+from oleg.engine import Engine
+from oleg.plugins import Plugins
+from oleg.store import Store
+
+DATA_END = datetime(2024, 12, 4, tzinfo=UTC)
+DEFAULT_START = datetime(2024, 11, 10, tzinfo=UTC)
+POOL_WINDOW = timedelta(days=2)
+
+
+def demo_start(days: int) -> datetime:
+    """The busiest stretch of the bundled posts: mid-November 2024, earlier for long runs."""
+    return min(DEFAULT_START, DATA_END - timedelta(days=days))
+
+
+def demo_deployment(
+    *,
+    recommender: str,
+    subscribers: int,
+    days: int,
+    seed: int,
+    database: str,
+    start: datetime | None = None,
+) -> dict[str, Any]:
+    """The deployment the demo runs, as the dict a TOML file would parse to."""
+    start = start or demo_start(days)
+    oracle = recommender == "oracle"
+    return {
+        "deployment": {"name": f"demo-{recommender}", "database": database, "seed": seed},
+        "engine": {
+            "pool_window": "2d",
+            "exploration": {"kind": "greedy"} if oracle else {"kind": "boltzmann", "temperature": 0.05},
+        },
+        "source": {
+            "plugin": "replay",
+            "path": "builtin:telegram-news-ru",
+            "start": (start - POOL_WINDOW).isoformat(),
+        },
+        "sink": {"plugin": "simulated", "subscribers": subscribers},
+        "recommender": {"plugin": recommender},
+        "cold_start": {"plugin": "none"} if oracle else {"plugin": "top-bias", "first_posts": 30},
+        "scheduler": {
+            "plugin": "virtual",
+            "start": start.isoformat(),
+            "run_for": f"{days}d",
+            "mailing_every": "2h",
+            "train_every": "30m",
+            "full_retrain_every": 10,
+            "ingest_every": "10m",
+            "feedback_every": "10m",
+        },
+    }
+
+
+@dataclass
+class PolicyRun:
+    name: str
+    database: str
+    seconds: float
+    days: list[dict[str, Any]] = field(default_factory=list)
+
+    def like_rate(self, first_day: int = 0, last_day: int | None = None) -> float:
+        rows = self.days[first_day:last_day]
+        delivered = sum(r["deliveries"] for r in rows)
+        return sum(r["likes"] for r in rows) / delivered if delivered else 0.0
+
+
+@dataclass
+class DemoResult:
+    recommender: str
+    subscribers: int
+    days: int
+    seed: int
+    start: datetime
+    runs: dict[str, PolicyRun]
+    out: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def second_week(self) -> dict[str, float]:
+        first = min(7, max(0, self.days - 7))
+        return {name: run.like_rate(first) for name, run in self.runs.items()}
+
+
+def _policies(recommender: str, compare: bool) -> list[str]:
+    names = [recommender]
+    if compare:
+        names += [n for n in ("random", "popular", "oracle") if n != recommender]
+    return names
+
+
+def run_policy(
+    name: str, *, subscribers: int, days: int, seed: int, out: Path, progress: Progress | None = None,
+    plugins: Plugins | None = None,
+) -> PolicyRun:
+    """One complete simulated deployment with recommender ``name``, from an empty store."""
+    db_path = out / f"demo-{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    database = f"sqlite:///{db_path.resolve()}"
+    raw = demo_deployment(recommender=name, subscribers=subscribers, days=days, seed=seed, database=database)
+    plugins = plugins or Plugins()
+    deployment = load_deployment_dict(raw, plugins=plugins, source_file=None)
+    store = Store.open(database)
+    engine = Engine(deployment, plugins, store=store)
+    total = days * 86400
+    start = demo_start(days)
+    task = progress.add_task(name, total=total) if progress is not None else None
+    if progress is not None and task is not None:
+        engine.scheduler.on_tick = lambda now: progress.update(  # type: ignore[attr-defined]
+            task, completed=(now - start).total_seconds()
+        )
+    began = time.perf_counter()
+    try:
+        engine.run()
+        run = PolicyRun(name, database, time.perf_counter() - began, store.daily_stats())
+    finally:
+        store.close()
+    if progress is not None and task is not None:
+        progress.update(task, completed=total)
+    return run
+
+
+def run_demo(
+    *,
+    recommender: str = "popular",
+    subscribers: int = 200,
+    days: int = 14,
+    seed: int = 0,
+    out: Path = Path("oleg-demo-report"),
+    compare: bool = True,
+    console: Console | None = None,
+) -> DemoResult:
+    from oleg.demo.report import print_summary, write_report
+
+    console = console or Console()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plugins = Plugins()
+    names = _policies(recommender, compare)
+    console.print(
+        f"Simulating {days} days of a feed for {subscribers} subscribers on real Telegram posts "
+        f"(seed {seed}): {', '.join(names)}"
+    )
+    runs: dict[str, PolicyRun] = {}
+    with Progress(
+        TextColumn("{task.description:>12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=console, transient=False,
+    ) as progress:
+        for name in names:
+            runs[name] = run_policy(
+                name, subscribers=subscribers, days=days, seed=seed, out=out, progress=progress, plugins=plugins
+            )
+    result = DemoResult(recommender, subscribers, days, seed, demo_start(days), runs, out)
+    result.files = write_report(result)
+    print_summary(result, console)
+    return result
+

@@ -1,0 +1,194 @@
+"""The store's tables, as SQLModel classes.
+
+They live on their own registry and metadata (not ``SQLModel.metadata``) so that the schema
+the migrations create can be compared with exactly these tables, whatever other SQLModel
+classes a plugin or a test declares. A naming convention gives every constraint and index a
+stable name, which the hand-written migration repeats.
+
+Classes end in ``Row`` to keep them apart from the plain values of :mod:`oleg.types`
+(``Post``, ``Delivery``...) that the :class:`~oleg.store.Store` API speaks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from oleg.types import utc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that always binds and returns aware UTC datetimes.
+
+    SQLite keeps no time zone: it stores the wall time it is given and returns naive values.
+    Converting to UTC on the way in and tagging UTC on the way out makes both backends agree.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class StoreTable(SQLModel, registry=registry(metadata=metadata)):
+    """Abstract base of the store's tables: binds them to :data:`metadata`."""
+
+
+class ChannelRow(StoreTable, table=True):
+    """A Telegram channel; ``id`` is its chat id (``-100...``), hence 64-bit and not generated."""
+
+    __tablename__ = "channel"
+
+    id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    username: str | None = None
+    title: str | None = None
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ListenerAccountRow(StoreTable, table=True):
+    """A Telegram account that joins channels to listen to them (an account joins at most
+    ``max_channels``)."""
+
+    __tablename__ = "listener_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    max_channels: int = 500
+    active: bool = True
+
+
+class ChannelAssignmentRow(StoreTable, table=True):
+    """Which listener account follows a channel, and how far joining it went."""
+
+    __tablename__ = "channel_assignment"
+
+    channel_id: int = Field(
+        sa_type=sa.BigInteger,
+        primary_key=True,
+        foreign_key="channel.id",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    account_id: int = Field(foreign_key="listener_account.id")
+    status: str  # queued | joined | failed | left
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PostRow(StoreTable, table=True):
+    """A channel post, identified by ``(channel_id, message_id)``."""
+
+    __tablename__ = "post"
+    __table_args__ = (sa.UniqueConstraint("channel_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(sa_type=sa.BigInteger, foreign_key="channel.id", index=True)
+    message_id: int
+    date: datetime = Field(sa_type=UTCDateTime, index=True)
+    media_kind: str
+    album_id: str | None = None
+    text: str | None = None
+    category: str | None = None
+    deleted: bool = False
+
+
+class SubscriberRow(StoreTable, table=True):
+    """Someone receiving the feed; ``external_id`` is the sink's id for them."""
+
+    __tablename__ = "subscriber"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True)
+    name: str | None = None
+    active: bool = True
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryRow(StoreTable, table=True):
+    """A post sent to a subscriber (at most once), with the policy, score and propensity
+    that chose it, kept for off-policy evaluation."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (sa.UniqueConstraint("subscriber_id", "post_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    post_id: int = Field(foreign_key="post.id")
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    policy: str
+    score: float | None = None
+    propensity: float | None = None
+    model_version_id: int | None = Field(default=None, foreign_key="model_version.id")
+    status: str = "pending"
+    error: str | None = None
+
+
+class FeedbackRow(StoreTable, table=True):
+    """A rating (1 like, 0 dislike) of a delivery; one per delivery, the first one wins.
+    ``subscriber_id`` and ``post_id`` repeat the delivery's so training reads one table."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", unique=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    post_id: int = Field(foreign_key="post.id")
+    value: int
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ModelVersionRow(StoreTable, table=True):
+    """A trained recommender: its parameters, metrics and where it stands (at most one
+    ``champion``)."""
+
+    __tablename__ = "model_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plugin: str
+    kind: str  # full | incremental
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str  # candidate | champion | retired | rejected
+    n_feedback: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EngineStateRow(StoreTable, table=True):
+    """Small JSON values the engine keeps across restarts (cursors, the virtual clock)."""
+
+    __tablename__ = "engine_state"
+
+    key: str = Field(primary_key=True)
+    value: Any = Field(default=None, sa_type=sa.JSON)
+
+
+TABLES = (
+    ChannelRow,
+    ListenerAccountRow,
+    ChannelAssignmentRow,
+    PostRow,
+    SubscriberRow,
+    DeliveryRow,
+    FeedbackRow,
+    ModelVersionRow,
+    EngineStateRow,
+)

@@ -1,0 +1,272 @@
+"""The values that travel between components: posts, feedback, deliveries, and the
+columnar arrays recommenders train and score on.
+
+Everything here is plain data, free of the store and of any plugin, so that a plugin can
+be written and tested against these types alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+LIKE = 1
+"""Feedback value of a 👍."""
+DISLIKE = 0
+"""Feedback value of a 👎."""
+
+
+def utc(dt: datetime) -> datetime:
+    """Return ``dt`` as an aware UTC datetime (naive values are taken to be UTC)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def to_epoch(dt: datetime) -> int:
+    return int(utc(dt).timestamp())
+
+
+class MediaKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    VIDEO = "video"
+    ANIMATION = "animation"
+    DOCUMENT = "document"
+    AUDIO = "audio"
+    VOICE = "voice"
+    POLL = "poll"
+    ALBUM = "album"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A channel post as oleg keeps it: what identifies it, never its content.
+
+    ``id`` is the store's id, ``None`` until the post is stored. ``category`` is an optional
+    label a source may know (the replay source reads it from its file); it is not content.
+    """
+
+    channel_id: int
+    message_id: int
+    date: datetime
+    media_kind: str = MediaKind.TEXT
+    album_id: str | None = None
+    text: str | None = None
+    category: str | None = None
+    channel_title: str | None = None
+    id: int | None = None
+
+    def with_id(self, post_id: int) -> Post:
+        return replace(self, id=post_id)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.channel_id, self.message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """Someone who receives the feed. ``external_id`` is the sink's id (a Telegram user id)."""
+
+    id: int
+    external_id: str
+    active: bool = True
+    name: str | None = None
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One post sent (or about to be sent) to one subscriber, with how it was chosen.
+
+    ``policy`` names what chose it (``"cold_start:top-bias"``, ``"recommender:popular"``),
+    ``propensity`` the probability that the policy picks this post, so that any later model
+    can be evaluated off-policy.
+    """
+
+    subscriber_id: int
+    post_id: int
+    sent_at: datetime
+    policy: str
+    score: float | None = None
+    propensity: float | None = None
+    model_version_id: int | None = None
+    status: str = "pending"
+    id: int | None = None
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What a sink gets to deliver: the stored delivery, its post and its recipient."""
+
+    delivery: Delivery
+    post: Post
+    subscriber: Subscriber
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What a sink reports for one delivery; ``error`` is set when it failed."""
+
+    delivery_id: int
+    ok: bool
+    error: str | None = None
+    retry_after: float | None = None
+    subscriber_gone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEvent:
+    """A 👍 (1) or 👎 (0) on a delivery, as the sink reports it."""
+
+    delivery_id: int
+    value: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionEvent:
+    """A subscriber arriving (``active=True``) or leaving (``active=False``)."""
+
+    external_id: str
+    active: bool
+    at: datetime
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A stored rating: who rated which post, how and when."""
+
+    id: int
+    delivery_id: int
+    subscriber_id: int
+    post_id: int
+    channel_id: int
+    value: int
+    at: datetime
+
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def _i64(values: object) -> IntArray:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Ratings in columns: the training data every recommender receives.
+
+    ``value`` is 1.0 for 👍 and 0.0 for 👎; ``time`` is Unix seconds. Ids are the store's ids
+    and are not dense: a recommender maps them to its own indices.
+    """
+
+    user: IntArray
+    post: IntArray
+    channel: IntArray
+    value: FloatArray
+    time: IntArray
+
+    def __post_init__(self) -> None:
+        n = len(self.user)
+        for name in ("post", "channel", "value", "time"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"Interactions.{name} has {len(getattr(self, name))} rows, expected {n}")
+
+    @classmethod
+    def from_arrays(
+        cls,
+        user: object,
+        post: object,
+        channel: object,
+        value: object,
+        time: object | None = None,
+    ) -> Interactions:
+        u = _i64(user)
+        return cls(
+            user=u,
+            post=_i64(post),
+            channel=_i64(channel),
+            value=np.ascontiguousarray(value, dtype=np.float64),
+            time=_i64(time) if time is not None else np.zeros(len(u), dtype=np.int64),
+        )
+
+    @classmethod
+    def empty(cls) -> Interactions:
+        return cls.from_arrays([], [], [], [], [])
+
+    @classmethod
+    def from_feedback(cls, rows: list[Feedback]) -> Interactions:
+        return cls.from_arrays(
+            [f.subscriber_id for f in rows],
+            [f.post_id for f in rows],
+            [f.channel_id for f in rows],
+            [float(f.value) for f in rows],
+            [to_epoch(f.at) for f in rows],
+        )
+
+    def __len__(self) -> int:
+        return len(self.user)
+
+    def take(self, index: npt.ArrayLike) -> Interactions:
+        """Rows selected by an index array or a boolean mask."""
+        return Interactions(
+            self.user[index], self.post[index], self.channel[index], self.value[index], self.time[index]
+        )
+
+    def concat(self, other: Interactions) -> Interactions:
+        return Interactions(
+            np.concatenate([self.user, other.user]),
+            np.concatenate([self.post, other.post]),
+            np.concatenate([self.channel, other.channel]),
+            np.concatenate([self.value, other.value]),
+            np.concatenate([self.time, other.time]),
+        )
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Posts to score, in columns: what :meth:`Recommender.score` ranks."""
+
+    post: IntArray
+    channel: IntArray
+    time: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.time) == 0 and len(self.post) > 0:
+            object.__setattr__(self, "time", np.zeros(len(self.post), dtype=np.int64))
+        if not (len(self.post) == len(self.channel) == len(self.time)):
+            raise ValueError("Candidates columns differ in length")
+
+    @classmethod
+    def from_posts(cls, posts: list[Post]) -> Candidates:
+        if any(p.id is None for p in posts):
+            raise ValueError("Candidates need stored posts (with ids)")
+        return cls(
+            post=_i64([p.id for p in posts]),
+            channel=_i64([p.channel_id for p in posts]),
+            time=_i64([to_epoch(p.date) for p in posts]),
+        )
+
+    @classmethod
+    def from_arrays(cls, post: object, channel: object, time: object | None = None) -> Candidates:
+        p = _i64(post)
+        return cls(p, _i64(channel), _i64(time) if time is not None else np.zeros(len(p), np.int64))
+
+    def __len__(self) -> int:
+        return len(self.post)
+
+    def take(self, index: npt.ArrayLike) -> Candidates:
+        return Candidates(self.post[index], self.channel[index], self.time[index])

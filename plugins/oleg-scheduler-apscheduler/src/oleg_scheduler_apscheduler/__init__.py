@@ -1,0 +1,84 @@
+"""``apscheduler``: the engine's jobs on the wall clock, for real deployments.
+
+Each job runs in one worker thread, one at a time (the engine is not re-entrant), with
+``coalesce`` so a slow round is not followed by a burst of missed ones. SIGINT/SIGTERM
+stop the run after the job in progress.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+
+import oleg
+from oleg.components import Job, Scheduler, SchedulerSettings
+
+
+class APSchedulerSettings(SchedulerSettings):
+    misfire_grace: int = 60
+    """Seconds a job may start late before its run is skipped."""
+
+
+class APScheduler(Scheduler):
+    name = "apscheduler"
+    Settings = APSchedulerSettings
+    settings: APSchedulerSettings
+
+    def __init__(self, settings: APSchedulerSettings | None = None) -> None:
+        super().__init__(settings)
+        self._jobs: list[tuple[str, timedelta, Job]] = []
+        self._scheduler = None
+        self._done = threading.Event()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def every(self, name: str, interval: timedelta, job: Job) -> None:
+        self._jobs.append((name, interval, job))
+
+    def run(self, *, start: datetime | None = None, until: datetime | None = None) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._scheduler = scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.settings.misfire_grace},
+            timezone=UTC,
+        )
+        first = self.now()
+        for name, interval, job in self._jobs:
+            scheduler.add_job(
+                lambda job=job: job(self.now()), "interval", seconds=interval.total_seconds(),
+                id=name, name=name, next_run_time=first,
+            )
+        self._done.clear()
+        restore = self._install_signal_handlers()
+        scheduler.start()
+        try:
+            timeout = None if until is None else max(0.0, (until - self.now()).total_seconds())
+            self._done.wait(timeout)
+        finally:
+            scheduler.shutdown(wait=True)
+            restore()
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _install_signal_handlers(self):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig in previous:
+            signal.signal(sig, lambda *_: self.stop())
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
+
+
+@oleg.hookimpl
+def oleg_register_schedulers(register):  # type: ignore[no-untyped-def]
+    register(APScheduler)

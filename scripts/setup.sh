@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a development environment: a virtual environment in .venv with every workspace
+# member installed editable (the list lives in pyproject.toml, [tool.oleg.workspace]).
+# Idempotent: a second run only installs what changed.  Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+members=$(.venv/bin/python - <<'PY'
+import tomllib
+print(" ".join(f"-e {m}" for m in tomllib.load(open("pyproject.toml", "rb"))["tool"]["oleg"]["workspace"]["members"]))
+PY
+)
+extras=()
+if [ "${1:-}" = "--test" ]; then
+    extras=("pytest>=8" "psycopg[binary]>=3.1")
+fi
+# shellcheck disable=SC2086
+.venv/bin/python -m pip install --quiet --disable-pip-version-check $members "${extras[@]}"

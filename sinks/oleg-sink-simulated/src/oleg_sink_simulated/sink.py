@@ -1,0 +1,222 @@
+"""The ``simulated`` sink: synthetic subscribers who join, read, react and sometimes leave.
+
+It stands where the Telegram bot would, so the real engine can run end to end on the
+virtual clock, and because it knows each subscriber's hidden tastes (:class:`World`) every
+run can report how close the feed came to the best possible one.
+
+Reactions use common random numbers: whether subscriber *u* reacts to a post, whether they
+like it, and after how long, depend only on (seed, u, channel, message). Two runs with
+different recommenders that show the same post to the same subscriber see the same answer,
+so their difference is the recommenders' and not the dice's.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import numpy as np
+from oleg.components import PluginSettings, Runtime, Sink
+from oleg.fields import Duration
+from oleg.types import (
+    DISLIKE,
+    LIKE,
+    DeliveryResult,
+    FeedbackEvent,
+    FloatArray,
+    Outgoing,
+    Post,
+    SubscriptionEvent,
+    utc,
+)
+from pydantic import Field
+
+from oleg_sink_simulated.world import PostKeys, World, WorldSettings
+
+EXTERNAL_PREFIX = "sim-"
+
+
+def external_id(index: int) -> str:
+    """The id the engine knows subscriber ``index`` by: ``sim-0``, ``sim-1``, ..."""
+    return f"{EXTERNAL_PREFIX}{index}"
+
+
+class SimulatedSettings(PluginSettings):
+    """How many subscribers, when they arrive, and how they react."""
+
+    subscribers: int = Field(200, ge=0)
+    seed: int | None = None
+    """Seed of the hidden tastes; None takes the deployment's seed."""
+    initial_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of the subscribers already there at the first poll."""
+    join_within: Duration = timedelta(days=2)
+    """The others join at uniformly random times within this span after the first poll."""
+    react_probability: float = Field(0.9, ge=0.0, le=1.0)
+    """Chance that a subscriber answers a delivered post with 👍 or 👎 at all."""
+    reaction_delay: Duration = timedelta(minutes=20)
+    """Mean of the exponential delay between a delivery and its reaction."""
+    leave_probability: float = Field(0.0, ge=0.0, le=1.0)
+    """Chance, per delivery, that the subscriber has blocked the bot."""
+    world: WorldSettings = WorldSettings()
+    """How the hidden tastes are drawn (calibrated defaults; change with care)."""
+
+
+class SimulatedSink(Sink):
+    """Synthetic subscribers ``sim-0`` .. ``sim-N`` with hidden tastes, reproducible from a seed.
+
+    After the run, :attr:`expected` holds each delivery's true P(like), the quantity to
+    report against random, popular and the oracle (it has far less noise than the 👍 drawn
+    from it).
+    """
+
+    name: ClassVar[str] = "simulated"
+    Settings: ClassVar[type[PluginSettings]] = SimulatedSettings
+    settings: SimulatedSettings
+
+    def __init__(self, settings: PluginSettings | None = None) -> None:
+        super().__init__(settings)
+        self._world: World | None = None
+        self._first_poll: datetime | None = None
+        self._joins: list[tuple[datetime, int]] = []
+        self._joined = 0
+        self._reactions: list[tuple[datetime, int, int]] = []  # heap of (at, delivery, value)
+        self._handled: set[int] = set()
+        self._gone: set[int] = set()
+        self.expected: list[tuple[int, float]] = []
+        """(delivery id, true P(like)) of every post delivered, in delivery order."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, runtime: Runtime) -> None:
+        seed = self.settings.seed if self.settings.seed is not None else runtime.seed
+        self._world = World(seed, self.settings.subscribers, self.settings.world)
+
+    @property
+    def world(self) -> World:
+        """The hidden tastes; built on first use from ``settings.seed`` (or 0) if not started."""
+        if self._world is None:
+            self._world = World(
+                self.settings.seed or 0, self.settings.subscribers, self.settings.world
+            )
+        return self._world
+
+    # -- the Sink interface ------------------------------------------------------------------
+
+    def poll(self, now: datetime) -> list[SubscriptionEvent | FeedbackEvent]:
+        now = utc(now)
+        if self._first_poll is None:
+            self._schedule_joins(now)
+        events: list[SubscriptionEvent | FeedbackEvent] = []
+        while self._joined < len(self._joins) and self._joins[self._joined][0] <= now:
+            at, index = self._joins[self._joined]
+            events.append(SubscriptionEvent(external_id(index), active=True, at=at))
+            self._joined += 1
+        while self._reactions and self._reactions[0][0] <= now:
+            at, delivery_id, value = heapq.heappop(self._reactions)
+            events.append(FeedbackEvent(delivery_id, value, at))
+        return events
+
+    def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        todo: list[tuple[Outgoing, int]] = []
+        for item in batch:
+            index = self.subscriber_index(item.subscriber.external_id)
+            if index is None:
+                results.append(self._gone_result(item, "no such simulated subscriber"))
+            elif index in self._gone:
+                results.append(self._gone_result(item, "the subscriber has blocked the bot"))
+            else:
+                todo.append((item, index))
+        if not todo:
+            return results
+        users = np.array([index for _, index in todo], dtype=np.int64)
+        keys = PostKeys.from_posts([item.post for item, _ in todo])
+        p = self.world.pair_like_probability(users, keys)
+        react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
+        mean_delay = self.settings.reaction_delay.total_seconds()
+        for i, (item, index) in enumerate(todo):
+            delivery_id = item.delivery.id
+            if delivery_id is None:
+                raise ValueError("the engine must store a delivery (and give it an id) first")
+            if index in self._gone or leave[i] < self.settings.leave_probability:
+                self._gone.add(index)  # earlier in this very batch, or now
+                results.append(self._gone_result(item, "the subscriber has blocked the bot"))
+                continue
+            results.append(DeliveryResult(delivery_id, ok=True))
+            if delivery_id in self._handled:  # a retried delivery reacts once
+                continue
+            self._handled.add(delivery_id)
+            self.expected.append((delivery_id, float(p[i])))
+            if react[i] < self.settings.react_probability:
+                at = utc(item.delivery.sent_at) + timedelta(seconds=float(delay[i]) * mean_delay)
+                value = LIKE if like[i] < p[i] else DISLIKE
+                heapq.heappush(self._reactions, (at, delivery_id, value))
+        return results
+
+    # -- the oracle's view -------------------------------------------------------------------
+
+    def subscriber_index(self, external: str | None) -> int | None:
+        """The index behind ``sim-K``, or None for an id this simulation does not have."""
+        if not external or not external.startswith(EXTERNAL_PREFIX):
+            return None
+        digits = external[len(EXTERNAL_PREFIX) :]
+        if not digits.isdigit():
+            return None
+        index = int(digits)
+        return index if index < self.settings.subscribers else None
+
+    def like_probability(
+        self, external_ids: Sequence[str | None], posts: Sequence[Post]
+    ) -> FloatArray:
+        """True P(like), shape (len(external_ids), len(posts)).
+
+        An id that is not a simulated subscriber (or None) gets the average over all
+        subscribers: the best guess about someone unknown.
+        """
+        out = np.empty((len(external_ids), len(posts)))
+        if len(posts) == 0 or len(external_ids) == 0:
+            return out
+        keys = PostKeys.from_posts(posts)
+        indices = [self.subscriber_index(e) for e in external_ids]
+        known = np.array([i is not None for i in indices], dtype=bool)
+        if known.any():
+            users = np.array([i for i in indices if i is not None], dtype=np.int64)
+            out[known] = self.world.like_probability(users, keys)
+        if not known.all():
+            out[~known] = self.world.average_like_probability(keys)
+        return out
+
+    def average_like_probability(self, posts: Sequence[Post]) -> FloatArray:
+        """Mean true P(like) of each post over all subscribers."""
+        return self.world.average_like_probability(PostKeys.from_posts(posts))
+
+    def expected_like_rate(self) -> float | None:
+        """Mean true P(like) over all deliveries so far (None before the first)."""
+        if not self.expected:
+            return None
+        return float(np.mean([p for _, p in self.expected]))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _schedule_joins(self, now: datetime) -> None:
+        """Subscribers 0..k-1 are there at once; the rest arrive uniformly over the span."""
+        self._first_poll = now
+        n = self.settings.subscribers
+        initial = round(self.settings.initial_share * n)
+        span = self.settings.join_within.total_seconds()
+        draws = self.world.join_draws()
+        joins = [(now, i) for i in range(initial)]
+        joins += [(now + timedelta(seconds=float(draws[i]) * span), i) for i in range(initial, n)]
+        joins.sort()
+        self._joins = joins
+
+    @staticmethod
+    def _gone_result(item: Outgoing, error: str) -> DeliveryResult:
+        return DeliveryResult(
+            item.delivery.id if item.delivery.id is not None else -1,
+            ok=False,
+            error=error,
+            subscriber_gone=True,
+        )

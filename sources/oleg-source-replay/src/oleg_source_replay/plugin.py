@@ -1,0 +1,17 @@
+"""Registers the ``replay`` source with oleg (entry point ``replay`` in group ``oleg``).
+
+Kept apart from the source module so that listing plugins imports nothing but this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import oleg
+
+
+@oleg.hookimpl
+def oleg_register_sources(register: Any) -> None:
+    from oleg_source_replay.source import ReplaySource
+
+    register(ReplaySource)

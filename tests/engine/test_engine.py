@@ -1,0 +1,185 @@
+"""The engine end to end on the virtual clock, with in-process fake source and sink."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+import oleg
+from oleg.config import load_deployment_dict
+from oleg.engine import Engine
+from oleg.plugins import Plugins
+from oleg.store import Store
+from oleg.testing.fakes import fakes_plugin
+from oleg.types import DeliveryResult, Post
+
+T0 = datetime(2024, 11, 10, tzinfo=UTC)
+
+
+def make_posts(n_channels=6, per_hour=2, hours=96):
+    posts = []
+    for h in range(-24, hours):
+        for k in range(per_hour):
+            ch = -1000000000000 - ((h * per_hour + k) % n_channels)
+            posts.append(Post(channel_id=ch, message_id=1000 + h * per_hour + k + 100, date=T0 + timedelta(hours=h, minutes=10 * k)))
+    return posts
+
+
+def deployment(db: str, *, recommender="popular", run_for="2d", first_posts=3, subscribers=("alice", "bob", "carol")):
+    return {
+        "deployment": {"name": "t", "database": db, "seed": 1},
+        "engine": {"pool_window": "1d", "exploration": {"kind": "boltzmann", "temperature": 0.05}},
+        "source": {"plugin": "list", "posts": make_posts()},
+        "sink": {"plugin": "rule", "subscribers": list(subscribers)},
+        "recommender": {"plugin": recommender},
+        "cold_start": {"plugin": "top-bias", "first_posts": first_posts},
+        "scheduler": {
+            "plugin": "virtual", "start": T0.isoformat(), "run_for": run_for,
+            "mailing_every": "1h", "train_every": "30m", "full_retrain_every": 4,
+            "ingest_every": "10m", "feedback_every": "10m",
+        },
+    }
+
+
+@pytest.fixture
+def plugins():
+    p = Plugins()
+    with p.registered(fakes_plugin()):
+        yield p
+
+
+def run(plugins, raw, store):
+    engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins, store=store)
+    engine.run()
+    return engine
+
+
+def rows(store, sql):
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text(sql)).all()
+
+
+def test_a_deployment_learns_and_records_everything(plugins, store_url):
+    store = Store.open(store_url)
+    engine = run(plugins, deployment(store_url), store)
+    deliveries = rows(store, "select subscriber_id, post_id, policy, propensity, status, model_version_id from delivery")
+    # 3 subscribers, one post an hour for 48 hours
+    assert len(deliveries) == 3 * 48
+    assert len({(d[0], d[1]) for d in deliveries}) == len(deliveries)  # never the same post twice
+    assert {d[4] for d in deliveries} == {"sent"}
+    policies = Counter(d[2] for d in deliveries)
+    # cold start until 3 ratings, then the recommender
+    assert policies["cold_start:top-bias"] >= 9
+    assert policies["recommender:popular"] > 100
+    assert all(0 < d[3] <= 1 for d in deliveries)
+    assert all(d[5] is not None for d in deliveries if d[2].startswith("recommender"))
+    feedback = rows(store, "select value from feedback")
+    assert len(feedback) == len(deliveries)  # each reaction, 5 minutes after its post
+    kinds = Counter(r[0] for r in rows(store, "select kind from model_version"))
+    assert kinds["full"] >= 2 and kinds["incremental"] >= 5
+    assert [r[0] for r in rows(store, "select status from model_version where status = 'champion'")] == ["champion"]
+    # the rule likes even channels: popular must learn to send them
+    days = store.daily_stats()
+    assert days[-1]["likes"] / days[-1]["deliveries"] > 0.8
+    assert engine.stats["delivered"] == len(deliveries)
+    store.close()
+
+
+def test_restart_continues_without_losing_or_repeating(plugins, store_url):
+    store = Store.open(store_url)
+    run(plugins, deployment(store_url, run_for="1d"), store)
+    first = rows(store, "select count(*) from delivery")[0][0]
+    assert store.get_state("engine.clock") is not None
+    raw = deployment(store_url, run_for="1d")
+    del raw["scheduler"]["start"]  # continue from the stored clock
+    engine = run(plugins, raw, store)
+    total = rows(store, "select count(*) from delivery")[0][0]
+    pairs = rows(store, "select count(distinct subscriber_id || '-' || post_id) from delivery")[0][0]
+    assert pairs == total  # nothing sent twice
+    assert total >= first + 3 * 23
+    clock = datetime.fromisoformat(store.get_state("engine.clock"))
+    assert clock >= T0 + timedelta(days=1, hours=22)
+    # the second run started with a full fit on everything stored before it
+    assert engine.trainer.n_total >= first - 3
+    # feedback: exactly one per delivery that got a reaction
+    assert rows(store, "select count(*) from feedback")[0][0] == rows(
+        store, "select count(distinct delivery_id) from feedback"
+    )[0][0]
+    store.close()
+
+
+def test_lifecycle_hooks_see_every_event(plugins, store_url):
+    seen = Counter()
+
+    @oleg.hookimpl
+    def oleg_post_ingested(post):
+        seen["post"] += 1
+
+    @oleg.hookimpl
+    def oleg_delivered(delivery):
+        seen["delivered"] += 1
+
+    @oleg.hookimpl
+    def oleg_feedback_received(feedback):
+        seen["feedback"] += 1
+
+    @oleg.hookimpl
+    def oleg_model_trained(version):
+        seen["trained"] += 1
+
+    @oleg.hookimpl
+    def oleg_started(runtime):
+        seen["started"] += 1
+        assert runtime.components["sink"].name == "rule"
+
+    observer = SimpleNamespace(**{f.__name__: f for f in (
+        oleg_post_ingested, oleg_delivered, oleg_feedback_received, oleg_model_trained, oleg_started)})
+    store = Store.open(store_url)
+    with plugins.registered(observer, name="observer"):
+        run(plugins, deployment(store_url, run_for="1d"), store)
+    assert seen["started"] == 1
+    assert seen["post"] == store.post_count()
+    assert seen["delivered"] == rows(store, "select count(*) from delivery")[0][0]
+    assert seen["feedback"] == rows(store, "select count(*) from feedback")[0][0]
+    assert seen["trained"] == rows(store, "select count(*) from model_version")[0][0]
+    store.close()
+
+
+def test_blocked_subscriber_and_retry_after(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    store = Store.open(url)
+    engine = Engine(load_deployment_dict(deployment(url, run_for="6h"), plugins=plugins), plugins, store=store)
+    flooded = set()
+
+    def fail(item):
+        if item.subscriber.external_id == "bob":
+            return DeliveryResult(item.delivery.id, ok=False, error="403 USER_IS_BLOCKED", subscriber_gone=True)
+        if item.subscriber.external_id == "carol" and item.delivery.id not in flooded:
+            flooded.add(item.delivery.id)
+            return DeliveryResult(item.delivery.id, ok=False, error="429 retry after 120", retry_after=120)
+        return None
+
+    engine.sink.fail = fail
+    engine.run()
+    by_sub = {ext: sid for sid, ext in rows(store, "select id, external_id from subscriber")}
+    statuses = rows(store, f"select status, count(*) from delivery where subscriber_id = {by_sub['bob']} group by status")
+    assert statuses == [("failed", 1)]  # one try, then bob is inactive and gets nothing more
+    assert [s.external_id for s in store.subscribers()] == ["alice", "carol"]
+    carol = rows(store, f"select status from delivery where subscriber_id = {by_sub['carol']}")
+    assert len(carol) == 6 and {c[0] for c in carol} == {"sent"}  # every flooded send went out later
+    assert len(flooded) == 6
+    store.close()
+
+
+def test_the_example_third_party_plugin_runs_in_the_engine(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    store = Store.open(url)
+    run(plugins, deployment(url, recommender="fresh", run_for="1d"), store)
+    policies = Counter(r[0] for r in rows(store, "select policy from delivery"))
+    assert policies["recommender:fresh"] > 40
+    assert {r[0] for r in rows(store, "select plugin from model_version")} == {"fresh"}
+    store.close()
