@@ -390,3 +390,12 @@ def test_daily_stats(store: Store) -> None:
 def test_daily_stats_empty(store: Store) -> None:
     assert store.daily_stats() == []
     assert store.delivery_counts() == {} and store.rating_counts() == {}
+
+
+def test_posts_by_id(store: Store) -> None:
+    posts, _ = seed(store, n_posts=3)
+    store.mark_posts_deleted([posts[0].key])
+    found = {p.id: p for p in store.posts_by_id([posts[0].id, posts[2].id, 999_999])}
+    assert set(found) == {posts[0].id, posts[2].id}
+    assert found[posts[2].id].message_id == posts[2].message_id
+    assert store.posts_by_id([]) == []

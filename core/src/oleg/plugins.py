@@ -139,7 +139,7 @@ class Plugins:
                 raise PluginError(
                     f"no installed plugin is named {name!r}.",
                     hint=(f"Did you mean {suggestion!r}? " if suggestion else "")
-                    + f"Installed: {', '.join(sorted(eps)) or 'none'}.",
+                    + f"Installed plugins: {', '.join(sorted(eps)) or 'none'}.",
                 )
             candidates = eps[name]
             if len({ep.value for ep in candidates}) > 1:

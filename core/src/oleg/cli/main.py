@@ -17,6 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from oleg import __version__
 from oleg.errors import OlegError
@@ -55,7 +56,9 @@ class OlegGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OlegError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            message = Text("Error: ", style="bold red")
+            message.append(str(exc))
+            err_console.print(message, highlight=False, soft_wrap=True)
             ctx.exit(exc.exit_code)
 
 

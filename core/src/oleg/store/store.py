@@ -269,6 +269,19 @@ class Store:
         with self.engine.connect() as conn:
             return [_post(r) for r in reversed(conn.execute(stmt).all())]
 
+    def posts_by_id(self, ids: Sequence[int]) -> list[Post]:
+        """The stored posts with these ids (deleted ones included), in no particular order."""
+        out: list[Post] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted({int(i) for i in ids})):
+                stmt = (
+                    sa.select(post_t, channel_t.c.title)
+                    .join(channel_t, channel_t.c.id == post_t.c.channel_id)
+                    .where(post_t.c.id.in_(chunk))
+                )
+                out += [_post(r) for r in conn.execute(stmt).all()]
+        return out
+
     def post_count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(post_t)).scalar_one()

@@ -32,7 +32,8 @@ class RecommenderContract:
         return reg.cls(settings, seed=seed)  # type: ignore[call-arg]
 
     @pytest.fixture(scope="class")
-    def data(self) -> SyntheticFeedback:
+    @classmethod
+    def data(cls) -> SyntheticFeedback:
         return synthetic_feedback()
 
     # -- scoring ---------------------------------------------------------------------

@@ -1,0 +1,3 @@
+from oleg.cli.main import main
+
+main()

@@ -1,0 +1,10 @@
+from oleg.testing import RecommenderContract
+
+
+class TestRandom(RecommenderContract):
+    name = "random"
+    learns = False
+
+
+class TestPopular(RecommenderContract):
+    name = "popular"

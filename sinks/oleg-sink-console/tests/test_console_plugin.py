@@ -1,0 +1,15 @@
+"""The distribution declares its entry point and registers the ``console`` sink."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from oleg_sink_console.sink import ConsoleSink
+
+
+def test_entry_point_and_registration() -> None:
+    (ep,) = [e for e in metadata.entry_points(group="oleg") if e.name == "console"]
+    assert ep.value == "oleg_sink_console.plugin"
+    registered: list[type] = []
+    ep.load().oleg_register_sinks(register=registered.append)
+    assert registered == [ConsoleSink]

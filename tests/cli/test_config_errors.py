@@ -1,0 +1,168 @@
+"""Every bad-config case: a one-paragraph error naming the file and key, exit code 2, no
+traceback. Run through the real ``oleg`` command in a subprocess, as a deployer would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+GOOD = """
+[deployment]
+name = "t"
+database = "sqlite:///t.db"
+
+[source]
+plugin = "replay"
+path = "builtin:telegram-news-ru"
+
+[sink]
+plugin = "simulated"
+subscribers = 10
+
+[recommender]
+plugin = "popular"
+post_prior = 5
+
+[cold_start]
+plugin = "top-bias"
+first_posts = 30
+
+[scheduler]
+plugin = "virtual"
+run_for = "1d"
+"""
+
+
+def oleg(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "oleg.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def check(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "deploy.toml"
+    path.write_text(textwrap.dedent(text))
+    return oleg("check", str(path), cwd=tmp_path, env=env)
+
+
+def assert_user_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    out = result.stderr
+    assert result.returncode == 2, (result.returncode, result.stdout, out)
+    assert "Traceback" not in out + result.stdout
+    assert "deploy.toml" in out
+    for needle in needles:
+        assert needle in out, f"{needle!r} not in:\n{out}"
+    return out
+
+
+def test_good_deployment_passes(tmp_path):
+    result = check(tmp_path, GOOD)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout and "popular" in result.stdout
+
+
+def test_unknown_plugin_lists_installed_and_suggests(tmp_path):
+    result = check(tmp_path, GOOD.replace('plugin = "popular"', 'plugin = "populr"'))
+    assert_user_error(result, "[recommender]", "'populr'", "Did you mean 'popular'?", "random", "replay")
+
+
+def test_plugin_of_the_wrong_kind(tmp_path):
+    result = check(tmp_path, GOOD.replace('plugin = "popular"', 'plugin = "replay"'))
+    assert_user_error(result, "[recommender]", "no recommender named 'replay'", "source 'replay'")
+
+
+def test_missing_dependency_says_what_to_install(tmp_path):
+    site = tmp_path / "site"
+    dist = site / "oleg_ghost-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: oleg-ghost\nVersion: 0.1\nRequires-Dist: oleg-core\n"
+        "Requires-Dist: vowpalwabbit-absent-for-test>=9.9\n"
+    )
+    (dist / "entry_points.txt").write_text("[oleg]\nghost = oleg_ghost\n")
+    (site / "oleg_ghost.py").write_text("raise RuntimeError('must not be imported')\n")
+    path = tmp_path / "deploy.toml"
+    path.write_text(GOOD.replace('plugin = "popular"\npost_prior = 5', 'plugin = "ghost"'))
+    result = oleg("check", str(path), cwd=tmp_path, env={"PYTHONPATH": str(site)})
+    assert_user_error(
+        result, "'ghost'", "oleg-ghost 0.1", "vowpalwabbit-absent-for-test>=9.9",
+        "pip install 'vowpalwabbit-absent-for-test>=9.9'",
+    )
+    # `oleg plugins` lists the broken plugin with its problem instead of failing
+    listing = oleg("plugins", cwd=tmp_path, env={"PYTHONPATH": str(site)})
+    assert listing.returncode == 0 and "oleg-ghost" in listing.stdout and "vowpalwabbit-absent" in listing.stdout
+
+
+def test_wrong_type(tmp_path):
+    result = check(tmp_path, GOOD.replace("first_posts = 30", 'first_posts = "many"'))
+    assert_user_error(result, "[cold_start] first_posts", "integer", "'many'")
+
+
+def test_wrong_duration(tmp_path):
+    result = check(tmp_path, GOOD.replace('run_for = "1d"', 'run_for = "one day"'))
+    assert_user_error(result, "[scheduler] run_for", "expected a duration")
+
+
+def test_missing_key(tmp_path):
+    result = check(tmp_path, GOOD.replace('name = "t"\n', ""))
+    assert_user_error(result, "missing key [deployment] name")
+
+
+def test_missing_section(tmp_path):
+    text = GOOD.split("[sink]")[0] + "[recommender]" + GOOD.split("[recommender]")[1]
+    assert_user_error(check(tmp_path, text), "missing section [sink]")
+
+
+def test_unknown_key_suggests_and_lists(tmp_path):
+    result = check(tmp_path, GOOD.replace("post_prior = 5", "post_prir = 5"))
+    assert_user_error(result, "unknown key [recommender] post_prir", "Did you mean 'post_prior'?", "channel_prior")
+
+
+def test_unknown_section(tmp_path):
+    assert_user_error(check(tmp_path, GOOD + "\n[recomender]\nplugin = 'x'\n"), "unknown section [recomender]", "'recommender'")
+
+
+def test_unset_environment_variable(tmp_path):
+    text = GOOD.replace('database = "sqlite:///t.db"', 'database = { env = "OLEG_TEST_UNSET_DB" }')
+    env = {k: v for k, v in os.environ.items() if k != "OLEG_TEST_UNSET_DB"}
+    path = tmp_path / "deploy.toml"
+    path.write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "oleg.cli", "check", str(path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert_user_error(result, "[deployment] database", "OLEG_TEST_UNSET_DB", "not set")
+
+
+def test_malformed_toml_gives_line_and_column(tmp_path):
+    result = check(tmp_path, GOOD.replace('plugin = "popular"', 'plugin = popular"'))
+    assert_user_error(result, "malformed TOML", "line 15", "column")
+
+
+def test_missing_file(tmp_path):
+    result = oleg("check", str(tmp_path / "deploy.toml"), cwd=tmp_path)
+    assert_user_error(result, "no such file")
+
+
+def test_secrets_are_masked_in_check(tmp_path):
+    text = GOOD.replace('database = "sqlite:///t.db"', 'database = { env = "OLEG_TEST_DB" }')
+    secret_url = f"sqlite:///{tmp_path}/s3cr3t-db-name.db"
+    result = check(tmp_path, text, env={"OLEG_TEST_DB": secret_url})
+    assert result.returncode == 0, result.stderr
+    assert "s3cr3t" not in result.stdout and "$OLEG_TEST_DB" in result.stdout
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).parents[2] / "examples").glob("*.toml")))
+def test_examples_check(example, tmp_path):
+    root = Path(__file__).parents[2]
+    result = oleg(
+        "check", str(root / "examples" / example), cwd=tmp_path,
+        env={"OLEG_DATABASE_URL": "postgresql+psycopg://oleg:pw-never-shown@localhost/oleg"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pw-never-shown" not in result.stdout
