@@ -220,7 +220,11 @@ class Plugins:
         """Register an in-process plugin for the duration of a ``with`` block."""
         key = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
         self._names[key] = []
-        self._register(key, plugin)
+        try:
+            self._register(key, plugin)
+        except PluginError:
+            self._names.pop(key, None)
+            raise
         try:
             yield
         finally:

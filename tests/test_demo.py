@@ -1,0 +1,52 @@
+"""`oleg demo` end to end, kept small: the full-size run is the README's first command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from rich.console import Console
+
+from oleg.demo import run_demo
+
+
+def test_demo_reports_every_policy(tmp_path):
+    result = run_demo(
+        recommender="popular", subscribers=40, days=3, seed=3, out=tmp_path, console=Console(file=open("/dev/null", "w"))
+    )
+    assert set(result.runs) == {"popular", "random", "oracle"}
+    for run in result.runs.values():
+        assert len(run.days) == 3
+        # every subscriber joined by the end of day 2 and gets 12 posts a day from then on
+        assert run.days[-1]["deliveries"] == 40 * 12
+    rates = {name: run.like_rate() for name, run in result.runs.items()}
+    assert rates["oracle"] > rates["popular"] and rates["oracle"] > rates["random"] + 0.3
+    assert 0.15 < rates["random"] < 0.35
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["runs"]["oracle"]["like_rate"] == rates["oracle"]
+    assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "report.md").read_text()
+    assert "![like rate by day](like_rate.png)" in page and "| **2nd week** |" in page
+
+
+def test_demo_command_same_seed_same_numbers(tmp_path):
+    def once(folder):
+        out = subprocess.run(
+            [sys.executable, "-m", "oleg.cli", "demo", "--subscribers", "15", "--days", "1", "--seed", "5",
+             "--no-compare", "--recommender", "random", "--out", str(folder)],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads((folder / "results.json").read_text())["runs"]["random"]["days"]
+
+    assert once(tmp_path / "a") == once(tmp_path / "b")
+
+
+def test_demo_unknown_recommender_is_a_user_error(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "oleg.cli", "demo", "--recommender", "randon", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Did you mean 'random'?" in out.stderr
