@@ -1,0 +1,45 @@
+"""`oleg run`, `oleg models` and `oleg train` on a small copy of examples/demo.toml."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "demo.toml"
+
+
+def oleg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oleg.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_run_twice_continues_then_models_and_train(tmp_path):
+    deploy = tmp_path / "deploy.toml"
+    deploy.write_text(
+        EXAMPLE.read_text().replace('run_for = "3d"', 'run_for = "12h"').replace("subscribers = 200", "subscribers = 20")
+    )
+    first = oleg("run", str(deploy), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Stopped" in first.stdout
+    db = sqlite3.connect(tmp_path / "demo.db")  # relative to the deployment file
+    n1 = db.execute("select count(*) from delivery").fetchone()[0]
+    assert n1 > 0
+    second = oleg("run", str(deploy), cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    n2, distinct = db.execute("select count(*), count(distinct subscriber_id || '-' || post_id) from delivery").fetchone()
+    assert n2 > n1 and n2 == distinct
+    first_day = db.execute("select min(sent_at), max(sent_at) from delivery").fetchone()
+    assert first_day[1][:10] == "2024-11-10" and first_day[1] > first_day[0]
+
+    models = oleg("models", str(deploy), cwd=tmp_path)
+    assert models.returncode == 0 and "popular" in models.stdout and "champion" in models.stdout
+    before = db.execute("select count(*) from model_version").fetchone()[0]
+    trained = oleg("train", str(deploy), cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert db.execute("select count(*) from model_version").fetchone()[0] == before + 1
+    assert db.execute("select kind, status from model_version order by id desc limit 1").fetchone() == ("full", "champion")
