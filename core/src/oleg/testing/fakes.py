@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import oleg
 from oleg.components import PluginSettings, Sink, Source
+from oleg.fields import Duration
 from oleg.types import DeliveryResult, FeedbackEvent, Outgoing, Post, SubscriptionEvent
 
 
@@ -47,7 +48,7 @@ class ListSource(Source):
 
 class RuleSinkSettings(PluginSettings):
     subscribers: list[str] = ["alice", "bob"]
-    delay: timedelta = timedelta(minutes=5)
+    delay: Duration = timedelta(minutes=5)
     rule: Callable[[str, Post], int | None] | None = None
     """``rule(external_id, post) -> 1, 0 or None`` (no reaction); default likes even channels."""
 
