@@ -30,9 +30,7 @@ class VirtualScheduler(Scheduler):
     def __init__(self, settings: VirtualSettings | None = None) -> None:
         super().__init__(settings)
         self._now: datetime | None = None
-        self._queue: list[tuple[datetime, int, str, timedelta, Job]] = []
         self._jobs: list[tuple[str, timedelta, Job]] = []
-        self._seq = 0
         self._stopped = False
         self.on_tick: Callable[[datetime], None] | None = None
         """Called after each job with the clock: progress bars hook in here."""
@@ -60,22 +58,21 @@ class VirtualScheduler(Scheduler):
             until = begin + self.settings.run_for
         until = utc(until)
         self._now = begin
-        for name, interval, job in self._jobs:
-            heapq.heappush(self._queue, (begin, self._seq, name, interval, job))
-            self._seq += 1
+        # Jobs due at the same time run in the order they were added (ingest before mail).
+        queue = [(begin, order, interval, job) for order, (_, interval, job) in enumerate(self._jobs)]
+        heapq.heapify(queue)
         self._stopped = False
-        while self._queue and not self._stopped:
-            at, _, name, interval, job = self._queue[0]
+        while queue and not self._stopped:
+            at, order, interval, job = queue[0]
             if at >= until:
                 break
-            heapq.heappop(self._queue)
             self._now = at
             job(at)
-            heapq.heappush(self._queue, (at + interval, self._seq, name, interval, job))
-            self._seq += 1
+            heapq.heapreplace(queue, (at + interval, order, interval, job))
             if self.on_tick is not None:
                 self.on_tick(at)
-        self._now = until if not self._stopped else self._now
+        if not self._stopped:
+            self._now = until
 
     def stop(self) -> None:
         self._stopped = True

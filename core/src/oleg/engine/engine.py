@@ -14,7 +14,7 @@ feedback is stored once per delivery (never counted twice).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,7 @@ class Engine:
         self.trainer = Trainer(
             self.recommender, self.recommender_name, self.store, self.hooks, sched.full_retrain_every
         )
+        self._failure: BaseException | None = None
         self.stats = {"ingested": 0, "delivered": 0, "failed": 0, "feedback": 0, "rounds": 0}
 
     # -- Runtime -------------------------------------------------------------------------
@@ -109,18 +110,38 @@ class Engine:
         try:
             self._restore(utc(begin) if begin else None)
             sched = self.scheduler.settings
-            self.scheduler.every("ingest", sched.ingest_every, self.ingest)
-            self.scheduler.every("collect", sched.feedback_every, self.collect)
-            self.scheduler.every("mail", sched.mailing_every, self.mail)
-            self.scheduler.every("train", sched.train_every, self.train)
+            self.scheduler.every("ingest", sched.ingest_every, self._guard(self.ingest))
+            self.scheduler.every("collect", sched.feedback_every, self._guard(self.collect))
+            self.scheduler.every("mail", sched.mailing_every, self._guard(self.mail))
+            self.scheduler.every("train", sched.train_every, self._guard(self.train))
             self.hooks.started(self)
             self.scheduler.run(start=utc(begin) if begin else None, until=until)
+            if self._failure is not None:
+                raise self._failure
             self.hooks.stopped(self)
         finally:
             for comp in reversed(list(self.components.values())):
                 comp.close()
             if self._own_store:
                 self.store.close()
+
+    def _guard(self, job: Callable[[datetime], Any]) -> Callable[[datetime], None]:
+        """Run a job; on any error stop the scheduler and re-raise it from :meth:`run`.
+
+        Failing fast is safe: all state is in the store, so a restart (by hand or by the
+        service manager) continues where the failed job left off.
+        """
+
+        def guarded(now: datetime) -> None:
+            if self._failure is not None:
+                return
+            try:
+                job(now)
+            except BaseException as exc:
+                self._failure = exc
+                self.scheduler.stop()
+
+        return guarded
 
     def _restore(self, begin: datetime | None) -> None:
         """Rebuild the in-memory view (subscribers, pool, what each got) from the store."""

@@ -1,0 +1,124 @@
+"""Errors while running are user errors when the user can fix them; secrets never reach
+a log; plugins can add commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from oleg.logs import SecretFilter
+
+DEPLOY = """
+[deployment]
+name = "t"
+database = "sqlite:///t.db"
+
+[source]
+plugin = "replay"
+path = "posts.jsonl"
+
+[sink]
+plugin = "console"
+subscribers = {subscribers}
+
+[recommender]
+plugin = "popular"
+
+[cold_start]
+plugin = "none"
+
+[scheduler]
+plugin = "virtual"
+start = "2024-11-10T00:00:00Z"
+run_for = "3h"
+mailing_every = "1h"
+"""
+
+GOOD_ROW = '{"channel_id": -1001, "message_id": %d, "date": "2024-11-10T0%d:00:00Z"}\n'
+
+
+def oleg(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oleg.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def test_malformed_posts_file_stops_the_run_with_file_and_line(tmp_path):
+    (tmp_path / "posts.jsonl").write_text(GOOD_ROW % (1, 0) + '{"channel_id": -1001, "message_id": 2, "date": "yesterday"}\n')
+    (tmp_path / "deploy.toml").write_text(DEPLOY.format(subscribers='["me"]'))
+    result = oleg("run", "deploy.toml", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "posts.jsonl line 2" in result.stderr and "date" in result.stderr
+
+
+def test_console_deployment_prints_what_it_would_send(tmp_path):
+    (tmp_path / "posts.jsonl").write_text("".join(GOOD_ROW % (i, i) for i in range(1, 4)))
+    (tmp_path / "deploy.toml").write_text(DEPLOY.format(subscribers='["me", "you"]'))
+    result = oleg("run", "deploy.toml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # posts at 1h, 2h, 3h; rounds at 0h (nothing yet), 1h and 2h (3h is the end): each
+    # subscriber gets the one new post of each round, ingested before the round runs
+    assert result.stdout.count("t.me/c/1/") == 4
+    assert "delivered 4" in result.stdout and "rounds 2" in result.stdout
+
+
+def test_secret_filter_masks_values_in_messages_and_args():
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    logger = logging.getLogger("oleg.test.secrets")
+    handler = Keep()
+    handler.addFilter(SecretFilter({"123456:ABC-token"}))
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("calling https://api/bot%s/getMe", "123456:ABC-token")
+        logger.warning("token=123456:ABC-token in message")
+    finally:
+        logger.removeHandler(handler)
+    assert records == ["calling https://api/bot***/getMe", "token=*** in message"]
+
+
+def test_secrets_from_the_environment_never_reach_the_log(tmp_path):
+    (tmp_path / "posts.jsonl").write_text("".join(GOOD_ROW % (i, i) for i in range(1, 4)))
+    secret = "postgres-password-" + "x7q"
+    text = DEPLOY.format(subscribers='["me"]').replace(
+        'database = "sqlite:///t.db"', 'database = { env = "OLEG_TEST_DATABASE" }'
+    )
+    (tmp_path / "deploy.toml").write_text(text)
+    url = f"postgresql+psycopg://oleg:{secret}@127.0.0.1:1/none"
+    result = oleg("-vv", "run", "deploy.toml", cwd=tmp_path, env={"OLEG_TEST_DATABASE": url})
+    # the database is unreachable: the run fails, and its messages must not show the password
+    assert result.returncode != 0
+    assert secret not in result.stdout + result.stderr
+
+
+def test_a_plugin_can_add_a_command(tmp_path):
+    site = tmp_path / "site"
+    dist = site / "oleg_hello-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: oleg-hello\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[oleg]\nhello = oleg_hello\n")
+    (site / "oleg_hello.py").write_text(
+        "import click, oleg\n"
+        "@oleg.hookimpl\n"
+        "def oleg_register_commands(cli):\n"
+        "    @cli.command()\n"
+        "    @click.argument('name')\n"
+        "    def hello(name):\n"
+        "        '''Say hello.'''\n"
+        "        click.echo(f'hello {name}')\n"
+    )
+    env = {"PYTHONPATH": str(site)}
+    assert oleg("hello", "world", cwd=tmp_path, env=env).stdout == "hello world\n"
+    assert "hello" in oleg("--help", cwd=tmp_path, env=env).stdout
+    unknown = oleg("helo", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2 and "No such command" in unknown.stderr
