@@ -183,3 +183,14 @@ def test_the_example_third_party_plugin_runs_in_the_engine(plugins, tmp_path):
     assert policies["recommender:fresh"] > 40
     assert {r[0] for r in rows(store, "select plugin from model_version")} == {"fresh"}
     store.close()
+
+
+def test_long_run_forgets_old_posts_without_repeating(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'long.db'}"
+    store = Store.open(url)
+    engine = run(plugins, deployment(url, run_for="3d"), store)
+    assert engine.stats["rounds"] == 72  # past the 50th round, when old posts are forgotten
+    total, distinct = rows(store, "select count(*), count(distinct subscriber_id || '-' || post_id) from delivery")[0]
+    assert total == distinct == 3 * 72  # one new post per subscriber in every round
+    assert max(len(s) for s in engine.seen.values()) <= len(engine.pool)
+    store.close()

@@ -209,6 +209,8 @@ class Engine:
             return
         self.stats["rounds"] += 1
         post_index = {int(pid): i for i, pid in enumerate(candidates.post)}
+        if self.stats["rounds"] % 50 == 0:
+            self._forget_old_posts(post_index)
         cold = [s for s in subs if self.cold_start.applies(self.n_rated.get(s.id, 0), self.n_delivered.get(s.id, 0))]
         cold_ids = {s.id for s in cold}
         warm = [s for s in subs if s.id not in cold_ids]
@@ -260,6 +262,12 @@ class Engine:
                 self.n_delivered[sub.id] = self.n_delivered.get(sub.id, 0) + 1
                 outgoing.append(Outgoing(delivery, posts[i], sub))
         self._send(outgoing, now)
+
+    def _forget_old_posts(self, pool: dict[int, int]) -> None:
+        """Keep only pool posts in what each subscriber got: older posts never come back,
+        so memory stays bounded however long the deployment runs."""
+        for sub_id, seen in self.seen.items():
+            self.seen[sub_id] = {pid for pid in seen if pid in pool}
 
     def _send(self, outgoing: Sequence[Outgoing], now: datetime) -> None:
         if not outgoing:
