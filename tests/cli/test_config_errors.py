@@ -166,3 +166,10 @@ def test_examples_check(example, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "pw-never-shown" not in result.stdout
+
+
+def test_bad_database_url(tmp_path):
+    result = check(tmp_path, GOOD.replace('"sqlite:///t.db"', '"mysql://x@y/z"'))
+    assert_user_error(result, "[deployment] database", "SQLite or PostgreSQL")
+    result = check(tmp_path, GOOD.replace('"sqlite:///t.db"', '"feed.db"'))
+    assert_user_error(result, "[deployment] database", "expected a database URL")

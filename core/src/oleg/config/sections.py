@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oleg.fields import Duration, RelativePath
 
@@ -28,6 +28,24 @@ class DeploymentSection(_Section):
         validate_default=True,
         description="Folder for model files and plugin state (TDLib sessions...).",
     )
+
+
+    @field_validator("database")
+    @classmethod
+    def _is_a_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(
+                "expected a database URL such as \"sqlite:///feed.db\" or "
+                "\"postgresql+psycopg://user:password@host/db\""
+            ) from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"expected a SQLite or PostgreSQL URL, got a {backend!r} one")
+        return value
 
 
 class ExplorationSettings(_Section):

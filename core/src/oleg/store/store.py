@@ -23,6 +23,7 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
+from oleg.errors import OlegError
 from oleg.store.tables import (
     ChannelAssignmentRow,
     ChannelRow,
@@ -171,7 +172,12 @@ class Store:
             engine = sa.create_engine(u, pool_pre_ping=True)
         store = cls(url, engine)
         if migrate:
-            store.migrate()
+            try:
+                store.migrate()
+            except sa.exc.OperationalError as exc:
+                engine.dispose()
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                raise OlegError(f"cannot open the database {store.display_url}: {reason}") from None
         return store
 
     def migrate(self) -> None:
