@@ -18,5 +18,6 @@ extras=()
 if [ "${1:-}" = "--test" ]; then
     extras=("pytest>=8" "psycopg[binary]>=3.1")
 fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"  # the CPU build, before the members
 # shellcheck disable=SC2086
 .venv/bin/python -m pip install --quiet --disable-pip-version-check $members "${extras[@]}"

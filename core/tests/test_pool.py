@@ -36,3 +36,10 @@ def test_size_cap_keeps_newest_and_remove():
     assert cands.post.tolist() == [4, 5, 6]
     pool.remove([(-100, 5)])
     assert pool.candidates(T0 + timedelta(hours=7))[0].post.tolist() == [4, 6]
+
+
+def test_a_post_dated_after_now_shows_up_when_its_time_comes():
+    pool = FreshPool(timedelta(days=1), 100)
+    pool.add([post(1, 5)])
+    assert len(pool.candidates(T0)[0]) == 0
+    assert pool.candidates(T0 + timedelta(hours=5))[0].post.tolist() == [1]

@@ -22,9 +22,9 @@ def test_jobs_in_time_order_ties_by_registration_until_exclusive():
     assert sched.now() == T0 + 2 * h
 
 
-def test_settings_start_wins_and_stop_from_a_job():
+def test_given_start_wins_over_the_setting_and_stop_from_a_job():
     start = datetime(2024, 5, 1, tzinfo=UTC)
-    sched = VirtualScheduler(VirtualSettings(start=start, run_for=timedelta(days=1)))
+    sched = VirtualScheduler(VirtualSettings(start=T0, run_for=timedelta(days=1)))
     seen = []
 
     def job(now):
@@ -33,7 +33,7 @@ def test_settings_start_wins_and_stop_from_a_job():
             sched.stop()
 
     sched.every("tick", timedelta(minutes=1), job)
-    sched.run(start=T0)
+    sched.run(start=start)
     assert seen == [start, start + timedelta(minutes=1), start + timedelta(minutes=2)]
     assert sched.now() == start + timedelta(minutes=2)
 

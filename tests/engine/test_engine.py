@@ -15,7 +15,7 @@ from oleg.engine import Engine
 from oleg.plugins import Plugins
 from oleg.store import Store
 from oleg.testing.fakes import fakes_plugin
-from oleg.types import DeliveryResult, Post
+from oleg.types import DeliveryResult, Post, utc
 
 T0 = datetime(2024, 11, 10, tzinfo=UTC)
 
@@ -94,15 +94,17 @@ def test_restart_continues_without_losing_or_repeating(plugins, store_url):
     run(plugins, deployment(store_url, run_for="1d"), store)
     first = rows(store, "select count(*) from delivery")[0][0]
     assert store.get_state("engine.clock") is not None
-    raw = deployment(store_url, run_for="1d")
-    del raw["scheduler"]["start"]  # continue from the stored clock
-    engine = run(plugins, raw, store)
+    assert store.get_state("engine.clock") == (T0 + timedelta(days=1)).isoformat()
+    # the same file again: it continues from the stored clock, not from [scheduler] start
+    engine = run(plugins, deployment(store_url, run_for="1d"), store)
     total = rows(store, "select count(*) from delivery")[0][0]
     pairs = rows(store, "select count(distinct subscriber_id || '-' || post_id) from delivery")[0][0]
     assert pairs == total  # nothing sent twice
-    assert total >= first + 3 * 23
-    clock = datetime.fromisoformat(store.get_state("engine.clock"))
-    assert clock >= T0 + timedelta(days=1, hours=22)
+    assert total == first + 3 * 24  # the second day's 24 rounds, no round repeated
+    assert store.get_state("engine.clock") == (T0 + timedelta(days=2)).isoformat()
+    last = rows(store, "select max(sent_at) from delivery")[0][0]
+    last = datetime.fromisoformat(last) if isinstance(last, str) else last
+    assert utc(last) == T0 + timedelta(days=1, hours=23)
     # the second run started with a full fit on everything stored before it
     assert engine.trainer.n_total >= first - 3
     # feedback: exactly one per delivery that got a reaction

@@ -16,8 +16,8 @@ from oleg.types import utc
 
 class VirtualSettings(SchedulerSettings):
     start: datetime | None = None
-    """Where the clock starts; by default where the source's posts start (or where the
-    previous run on the same store stopped)."""
+    """Where the clock starts the first time; a later run on the same store continues where
+    the previous one stopped. By default: where the source's posts start."""
     run_for: Duration | None = timedelta(days=14)
     """How much virtual time one run covers."""
 
@@ -46,7 +46,7 @@ class VirtualScheduler(Scheduler):
         self._jobs.append((name, interval, job))
 
     def run(self, *, start: datetime | None = None, until: datetime | None = None) -> None:
-        begin = self.settings.start or start
+        begin = start or self.settings.start
         if begin is None:
             raise ConfigError(
                 "[scheduler] start: the virtual clock needs a start (the source does not tell one)."

@@ -231,5 +231,10 @@ def demo(recommender: str, subscribers: int, days: int, seed: int, out: Path, co
     )
 
 
+from oleg.cli.evaluate import evaluate  # noqa: E402
+
+cli.add_command(evaluate)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -103,8 +103,15 @@ class Engine:
     def run(self, *, until: datetime | None = None, start: datetime | None = None) -> None:
         """Start the components, restore state from the store, run the jobs, stop cleanly."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Where the clock starts: where the previous run on this store stopped, else the
+        # scheduler's own start (a virtual clock's setting), else the source's first post.
         resume = self.store.get_state(CLOCK_KEY)
-        begin = start or (datetime.fromisoformat(resume) if resume else None) or self.source.first_date()
+        begin = (
+            start
+            or (datetime.fromisoformat(resume) if resume else None)
+            or getattr(self.scheduler.settings, "start", None)
+            or self.source.first_date()
+        )
         for comp in self.components.values():
             comp.start(self)
         try:
@@ -118,6 +125,7 @@ class Engine:
             self.scheduler.run(start=utc(begin) if begin else None, until=until)
             if self._failure is not None:
                 raise self._failure
+            self.store.set_state(CLOCK_KEY, self.scheduler.now().isoformat())
             self.hooks.stopped(self)
         finally:
             for comp in reversed(list(self.components.values())):

@@ -22,6 +22,7 @@ class FreshPool:
         self._posts: dict[int, Post] = {}  # post id -> post
         self._cache: tuple[Candidates, list[Post]] | None = None
         self._built_at = 0
+        self._next_visible: int | None = None
 
     def __len__(self) -> int:
         return len(self._posts)
@@ -48,7 +49,9 @@ class FreshPool:
         now_epoch = to_epoch(now)
         if self._cache is not None:
             cands = self._cache[0]
-            if (len(cands) == 0 or cands.time[0] >= horizon) and self._built_at <= now_epoch:
+            nothing_left = len(cands) == 0 or cands.time[0] >= horizon
+            nothing_arrived = self._next_visible is None or now_epoch < self._next_visible
+            if nothing_left and nothing_arrived and self._built_at <= now_epoch:
                 return self._cache
         ordered = sorted(self._posts.values(), key=lambda p: (p.date, p.id))
         times = np.fromiter((to_epoch(p.date) for p in ordered), dtype=np.int64, count=len(ordered))
@@ -67,4 +70,6 @@ class FreshPool:
         )
         self._cache = (cands, posts)
         self._built_at = now_epoch
+        # A post dated after now (a source may run ahead of a virtual clock) shows up later.
+        self._next_visible = int(times[visible]) if visible < len(times) else None
         return self._cache

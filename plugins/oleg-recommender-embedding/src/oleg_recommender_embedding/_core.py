@@ -1,0 +1,709 @@
+"""The torch side of both recommenders: growable tables, the two networks, lazy row-wise
+optimisers, the training loop (single process or data-parallel), pooled scoring.
+
+Imported lazily by :mod:`oleg_recommender_embedding.models` the first time a model is
+used, so that listing plugins never imports torch.
+
+Layout. Users, channels and posts each have an :class:`~.idmap.IdMap` (store id -> row) and
+a :class:`Table` of rows ``[vector | bias]``. A table is a float32 buffer with spare capacity
+that doubles when it fills (rows copied once, ``reallocations`` counted): arrivals one by one
+never re-create it, and a full retrain reuses the buffer it has.
+
+Training. A step gathers the rows a batch touches (``index_select``), makes them autograd
+leaves, and after ``backward`` updates only those rows with a lazy optimiser whose state
+(Adam's moments, Adagrad's sums) covers only the tables being trained and lives only for
+the duration of a ``fit``/``partial_fit``; the dense parameters (global bias, the network)
+use the matching ``torch.optim`` optimiser. Dense gradients over a 200,000-row table at
+every step would cost 100x more. ``partial_fit`` trains compact copies of the touched rows
+and writes them back.
+
+Data parallel. When a ``torch.distributed`` process group with more than one process is
+initialised, :meth:`Model.fit` splits every global batch between the ranks; each rank
+back-propagates its share, then one ``all_gather`` of (row, gradient) pairs and the dense
+gradients makes every rank apply the same update, so replicas stay identical and a step
+equals the single-process step on the same batch (up to float summation order). This is
+DistributedDataParallel's synchronous gradient averaging, done by hand because DDP's
+all-reduce would ship the dense gradient of every embedding table at every step.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from oleg.types import Candidates, FloatArray, Interactions
+from oleg_recommender_embedding.idmap import IdMap
+from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
+
+ENTITIES = ("user", "channel", "post")
+_SCORE_CHUNK = 1 << 22  # floats of the (users x candidates x hidden) block scored at once
+
+
+def default_threads() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def set_threads(n: int | None) -> None:
+    want = n or default_threads()
+    if torch.get_num_threads() != want:
+        torch.set_num_threads(want)
+
+
+# --------------------------------------------------------------------------------------
+# growable tables
+# --------------------------------------------------------------------------------------
+
+
+class Table:
+    """Rows of ``dim`` floats in a buffer whose capacity doubles when it fills."""
+
+    def __init__(self, dim: int, min_capacity: int = 64) -> None:
+        self.dim = dim
+        self.min_capacity = min_capacity
+        self.data = torch.zeros(0, dim)
+        self.n = 0
+        self.reallocations = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self.data.shape[0])
+
+    def view(self) -> Tensor:
+        return self.data[: self.n]
+
+    def grow(self, n: int) -> Tensor:
+        """Make room for ``n`` rows; return the new rows (uninitialised) to fill in place."""
+        old = self.n
+        if n <= old:
+            return self.data[old:old]
+        if n > self.capacity:
+            grown = torch.empty(max(n, 2 * self.capacity, self.min_capacity), self.dim)
+            grown[:old].copy_(self.data[:old])
+            self.data = grown
+            self.reallocations += 1
+        self.n = n
+        return self.data[old:n]
+
+    def reset(self) -> None:
+        """Forget every row but keep the buffer (a full retrain refills it)."""
+        self.n = 0
+
+    def load(self, rows: Tensor) -> None:
+        self.reset()
+        self.grow(len(rows)).copy_(rows)
+
+
+# --------------------------------------------------------------------------------------
+# the networks: dense parameters and how rows become a prediction
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pool:
+    """What a candidate pool contributes to every user's score, computed once per pool."""
+
+    post: np.ndarray
+    channel: np.ndarray
+    version: int
+    item: Tensor  # dot: (n, K+1) = [channel+post vector | channel+post bias + global]; nn: (n, H)
+    bias: Tensor  # (n,) part of the output logit that depends on the candidate only
+
+
+class DotNet(nn.Module):
+    """x = g + b_u + b_c + b_p + u · (c + p); rating = sigmoid(x) or clamp(x, 0, 1)."""
+
+    def __init__(self, s: DotSettings) -> None:
+        super().__init__()
+        self.k = s.dim
+        self.sigmoid = s.output == "sigmoid"
+        self.global_bias = nn.Parameter(torch.zeros(1))
+        self.dims = {"user": s.dim + 1, "channel": s.dim + 1, "post": s.dim + 1}
+
+    def reset(self, mean: float, gen: torch.Generator) -> None:
+        with torch.no_grad():
+            self.global_bias.fill_(_logit(mean) if self.sigmoid else mean)
+
+    def init_rows(self, entity: str, rows: Tensor, std: float, gen: torch.Generator) -> None:
+        # post vectors start at zero: a post is its channel until its own ratings move it
+        if entity == "post" or std == 0:
+            rows.zero_()
+        else:
+            rows.normal_(0.0, std, generator=gen)
+            rows[:, self.k].zero_()
+
+    def raw(self, u: Tensor, c: Tensor, p: Tensor, train: bool = False, gen: Any = None) -> Tensor:
+        k = self.k
+        return self.global_bias + u[:, k] + c[:, k] + p[:, k] + (u[:, :k] * (c[:, :k] + p[:, :k])).sum(1)
+
+    def link(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(x) if self.sigmoid else x.clamp(0.0, 1.0)
+
+    @property
+    def logit_output(self) -> bool:
+        return self.sigmoid
+
+    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
+        k = self.k
+        item = torch.cat([c[:, :k] + p[:, :k], (c[:, k] + p[:, k] + self.global_bias)[:, None]], 1)
+        return item, torch.zeros(len(c))
+
+    def score(self, users: Tensor, pool: Pool) -> Tensor:
+        k = self.k
+        ones = torch.ones(len(users), 1)
+        x = torch.cat([users[:, :k], ones], 1) @ pool.item.T + users[:, k : k + 1]
+        return self.link(x)
+
+    def bias(self, c: Tensor, p: Tensor) -> Tensor:
+        x = self.global_bias + c[:, self.k] + p[:, self.k]
+        return torch.sigmoid(x) if self.sigmoid else x
+
+
+_ACTIVATIONS = {
+    "relu": torch.relu,
+    "leaky_relu": torch.nn.functional.leaky_relu,
+    "gelu": torch.nn.functional.gelu,
+    "silu": torch.nn.functional.silu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+}
+
+
+class MLPNet(nn.Module):
+    """[user | channel | post] -> Linear(hidden) -> activation -> dropout -> Linear(1) (+ biases) -> sigmoid.
+
+    The first layer is linear in the concatenation, so it splits into a user part and a
+    candidate part: a pool's candidate part is computed once and every user adds theirs.
+    """
+
+    def __init__(self, s: EmbeddingNNSettings) -> None:
+        super().__init__()
+        self.du, self.dc, self.dp = s.user_dim, s.channel_dim, s.post_dim
+        self.biases = s.biases
+        extra = 1 if s.biases else 0
+        self.dims = {"user": self.du + extra, "channel": self.dc + extra, "post": self.dp + extra}
+        self.hidden = nn.Linear(self.du + self.dc + self.dp, s.hidden)
+        self.out = nn.Linear(s.hidden, 1)
+        self.act = _ACTIVATIONS[s.activation]
+        self.dropout = s.dropout
+
+    def reset(self, mean: float, gen: torch.Generator) -> None:
+        with torch.no_grad():
+            for layer in (self.hidden, self.out):
+                bound = 1.0 / math.sqrt(layer.in_features)  # torch's default Linear init, seeded
+                layer.weight.uniform_(-bound, bound, generator=gen)
+                layer.bias.uniform_(-bound, bound, generator=gen)
+            self.out.bias.fill_(_logit(mean))
+
+    def init_rows(self, entity: str, rows: Tensor, std: float, gen: torch.Generator) -> None:
+        rows.normal_(0.0, std, generator=gen) if std > 0 else rows.zero_()
+        if self.biases:
+            rows[:, -1].zero_()
+
+    def _row_bias(self, u: Tensor, c: Tensor, p: Tensor) -> Tensor | float:
+        if not self.biases:
+            return 0.0
+        return u[:, self.du] + c[:, self.dc] + p[:, self.dp]
+
+    def raw(self, u: Tensor, c: Tensor, p: Tensor, train: bool = False, gen: Any = None) -> Tensor:
+        z = torch.cat([u[:, : self.du], c[:, : self.dc], p[:, : self.dp]], 1)
+        h = self.act(self.hidden(z))
+        if train and self.dropout > 0:
+            keep = torch.empty_like(h).bernoulli_(1.0 - self.dropout, generator=gen)
+            h = h * keep / (1.0 - self.dropout)
+        return self.out(h).squeeze(1) + self._row_bias(u, c, p)
+
+    def link(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(x)
+
+    logit_output = True
+
+    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
+        w = self.hidden.weight
+        item = c[:, : self.dc] @ w[:, self.du : self.du + self.dc].T + p[:, : self.dp] @ w[:, self.du + self.dc :].T
+        item += self.hidden.bias
+        bias = self.out.bias.expand(len(c)).clone()
+        if self.biases:
+            bias += c[:, self.dc] + p[:, self.dp]
+        return item, bias
+
+    def score(self, users: Tensor, pool: Pool) -> Tensor:
+        w = self.hidden.weight
+        user_part = users[:, : self.du] @ w[:, : self.du].T  # (u, H)
+        ub = users[:, self.du] if self.biases else torch.zeros(len(users))
+        n, hidden = pool.item.shape
+        out = torch.empty(len(users), n)
+        step = max(1, _SCORE_CHUNK // max(1, n * hidden))
+        wo = self.out.weight[0]
+        for a in range(0, len(users), step):
+            h = pool.item.unsqueeze(0) + user_part[a : a + step].unsqueeze(1)  # (chunk, n, H)
+            h = self.act(h)
+            out[a : a + step] = h @ wo
+        return torch.sigmoid(out + pool.bias + ub[:, None])
+
+    def bias(self, c: Tensor, p: Tensor) -> Tensor:  # pragma: no cover - the model uses score()
+        raise NotImplementedError
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-3), 1 - 1e-3)
+    return math.log(p / (1 - p))
+
+
+# --------------------------------------------------------------------------------------
+# lazy row-wise optimisers for the tables
+# --------------------------------------------------------------------------------------
+
+
+class RowOptimizer:
+    """Updates only the rows a batch touched; state covers the tables of one training call.
+
+    Adam's bias correction uses the global step, as torch's SparseAdam and TF's LazyAdam do.
+    Rows are regularised through ``embedding_reg`` in the loss, not by weight decay.
+    """
+
+    def __init__(self, kind: str, tables: dict[str, Tensor], lr: float) -> None:
+        self.kind, self.lr, self.tables = kind, lr, tables
+        self.t = 0
+        self.b1, self.b2, self.eps = 0.9, 0.999, 1e-8
+        self.state: dict[str, list[Tensor]] = {}
+        for name, table in tables.items():
+            if kind in ("adam", "adamw"):
+                self.state[name] = [torch.zeros_like(table), torch.zeros_like(table)]
+            elif kind in ("adagrad", "rmsprop"):
+                self.state[name] = [torch.zeros_like(table)]
+            else:
+                self.state[name] = []
+        if kind == "adagrad":
+            self.eps = 1e-10
+
+    def tick(self) -> None:
+        self.t += 1
+
+    def update(self, name: str, idx: Tensor, grad: Tensor) -> None:
+        table = self.tables[name]
+        if self.kind == "sgd":
+            table.index_add_(0, idx, grad, alpha=-self.lr)
+            return
+        uniq, inverse = torch.unique(idx, return_inverse=True)
+        g = torch.zeros(len(uniq), grad.shape[1]).index_add_(0, inverse, grad)
+        st = self.state[name]
+        if self.kind in ("adam", "adamw"):
+            m = st[0].index_select(0, uniq).mul_(self.b1).add_(g, alpha=1 - self.b1)
+            v = st[1].index_select(0, uniq).mul_(self.b2).addcmul_(g, g, value=1 - self.b2)
+            st[0].index_copy_(0, uniq, m)
+            st[1].index_copy_(0, uniq, v)
+            bc1 = 1 - self.b1**self.t
+            bc2 = 1 - self.b2**self.t
+            step = (m / bc1).div_((v / bc2).sqrt_().add_(self.eps))
+        elif self.kind == "adagrad":
+            s = st[0].index_select(0, uniq).addcmul_(g, g)
+            st[0].index_copy_(0, uniq, s)
+            step = g / s.sqrt().add_(self.eps)
+        else:  # rmsprop
+            s = st[0].index_select(0, uniq).mul_(0.99).addcmul_(g, g, value=0.01)
+            st[0].index_copy_(0, uniq, s)
+            step = g / s.sqrt().add_(self.eps)
+        table.index_add_(0, uniq, step, alpha=-self.lr)
+
+
+def dense_optimizer(kind: str, params: list[Tensor], lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    cls = {
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "sgd": torch.optim.SGD,
+        "adagrad": torch.optim.Adagrad,
+        "rmsprop": torch.optim.RMSprop,
+    }[kind]
+    return cls(params, lr=lr, weight_decay=weight_decay)
+
+
+# --------------------------------------------------------------------------------------
+# distributed helpers
+# --------------------------------------------------------------------------------------
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size) of the current process group, (0, 1) without one."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+# --------------------------------------------------------------------------------------
+# the model
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Batchable:
+    """Training data as local row indices: one int64 index tensor per entity, targets."""
+
+    rows: dict[str, Tensor]
+    y: Tensor
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+class Model:
+    """One recommender's state: id maps, tables, the network, and how to train and score."""
+
+    def __init__(self, kind: str, settings: EmbeddingSettings, seed: int) -> None:
+        self.kind = kind
+        self.s = settings
+        self.seed = seed
+        self.net: DotNet | MLPNet = DotNet(settings) if kind == "dot" else MLPNet(settings)  # type: ignore[arg-type]
+        self.maps = {e: IdMap() for e in ENTITIES}
+        self.tables = {e: Table(self.net.dims[e]) for e in ENTITIES}
+        self.gen = torch.Generator().manual_seed(seed)  # row init and shuffling (same on all ranks)
+        self.noise = torch.Generator().manual_seed(seed + 1)  # dropout masks (per rank)
+        self.dense_opt: torch.optim.Optimizer | None = None
+        self.history: list[dict[str, float]] = []
+        self.partial_history: list[dict[str, float]] = []
+        self.version = 0
+        self.fitted = False
+        self._pool: Pool | None = None
+        self._mean_user: tuple[int, Tensor] | None = None
+        set_threads(settings.threads)
+        self.net.reset(0.5, self.gen)
+
+    # -- ids and rows --------------------------------------------------------------------
+
+    def _add(self, entity: str, ids: np.ndarray) -> np.ndarray:
+        rows = self.maps[entity].add(ids)
+        table = self.tables[entity]
+        if len(self.maps[entity]) > table.n:
+            self.net.init_rows(entity, table.grow(len(self.maps[entity])), self.s.init_std, self.gen)
+        return rows
+
+    def _data_rows(self, data: Interactions) -> dict[str, np.ndarray]:
+        return {
+            "user": self._add("user", data.user),
+            "channel": self._add("channel", data.channel),
+            "post": self._add("post", data.post),
+        }
+
+    def _rows_of(self, entity: str, rows: np.ndarray) -> Tensor:
+        """Rows of the table for row indices, zeros where the index is -1 (unseen)."""
+        table = self.tables[entity]
+        idx = torch.from_numpy(rows)
+        if table.n == 0:
+            return torch.zeros(len(rows), table.dim)
+        known = idx >= 0
+        out = table.view().index_select(0, idx.clamp(min=0))
+        if not bool(known.all()):
+            out[~known] = 0.0
+        return out
+
+    # -- training --------------------------------------------------------------------------
+
+    def fit(self, data: Interactions) -> None:
+        s = self.s
+        set_threads(s.threads)
+        rank, world = _world()
+        self.gen.manual_seed(self.seed)
+        self.noise.manual_seed(self.seed + 1 + 7919 * rank)
+        for e in ENTITIES:
+            self.maps[e] = IdMap()
+            self.tables[e].reset()
+        self.history = []
+        self.partial_history = []
+        mean = float(data.value.mean()) if len(data) else 0.5
+        self.net.reset(mean, self.gen)
+        self.dense_opt = dense_optimizer(s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay)
+        self._changed()
+        if len(data) == 0:
+            self.fitted = True
+            return
+        rows = self._data_rows(data)
+        batch = _Batchable({e: torch.from_numpy(r) for e, r in rows.items()}, torch.tensor(data.value, dtype=torch.float32))
+        n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
+        perm = torch.randperm(len(data), generator=self.gen)
+        val_idx, train_idx = perm[:n_val], perm[n_val:]
+        tables = {e: self.tables[e].view() for e in ENTITIES}
+        ropt = RowOptimizer(s.optimizer, tables, s.lr)
+        best = math.inf
+        snapshot: dict[str, Any] | None = None
+        stale = 0
+        for epoch in range(1, s.epochs + 1):
+            began = time.perf_counter()
+            train_loss = self._epoch(batch, train_idx, tables, ropt, rank, world)
+            entry = {"epoch": epoch, "train_loss": train_loss, "seconds": 0.0}
+            if n_val:
+                val_loss = self._loss(batch, val_idx, tables)
+                entry["val_loss"] = val_loss
+                if val_loss < best - s.min_delta:
+                    best, stale = val_loss, 0
+                    if s.restore_best:
+                        snapshot = self._snapshot(snapshot)
+                else:
+                    stale += 1
+            entry["seconds"] = time.perf_counter() - began
+            self.history.append(entry)
+            if n_val and stale >= s.patience:
+                break
+        if snapshot is not None and stale > 0:
+            self._restore(snapshot)
+        del snapshot
+        if n_val and s.fold_in_validation:
+            loss = self._epoch(batch, val_idx, tables, ropt, rank, world)
+            self.history.append({"epoch": len(self.history) + 1, "train_loss": loss, "fold_in": 1.0})
+        self.fitted = True
+        self._changed()
+
+    def partial_fit(self, data: Interactions) -> None:
+        if len(data) == 0:
+            return
+        s = self.s
+        set_threads(s.threads)
+        if self.dense_opt is None:
+            self.dense_opt = dense_optimizer(s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay)
+        lr = s.partial_lr or s.lr
+        for group in self.dense_opt.param_groups:
+            group["lr"] = lr
+        rows = self._data_rows(data)
+        local: dict[str, Tensor] = {}
+        touched: dict[str, Tensor] = {}
+        for e in ENTITIES:
+            uniq, inverse = torch.unique(torch.from_numpy(rows[e]), return_inverse=True)
+            touched[e] = uniq
+            local[e] = inverse
+        tables = {e: self.tables[e].view().index_select(0, touched[e]) for e in ENTITIES}
+        batch = _Batchable(local, torch.tensor(data.value, dtype=torch.float32))
+        ropt = RowOptimizer(s.optimizer, tables, lr)
+        everything = torch.arange(len(data))
+        self.partial_history = []
+        for epoch in range(1, s.partial_epochs + 1):
+            loss = self._epoch(batch, everything, tables, ropt, 0, 1)
+            self.partial_history.append({"epoch": epoch, "train_loss": loss})
+        for e in ENTITIES:
+            self.tables[e].data.index_copy_(0, touched[e], tables[e])
+        for group in self.dense_opt.param_groups:
+            group["lr"] = s.lr
+        self.fitted = True
+        self._changed()
+
+    def _epoch(
+        self, batch: _Batchable, idx: Tensor, tables: dict[str, Tensor], ropt: RowOptimizer, rank: int, world: int
+    ) -> float:
+        order = idx[torch.randperm(len(idx), generator=self.gen)]
+        bs = self.s.batch_size
+        total = torch.zeros((), dtype=torch.float64)
+        for start in range(0, len(order), bs):
+            chunk = order[start : start + bs]
+            denom = len(chunk)
+            if world > 1:
+                chunk = chunk[rank::world]
+            total += self._step(batch, chunk, denom, tables, ropt, world)
+        if world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(total)
+        return float(total) / max(1, len(order))
+
+    def _step(
+        self, batch: _Batchable, chunk: Tensor, denom: int, tables: dict[str, Tensor], ropt: RowOptimizer, world: int
+    ) -> Tensor:
+        s = self.s
+        idx = {e: batch.rows[e].index_select(0, chunk) for e in ENTITIES}
+        leaves = {e: tables[e].index_select(0, idx[e]).requires_grad_() for e in ENTITIES}
+        y = batch.y.index_select(0, chunk)
+        post = leaves["post"]
+        cold = getattr(s, "cold_dropout", 0.0)
+        if cold > 0 and len(chunk):
+            keep = torch.empty(len(chunk), 1).bernoulli_(1.0 - cold, generator=self.noise)
+            post = post * keep
+        x = self.net.raw(leaves["user"], leaves["channel"], post, train=True, gen=self.noise)
+        losses = self._losses(x, y)
+        loss_sum = losses.sum()
+        reg = sum(leaf.square().sum() for leaf in leaves.values()) * s.embedding_reg
+        ((loss_sum + reg) / denom).backward()
+        grads = {e: leaves[e].grad for e in ENTITIES}
+        if world > 1:
+            idx, grads = self._sync(idx, grads, world)  # type: ignore[assignment]
+        ropt.tick()
+        for e in ENTITIES:
+            if len(idx[e]):
+                ropt.update(e, idx[e], grads[e])  # type: ignore[arg-type]
+        assert self.dense_opt is not None
+        self.dense_opt.step()
+        self.dense_opt.zero_grad(set_to_none=True)
+        return loss_sum.detach().double()
+
+    def _losses(self, x: Tensor, y: Tensor) -> Tensor:
+        if self.s.loss == "bce" and self.net.logit_output:
+            return nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")
+        if self.s.loss == "bce":
+            p = x.clamp(1e-6, 1 - 1e-6)
+            return -(y * p.log() + (1 - y) * (1 - p).log())
+        pred = torch.sigmoid(x) if self.net.logit_output else x
+        return (pred - y).square()
+
+    def _sync(self, idx: dict[str, Tensor], grads: dict[str, Tensor], world: int) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+        """Every rank gets every rank's (row, gradient) pairs and the summed dense gradients."""
+        import torch.distributed as dist
+
+        n_local = len(idx["user"])
+        width = max(1, (self.s.batch_size + world - 1) // world)
+        dims = [self.tables[e].dim for e in ENTITIES]
+        params = [p for p in self.net.parameters()]
+        dense = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+        rows = torch.full((width, len(ENTITIES)), -1, dtype=torch.int64)
+        flat = torch.zeros(width * sum(dims) + len(dense))
+        if n_local:
+            rows[:n_local] = torch.stack([idx[e] for e in ENTITIES], 1)
+            flat[: n_local * sum(dims)] = torch.cat([grads[e] for e in ENTITIES], 1).reshape(-1)
+        flat[width * sum(dims) :] = dense
+        all_rows = [torch.empty_like(rows) for _ in range(world)]
+        all_flat = [torch.empty_like(flat) for _ in range(world)]
+        dist.all_gather(all_rows, rows)
+        dist.all_gather(all_flat, flat)
+        rows_cat = torch.cat(all_rows)
+        valid = rows_cat[:, 0] >= 0
+        g = torch.cat([f[: width * sum(dims)].view(width, sum(dims)) for f in all_flat])[valid]
+        rows_cat = rows_cat[valid]
+        out_idx, out_grad, at = {}, {}, 0
+        for i, (e, d) in enumerate(zip(ENTITIES, dims, strict=True)):
+            out_idx[e] = rows_cat[:, i].contiguous()
+            out_grad[e] = g[:, at : at + d].contiguous()
+            at += d
+        summed = torch.stack([f[width * sum(dims) :] for f in all_flat]).sum(0)
+        at = 0
+        for p in params:
+            n = p.numel()
+            p.grad = summed[at : at + n].view_as(p).clone()
+            at += n
+        return out_idx, out_grad
+
+    @torch.no_grad()
+    def _loss(self, batch: _Batchable, idx: Tensor, tables: dict[str, Tensor]) -> float:
+        total = 0.0
+        for start in range(0, len(idx), 65536):
+            chunk = idx[start : start + 65536]
+            x = self.net.raw(*(tables[e].index_select(0, batch.rows[e].index_select(0, chunk)) for e in ENTITIES))
+            y = batch.y.index_select(0, chunk)
+            if self.s.loss == "mse":
+                total += float((self.net.link(x) - y).square().sum())
+            else:
+                total += float(self._losses(x, y).sum())
+        return total / max(1, len(idx))
+
+    def _snapshot(self, into: dict[str, Any] | None) -> dict[str, Any]:
+        if into is None:
+            into = {e: self.tables[e].view().clone() for e in ENTITIES}
+        else:
+            for e in ENTITIES:
+                into[e].copy_(self.tables[e].view())
+        into["net"] = {k: v.clone() for k, v in self.net.state_dict().items()}
+        return into
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        for e in ENTITIES:
+            self.tables[e].view().copy_(snapshot[e])
+        self.net.load_state_dict(snapshot["net"])
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._pool = None
+        self._mean_user = None
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def _user_rows(self, users: list[int | None]) -> Tensor:
+        ids = np.array([-(2**63) if u is None else u for u in users], dtype=np.int64)
+        rows = self.maps["user"].get(ids)
+        rows[ids == -(2**63)] = -1
+        out = self._rows_of("user", rows)
+        unseen = rows < 0
+        if unseen.any() and self.s.unseen_user == "mean" and self.tables["user"].n:
+            out[torch.from_numpy(unseen)] = self._mean_user_row()
+        return out
+
+    def _mean_user_row(self) -> Tensor:
+        if self._mean_user is None or self._mean_user[0] != self.version:
+            self._mean_user = (self.version, self.tables["user"].view().mean(0))
+        return self._mean_user[1]
+
+    def _pool_for(self, candidates: Candidates) -> Pool:
+        pool = self._pool
+        if (
+            pool is not None
+            and pool.version == self.version
+            and np.array_equal(pool.post, candidates.post)
+            and np.array_equal(pool.channel, candidates.channel)
+        ):
+            return pool
+        c = self._rows_of("channel", self.maps["channel"].get(candidates.channel))
+        p = self._rows_of("post", self.maps["post"].get(candidates.post))
+        with torch.no_grad():
+            item, bias = self.net.pool(c, p)
+        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, item, bias)
+        self._pool = pool
+        return pool
+
+    @torch.no_grad()
+    def score_many(self, users: list[int | None], candidates: Candidates) -> FloatArray:
+        set_threads(self.s.threads)
+        if len(candidates) == 0 or len(users) == 0:
+            return np.zeros((len(users), len(candidates)))
+        pool = self._pool_for(candidates)
+        return self.net.score(self._user_rows(users), pool).double().numpy()
+
+    @torch.no_grad()
+    def bias(self, candidates: Candidates) -> FloatArray:
+        if len(candidates) == 0:
+            return np.zeros(0)
+        if isinstance(self.net, DotNet):
+            c = self._rows_of("channel", self.maps["channel"].get(candidates.channel))
+            p = self._rows_of("post", self.maps["post"].get(candidates.post))
+            return self.net.bias(c, p).double().numpy()
+        return self.score_many([None], candidates)[0] if self.s.unseen_user == "mean" else self._average_user(candidates)
+
+    def _average_user(self, candidates: Candidates) -> FloatArray:
+        pool = self._pool_for(candidates)
+        row = self._mean_user_row() if self.tables["user"].n else torch.zeros(self.tables["user"].dim)
+        return self.net.score(row[None], pool)[0].double().numpy()
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "ids": {e: torch.from_numpy(self.maps[e].ids()) for e in ENTITIES},
+            "tables": {e: self.tables[e].view().clone() for e in ENTITIES},
+            "net": self.net.state_dict(),
+            "generators": {"gen": self.gen.get_state(), "noise": self.noise.get_state()},
+            "history": self.history,
+            "partial_history": self.partial_history,
+            "fitted": self.fitted,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        for e in ENTITIES:
+            self.maps[e] = IdMap.from_ids(state["ids"][e].numpy())
+            self.tables[e].load(state["tables"][e])
+        self.net.load_state_dict(state["net"])
+        self.gen.set_state(state["generators"]["gen"])
+        self.noise.set_state(state["generators"]["noise"])
+        self.history = list(state["history"])
+        self.partial_history = list(state["partial_history"])
+        self.fitted = bool(state["fitted"])
+        self.dense_opt = None
+        self._changed()
+
+    def memory(self) -> dict[str, int]:
+        """Bytes held: table rows in use, table capacity, id maps, dense parameters."""
+        return {
+            "rows": sum(t.n * t.dim * 4 for t in self.tables.values()),
+            "capacity": sum(t.capacity * t.dim * 4 for t in self.tables.values()),
+            "maps": sum(m.nbytes for m in self.maps.values()),
+            "dense": sum(p.numel() * 4 for p in self.net.parameters()),
+        }

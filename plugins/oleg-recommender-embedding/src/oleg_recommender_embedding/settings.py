@@ -1,0 +1,89 @@
+"""Settings of the two recommenders (the TOML section of a deployment is validated here).
+
+Plain pydantic, no torch: ``oleg check deploy.toml`` validates a section without importing
+torch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from oleg import PluginSettings
+
+Optimizer = Literal["adam", "adamw", "sgd", "adagrad", "rmsprop"]
+Activation = Literal["relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid"]
+
+
+class EmbeddingSettings(PluginSettings):
+    """What both models share: optimisation, early stopping, incremental rounds, threads."""
+
+    optimizer: Optimizer = Field(
+        "adam",
+        description="adam, adamw, sgd, adagrad or rmsprop. Embedding rows are updated lazily "
+        "(only the rows a batch touches, with their own optimiser state); the dense layers "
+        "use torch.optim's optimiser of the same name.",
+    )
+    lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
+    weight_decay: float = Field(0.0, ge=0, description="Weight decay of the dense parameters (global bias, network).")
+    embedding_reg: float = Field(
+        0.02, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+    )
+    batch_size: int = Field(512, ge=1, description="Ratings per optimisation step.")
+    epochs: int = Field(30, ge=1, description="Most passes over the data in a full retrain (early stopping may stop sooner).")
+    validation_share: float = Field(
+        0.1, ge=0, lt=1, description="Share of a full retrain's ratings held out (at random) for early stopping; 0 disables it."
+    )
+    patience: int = Field(2, ge=1, description="Epochs without improvement of the held-out loss before stopping.")
+    min_delta: float = Field(1e-5, ge=0, description="Smallest decrease of the held-out loss that counts as an improvement.")
+    restore_best: bool = Field(True, description="Keep the weights of the best held-out epoch, not the last one.")
+    fold_in_validation: bool = Field(
+        True,
+        description="After early stopping, train one pass on the held-out ratings (as an incremental "
+        "round would), so that the newest feedback is never left out of the model.",
+    )
+    partial_epochs: int = Field(3, ge=1, description="Passes over the new ratings in an incremental round (partial_fit).")
+    partial_lr: float | None = Field(None, gt=0, description="Learning rate of incremental rounds; default: lr.")
+    init_std: float = Field(0.1, ge=0, description="Standard deviation of new embedding rows.")
+    loss: Literal["mse", "bce"] = Field("mse", description="Squared error on 0..1, or binary cross-entropy.")
+    unseen_user: Literal["mean", "zero"] = Field(
+        "mean", description="Vector of a user never seen: the mean user (an average subscriber) or zeros."
+    )
+    threads: int | None = Field(None, ge=1, description="torch threads; default min(2, CPU cores).")
+
+
+class DotSettings(EmbeddingSettings):
+    """``dot``: user · (channel + post) + user, channel, post and global biases."""
+
+    dim: int = Field(13, ge=1, description="Embedding size K (OLEG's: 13).")
+    output: Literal["sigmoid", "clamp"] = Field(
+        "clamp",
+        description="How the dot product becomes a rating on 0..1: a sigmoid, or the raw value clamped "
+        "to 0..1 at prediction time (trained unclamped, like Surprise's SVD).",
+    )
+
+
+class EmbeddingNNSettings(EmbeddingSettings):
+    """``embedding-nn``: user, channel and post embeddings -> one hidden layer -> P(👍)."""
+
+    user_dim: int = Field(100, ge=1, description="User embedding size.")
+    channel_dim: int = Field(80, ge=1, description="Channel embedding size.")
+    post_dim: int = Field(20, ge=1, description="Post embedding size.")
+    hidden: int = Field(70, ge=1, description="Units of the hidden layer.")
+    activation: Activation = Field("relu", description="Activation of the hidden layer.")
+    dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the hidden layer while training.")
+    cold_dropout: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="Share of training ratings whose post vector is zeroed, so the network learns to "
+        "score a post it never saw (a zero vector) from its channel.",
+    )
+    biases: bool = Field(
+        True, description="Add learned user, channel and post biases to the output logit (a wide part)."
+    )
+    lr: float = Field(0.002, gt=0, description="Learning rate of a full retrain.")
+    embedding_reg: float = Field(
+        0.02, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+    )
