@@ -69,7 +69,8 @@ def test_good_deployment_passes(tmp_path):
 
 def test_unknown_plugin_lists_installed_and_suggests(tmp_path):
     result = check(tmp_path, GOOD.replace('plugin = "popular"', 'plugin = "populr"'))
-    assert_user_error(result, "[recommender]", "'populr'", "Did you mean 'popular'?", "random", "replay")
+    out = assert_user_error(result, "[recommender]", "'populr'", "Did you mean 'popular'?", "random", "fresh")
+    assert "replay" not in out  # only recommenders are offered for a [recommender]
 
 
 def test_plugin_of_the_wrong_kind(tmp_path):
@@ -173,3 +174,58 @@ def test_bad_database_url(tmp_path):
     assert_user_error(result, "[deployment] database", "SQLite or PostgreSQL")
     result = check(tmp_path, GOOD.replace('"sqlite:///t.db"', '"feed.db"'))
     assert_user_error(result, "[deployment] database", "expected a database URL")
+
+
+def test_secret_written_in_the_file_is_refused(tmp_path):
+    # console's settings have no secret; the example plugin neither: use a temporary plugin
+    site = tmp_path / "site"
+    dist = site / "oleg_tokened-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: oleg-tokened\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[oleg]\ntokened = oleg_tokened\n")
+    (site / "oleg_tokened.py").write_text(
+        "import oleg\n"
+        "from oleg.fields import Secret\n"
+        "from oleg_sink_console.sink import ConsoleSink\n"
+        "class S(ConsoleSink.Settings):\n"
+        "    bot_token: Secret\n"
+        "class Tokened(ConsoleSink):\n"
+        "    name = 'tokened'\n"
+        "    Settings = S\n"
+        "@oleg.hookimpl\n"
+        "def oleg_register_sinks(register):\n"
+        "    register(Tokened)\n"
+    )
+    text = GOOD.replace('plugin = "simulated"\nsubscribers = 10', 'plugin = "tokened"\nbot_token = "123:abc"')
+    path = tmp_path / "deploy.toml"
+    path.write_text(text)
+    result = oleg("check", str(path), cwd=tmp_path, env={"PYTHONPATH": str(site)})
+    out = assert_user_error(result, "[sink] bot_token is a secret", "env")
+    assert "123:abc" not in out
+    path.write_text(text.replace('bot_token = "123:abc"', 'bot_token = { env = "OLEG_TEST_TOKEN" }'))
+    ok = oleg("check", str(path), cwd=tmp_path, env={"PYTHONPATH": str(site), "OLEG_TEST_TOKEN": "123:abc"})
+    assert ok.returncode == 0, ok.stderr
+    assert "123:abc" not in ok.stdout and "$OLEG_TEST_TOKEN" in ok.stdout
+
+
+def test_observer_plugins_named_in_the_deployment_are_loaded(tmp_path):
+    from oleg.config import load_deployment
+    from oleg.plugins import Plugins
+
+    path = tmp_path / "deploy.toml"
+    path.write_text(GOOD.replace('name = "t"', 'name = "t"\nplugins = ["fresh"]'))
+    plugins = Plugins()
+    load_deployment(path, plugins)
+    assert any(i.module == "oleg_example_fresh" for i in plugins.info())
+    path.write_text(GOOD.replace('name = "t"', 'name = "t"\nplugins = ["frash"]'))
+    result = check(tmp_path, path.read_text())
+    assert_user_error(result, "[deployment] plugins", "'frash'")
+
+
+def test_default_database_lives_beside_the_file(tmp_path):
+    from oleg.config import load_deployment
+
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "deploy.toml"
+    path.write_text(GOOD.replace('database = "sqlite:///t.db"\n', ""))
+    assert load_deployment(path).deployment.database == f"sqlite:///{tmp_path / 'sub' / 'oleg.db'}"

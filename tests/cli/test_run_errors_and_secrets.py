@@ -123,3 +123,20 @@ def test_a_plugin_can_add_a_command(tmp_path):
     assert "hello" in oleg("--help", cwd=tmp_path, env=env).stdout
     unknown = oleg("helo", cwd=tmp_path, env=env)
     assert unknown.returncode == 2 and "No such command" in unknown.stderr
+
+
+def test_check_reads_the_posts_file(tmp_path):
+    (tmp_path / "posts.jsonl").write_text(GOOD_ROW % (1, 0) + "not json\n")
+    (tmp_path / "deploy.toml").write_text(DEPLOY.format(subscribers='["me"]'))
+    result = oleg("check", "deploy.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "deploy.toml: [source]" in result.stderr and "posts.jsonl line 2" in result.stderr
+
+
+def test_models_without_a_store_is_a_user_error(tmp_path):
+    (tmp_path / "posts.jsonl").write_text(GOOD_ROW % (1, 0))
+    (tmp_path / "deploy.toml").write_text(DEPLOY.format(subscribers='["me"]'))
+    for command in ("models", "train"):
+        result = oleg(command, "deploy.toml", cwd=tmp_path)
+        assert result.returncode == 2 and "no store at" in result.stderr and "oleg run" in result.stderr
+    assert not (tmp_path / "t.db").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from oleg.durations import Duration
 from oleg.types import (
@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 class PluginSettings(BaseModel):
     """Base of every component's settings: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, use_attribute_docstrings=True
+    )
 
 
 class Runtime(Protocol):
@@ -63,6 +65,13 @@ class Component(ABC):  # noqa: B024 - a base that holds the shared constructor, 
 
     def __init__(self, settings: PluginSettings | None = None) -> None:
         self.settings = settings if settings is not None else self.Settings()
+
+    def check(self) -> None:  # noqa: B027 - optional hook for subclasses
+        """Validate what the settings point to (a file, a path) without side effects.
+
+        ``oleg check`` calls it, so that a deployer learns of a bad data file before running.
+        Raise :class:`oleg.errors.OlegError` (or a subclass) with a clear message.
+        """
 
     def start(self, runtime: Runtime) -> None:  # noqa: B027 - optional hook for subclasses
         """Called once before the deployment runs; keep what you need from ``runtime``."""
@@ -183,10 +192,15 @@ class SchedulerSettings(PluginSettings):
     """Timing shared by every scheduler: how often each job of the engine runs."""
 
     mailing_every: Duration = timedelta(hours=2)
+    """How often every active subscriber gets their next post(s)."""
     train_every: Duration = timedelta(minutes=10)
-    full_retrain_every: int = 10
+    """How often a training round runs (it does nothing when no feedback arrived)."""
+    full_retrain_every: int = Field(10, ge=1)
+    """Every this many training rounds, retrain from scratch instead of incrementally."""
     ingest_every: Duration = timedelta(minutes=1)
+    """How often new posts are taken from the source."""
     feedback_every: Duration = timedelta(minutes=1)
+    """How often (un)subscriptions and 👍/👎 are taken from the sink."""
 
 
 Job = Callable[[datetime], None]

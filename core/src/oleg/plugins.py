@@ -283,11 +283,24 @@ class Plugins:
         """The component ``name`` of ``kind``, loading its plugin if needed."""
         if kind not in KINDS:
             raise PluginError(f"unknown component kind {kind!r}; kinds: {', '.join(KINDS)}")
+        label = kind.replace("_", "-")
         if name not in self.collect()[kind]:
-            self.load([name])
+            try:
+                self.load([name])
+            except PluginError:
+                if name in _entry_points():
+                    raise  # installed but broken: that message says what to do
+                # Unknown name: look at every installed plugin to suggest one of this kind.
+                self.load_all()
+                names = sorted(self.collect()[kind])
+                suggestion = closest(name, names)
+                raise PluginError(
+                    f"no installed plugin is named {name!r}.",
+                    hint=(f"Did you mean {suggestion!r}? " if suggestion else "")
+                    + f"Installed {label} plugins: {', '.join(names) or 'none'}.",
+                ) from None
         registry = self.collect()
         if name not in registry[kind]:
-            label = kind.replace("_", "-")
             others = [f"{k.replace('_', '-')} {n!r}" for k, regs in registry.items() for n in regs if n == name]
             raise PluginError(
                 f"plugin {name!r} provides no {label} named {name!r}"

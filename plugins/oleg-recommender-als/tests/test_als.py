@@ -371,3 +371,38 @@ def test_gpu_fit(data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     model.save(tmp_path / "gpu.model")
     loaded = AlsRecommender.load(tmp_path / "gpu.model")
     np.testing.assert_array_equal(loaded.score(1, data.candidates), model.score(1, data.candidates))
+
+
+def test_gpu_wiring_with_a_stand_in(data, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Without CUDA here: a stand-in for implicit's GPU class (the CPU model underneath)
+    checks what the plugin asks of it and that it keeps plain numpy arrays afterwards."""
+    import implicit.gpu.als
+    from implicit.cpu.als import AlternatingLeastSquares as CpuAls
+
+    made: list[dict[str, object]] = []
+
+    class StandIn:
+        def __init__(self, **kwargs: object) -> None:
+            made.append(kwargs)
+            self.cpu = CpuAls(**kwargs)
+            self.converted = False
+
+        def fit(self, matrix, show_progress=True, callback=None):  # type: ignore[no-untyped-def]
+            self.cpu.fit(matrix, show_progress=show_progress, callback=callback)
+
+        def to_cpu(self):  # type: ignore[no-untyped-def]
+            return self.cpu
+
+    monkeypatch.setattr(implicit.gpu, "HAS_CUDA", True)
+    monkeypatch.setattr(implicit.gpu.als, "AlternatingLeastSquares", StandIn)
+    model = AlsRecommender(small(), seed=4)  # use_gpu unset: follows HAS_CUDA
+    assert model.use_gpu()
+    model.fit(data.train)
+    assert made and made[0]["random_state"] == 4 and made[0]["alpha"] == 1.0 and made[0]["factors"] == 8
+    assert "num_threads" not in made[0]
+    assert type(model.user_factors) is np.ndarray and model.user_factors.dtype == np.float32
+    cpu = AlsRecommender(small(use_gpu=False), seed=4)
+    cpu.fit(data.train)
+    np.testing.assert_array_equal(model.item_factors, cpu.item_factors)
+    model.partial_fit(data.test)  # incremental updates stay on the CPU
+    assert len(made) == 1

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from oleg import __version__
-from oleg.errors import OlegError
+from oleg.errors import ConfigError, OlegError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -86,7 +86,14 @@ def check(deployment: Path, as_json: bool) -> None:
     """Validate DEPLOYMENT (a TOML file) and print it resolved, secrets masked."""
     from oleg.config import load_deployment
 
-    resolved = load_deployment(deployment).describe()
+    loaded = load_deployment(deployment)
+    for comp in loaded.components.values():
+        instance = comp.cls(comp.settings)
+        try:
+            instance.check()
+        except OlegError as exc:
+            raise OlegError(f"{deployment}: [{comp.kind}] {exc.message}", hint=exc.hint) from None
+    resolved = loaded.describe()
     if as_json:
         click.echo(json.dumps(resolved, indent=2, default=str))
         return
@@ -147,8 +154,25 @@ def run(deployment: Path) -> None:
     redact_secrets(resolved)
     engine = Engine(resolved, plugins)
     console.print(f"Running [bold]{resolved.deployment.name}[/] on {engine.store.display_url}")
-    engine.run()
+    try:
+        engine.run()
+    except ConfigError as exc:  # raised by a component while running: say which file
+        raise ConfigError(f"{deployment}: {exc.message}", hint=exc.hint) from None
     console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.items()))
+
+
+def open_existing_store(deployment: Path, url: str) -> Any:
+    """The deployment's store; an SQLite file that does not exist yet is an error."""
+    from sqlalchemy.engine import make_url
+
+    from oleg.store import Store
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        raise OlegError(
+            f"{deployment}: no store at {parsed.database} yet; run the deployment first (oleg run {deployment})."
+        )
+    return Store.open(url)
 
 
 @cli.command()
@@ -157,10 +181,9 @@ def run(deployment: Path) -> None:
 def models(deployment: Path, limit: int) -> None:
     """List the model versions recorded in DEPLOYMENT's store, newest first."""
     from oleg.config import load_deployment
-    from oleg.store import Store
 
     resolved = load_deployment(deployment)
-    store = Store.open(resolved.deployment.database)
+    store = open_existing_store(deployment, resolved.deployment.database)
     try:
         versions = store.model_versions(limit=limit)
     finally:
@@ -188,12 +211,11 @@ def train(deployment: Path) -> None:
     from oleg.engine.training import Trainer
     from oleg.hooks import Hooks
     from oleg.plugins import Plugins
-    from oleg.store import Store
 
     plugins = Plugins()
     resolved = load_deployment(deployment, plugins)
     comp = resolved.components["recommender"]
-    store = Store.open(resolved.deployment.database)
+    store = open_existing_store(deployment, resolved.deployment.database)
     try:
         recommender = comp.cls(comp.settings, seed=resolved.deployment.seed)  # type: ignore[call-arg]
         trainer = Trainer(recommender, comp.plugin, store, Hooks(plugins.hook), 1)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.tree import Tree
 
 
 def deployment_tree(title: str, resolved: dict[str, Any]) -> Tree:
     tree = Tree(f"[bold]{title}[/]")
     for section, values in resolved.items():
-        branch = tree.add(f"[cyan][{section}][/]")
+        branch = tree.add(f"[cyan]{escape(f'[{section}]')}[/]")
         _add(branch, values)
     return tree
 
@@ -20,4 +21,5 @@ def _add(branch: Tree, values: dict[str, Any]) -> None:
         if isinstance(value, dict):
             _add(branch.add(f"{key}"), value)
         else:
-            branch.add(f"{key} = [green]{value!r}[/]" if not str(value).startswith("***") else f"{key} = [yellow]{value}[/]")
+            shown = escape(repr(value)) if not str(value).startswith("***") else escape(str(value))
+            branch.add(f"{key} = [{'yellow' if str(value).startswith('***') else 'green'}]{shown}[/]")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from oleg.components import Component, PluginSettings
 from oleg.config.sections import DeploymentSection, EngineSection
@@ -132,13 +132,18 @@ def load_deployment_dict(
     if "deployment" not in resolved:
         raise ConfigError(f"{where}: missing section [deployment] (with at least name = \"...\").")
     deployment_data = dict(resolved["deployment"])
-    db = deployment_data.get("database")
+    db = deployment_data.setdefault("database", DeploymentSection.model_fields["database"].default)
     if isinstance(db, str) and db.startswith("sqlite:///") and not db.startswith("sqlite:////"):
         rel = db.removeprefix("sqlite:///")
         if rel and rel != ":memory:":
             deployment_data["database"] = f"sqlite:///{(base_dir / rel).resolve()}"
     deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context)
     engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context)
+    if deployment.plugins:
+        try:
+            plugins.load(deployment.plugins)
+        except PluginError as exc:
+            raise ConfigError(f"{where}: [deployment] plugins: {exc}") from None
 
     components: dict[str, ComponentConfig] = {}
     for kind in KINDS:
@@ -161,9 +166,25 @@ def load_deployment_dict(
         comp_secrets = {
             k.removeprefix(f"{kind}."): v for k, v in secrets.items() if k.startswith(f"{kind}.")
         }
+        for key in _secret_fields(reg.cls.Settings):
+            if key in section and key not in comp_secrets:
+                raise ConfigError(
+                    f"{where}: [{kind}] {key} is a secret: it must come from the environment, "
+                    f"e.g. {key} = {{ env = \"OLEG_{key.upper()}\" }}, never be written in the file."
+                )
         components[kind] = ComponentConfig(kind, name, reg.cls, settings, comp_secrets)
     core_secrets = {k: v for k, v in secrets.items() if k.split(".")[0] in CORE_SECTIONS}
     return Deployment(source_file, deployment, engine, components, core_secrets)
+
+
+def _secret_fields(model: type[BaseModel]) -> list[str]:
+    """Names of the settings declared as secrets (``SecretStr``, optional or not)."""
+    out = []
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if ann is SecretStr or SecretStr in getattr(ann, "__args__", ()):
+            out.append(name)
+    return out
 
 
 def _resolve_env(

@@ -30,6 +30,12 @@ class DeploymentSection(_Section):
     )
 
 
+    plugins: list[str] = Field(
+        default_factory=list,
+        description="Extra plugins to load by name, for their lifecycle hooks (observers, metrics "
+        "exporters): the components a deployment names are loaded anyway.",
+    )
+
     @field_validator("database")
     @classmethod
     def _is_a_database_url(cls, value: str) -> str:

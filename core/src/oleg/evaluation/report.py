@@ -66,7 +66,8 @@ def print_table(ev: Evaluation, console: Console) -> None:
     dozen metrics would not. The best value of each metric is green."""
     header, rows, best = cells(ev)
     metrics = ev.metric_names()
-    table = Table(title=caption(ev), title_justify="left")
+    console.print(f"[bold]{caption(ev)}[/]")
+    table = Table()
     table.add_column("metric")
     for row in rows:
         table.add_column(row[0], justify="right")

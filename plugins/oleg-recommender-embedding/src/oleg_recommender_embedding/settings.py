@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from oleg import PluginSettings
 
@@ -50,7 +50,12 @@ class EmbeddingSettings(PluginSettings):
     unseen_user: Literal["mean", "zero"] = Field(
         "mean", description="Vector of a user never seen: the mean user (an average subscriber) or zeros."
     )
-    threads: int | None = Field(None, ge=1, description="torch threads; default min(2, CPU cores).")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="torch intra-op threads; default 1: batch-512 steps are too small to split, and "
+        "on a shared machine a second OpenMP thread made them 10-100x slower.",
+    )
 
 
 class DotSettings(EmbeddingSettings):
@@ -62,6 +67,12 @@ class DotSettings(EmbeddingSettings):
         description="How the dot product becomes a rating on 0..1: a sigmoid, or the raw value clamped "
         "to 0..1 at prediction time (trained unclamped, like Surprise's SVD).",
     )
+
+    @model_validator(mode="after")
+    def _bce_needs_sigmoid(self) -> DotSettings:
+        if self.loss == "bce" and self.output != "sigmoid":
+            raise ValueError("loss = 'bce' needs output = 'sigmoid'")
+        return self
 
 
 class EmbeddingNNSettings(EmbeddingSettings):

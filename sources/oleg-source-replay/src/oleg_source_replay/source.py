@@ -73,6 +73,10 @@ class ReplaySource(Source):
         kept.sort(key=lambda p: (p.date, p.channel_id, p.message_id))
         return kept
 
+    def check(self) -> None:
+        """Read the whole file: a missing or malformed one fails ``oleg check``."""
+        _ = self.posts
+
     def first_date(self) -> datetime | None:
         posts = self.posts
         return posts[0].date if posts else None
