@@ -27,7 +27,7 @@ def test_demo_reports_every_policy(tmp_path):
     assert data["runs"]["oracle"]["like_rate"] == rates["oracle"]
     assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "report.md").read_text()
-    assert "![like rate by day](like_rate.png)" in page and "| **2nd week** |" in page
+    assert "![like rate by day](like_rate.png)" in page and "| **days 1-3** |" in page
 
 
 def test_demo_command_same_seed_same_numbers(tmp_path):

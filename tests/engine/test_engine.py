@@ -196,3 +196,23 @@ def test_long_run_forgets_old_posts_without_repeating(plugins, tmp_path):
     assert total == distinct == 3 * 72  # one new post per subscriber in every round
     assert max(len(s) for s in engine.seen.values()) <= len(engine.pool)
     store.close()
+
+
+def test_deliveries_waiting_for_a_retry_survive_a_restart(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'retry.db'}"
+    store = Store.open(url)
+    engine = Engine(load_deployment_dict(deployment(url, run_for="2h"), plugins=plugins), plugins, store=store)
+    # carol's sends are refused with a long flood wait: still waiting when the run ends
+    engine.sink.fail = lambda item: (
+        DeliveryResult(item.delivery.id, ok=False, error="429", retry_after=86400)
+        if item.subscriber.external_id == "carol" else None
+    )
+    engine.run()
+    waiting = store.deliveries_with_status("retry")
+    assert len(waiting) == 2
+    engine = Engine(load_deployment_dict(deployment(url, run_for="1h"), plugins=plugins), plugins, store=store)
+    engine.run()
+    resent = {o.delivery.id for o in engine.sink.sent if o.subscriber.external_id == "carol"}
+    assert {d.id for d in waiting} <= resent
+    assert store.deliveries_with_status("retry") == []
+    store.close()

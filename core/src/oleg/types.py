@@ -101,6 +101,9 @@ class Delivery:
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    """Stored, handed to the sink; if the engine stops now, it is not sent again."""
+    RETRY = "retry"
+    """The sink said "not now" (a flood wait): it is sent again, after a restart too."""
     SENT = "sent"
     FAILED = "failed"
 

@@ -18,7 +18,7 @@ from oleg.testing import synthetic_feedback
 from oleg_recommender_als import AlsRecommender, AlsSettings, als_matrix
 from oleg_recommender_als.matrix import build_csr
 
-SMALL = {"factors": 8, "regularization": 1.0, "iterations": 5}
+SMALL = {"factors": 8, "regularization": 1.0, "iterations": 5, "num_threads": 1}
 
 
 @pytest.fixture(scope="module")
@@ -128,13 +128,13 @@ def test_fit_on_a_shuffled_id_space_uses_first_appearance(data) -> None:  # type
 def test_fit_equals_implicit_called_directly(data, seed: int) -> None:  # type: ignore[no-untyped-def]
     from implicit.als import AlternatingLeastSquares
 
-    settings = AlsSettings(factors=16, regularization=0.1, iterations=6, alpha=2.0, use_gpu=False)
+    settings = AlsSettings(factors=16, regularization=0.1, iterations=6, alpha=2.0, use_gpu=False, num_threads=1)
     model = AlsRecommender(settings, seed=seed)
     model.fit(data.train)
 
     m = als_matrix(data.train, settings)
     direct = AlternatingLeastSquares(
-        factors=16, regularization=0.1, alpha=1.0, iterations=6, random_state=seed, use_gpu=False
+        factors=16, regularization=0.1, alpha=1.0, iterations=6, random_state=seed, use_gpu=False, num_threads=1
     )
     with threadpool_limits(1, "blas"):
         direct.fit(m.matrix, show_progress=False)
@@ -168,7 +168,9 @@ def test_a_dislike_lowers_the_score_below_a_like_and_below_silence() -> None:
         feedback = base
         if value is not None:
             feedback = base.concat(Interactions.from_arrays([99], [5], [-1], [value]))
-        model = AlsRecommender(AlsSettings(factors=4, regularization=0.1, iterations=15, like_weight=10, dislike_weight=10))
+        model = AlsRecommender(AlsSettings(
+            factors=4, regularization=0.1, iterations=15, like_weight=10, dislike_weight=10, num_threads=1
+        ))
         model.fit(feedback)
         return float(model.score(99, Candidates.from_arrays([5], [-1]))[0])
 

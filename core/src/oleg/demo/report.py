@@ -40,9 +40,9 @@ def print_summary(result: DemoResult, console: Console) -> None:
             days = result.runs[name].days
             cells.append(f"{_rate(days[i]):.1%}" if i < len(days) else "-")
         table.add_row(label, *cells)
-    week2 = result.second_week()
+    week2 = result.last_week()
     table.add_section()
-    table.add_row("2nd week", *[f"[bold]{week2[n]:.1%}[/]" for n in names])
+    table.add_row(result.last_week_label, *[f"[bold]{week2[n]:.1%}[/]" for n in names])
     table.add_row("whole run", *[f"{result.runs[n].like_rate():.1%}" for n in names])
     table.add_row("seconds", *[f"{result.runs[n].seconds:.1f}" for n in names])
     console.print(table)
@@ -75,7 +75,7 @@ def write_report(result: DemoResult) -> dict[str, Path]:
     fig.savefig(png)
     plt.close(fig)
 
-    week2 = result.second_week()
+    week2 = result.last_week()
     lines = [
         "# oleg demo report",
         "",
@@ -91,10 +91,10 @@ def write_report(result: DemoResult) -> dict[str, Path]:
     for i, label in enumerate(labels):
         cells = [f"{_rate(result.runs[n].days[i]):.1%}" if i < len(result.runs[n].days) else "-" for n in names]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines.append("| **2nd week** | " + " | ".join(f"**{week2[n]:.1%}**" for n in names) + " |")
+    lines.append(f"| **{result.last_week_label}** | " + " | ".join(f"**{week2[n]:.1%}**" for n in names) + " |")
     lines.append("| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |")
     if "oracle" in result.runs and week2.get("oracle"):
-        lines += ["", "Share of the oracle's like rate over the second week:", ""]
+        lines += ["", f"Share of the oracle's like rate over {result.last_week_label}:", ""]
         lines += [f"- {n}: {week2[n] / week2['oracle']:.0%}" for n in names if n != "oracle"]
     md = out / "report.md"
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -105,7 +105,8 @@ def write_report(result: DemoResult) -> dict[str, Path]:
         "days": result.days,
         "seed": result.seed,
         "start": result.start.isoformat(),
-        "second_week_like_rate": week2,
+        "last_week": result.last_week_label,
+        "last_week_like_rate": week2,
         "runs": {
             n: {
                 "seconds": r.seconds,

@@ -89,8 +89,16 @@ class DemoResult:
     out: Path
     files: dict[str, Path] = field(default_factory=dict)
 
-    def second_week(self) -> dict[str, float]:
-        first = min(7, max(0, self.days - 7))
+    @property
+    def last_week_label(self) -> str:
+        """The days the headline figure covers: the last 7 (days 8-14 of the default run)."""
+        first = max(0, self.days - 7)
+        return f"days {first + 1}-{self.days}"
+
+    def last_week(self) -> dict[str, float]:
+        """Like rate over the last 7 days (all days for shorter runs), per policy: by then
+        cold start is over and the models have data, so this is the figure to compare."""
+        first = max(0, self.days - 7)
         return {name: run.like_rate(first) for name, run in self.runs.items()}
 
 

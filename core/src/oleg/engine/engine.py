@@ -121,6 +121,11 @@ class Engine:
             self.scheduler.every("collect", sched.feedback_every, self._guard(self.collect))
             self.scheduler.every("mail", sched.mailing_every, self._guard(self.mail))
             self.scheduler.every("train", sched.train_every, self._guard(self.train))
+            log.info(
+                "%s starts at %s: %d subscribers, %d posts in the pool, recommender %s",
+                self.deployment.deployment.name, begin, len(self.subscribers), len(self.pool),
+                self.recommender_name,
+            )
             self.hooks.started(self)
             self.scheduler.run(start=utc(begin) if begin else None, until=until)
             if self._failure is not None:
@@ -162,7 +167,21 @@ class Engine:
             self.pool.add(self.store.recent_posts(since, self.pool.max_size))
             for sub_id, posts in self.store.delivered_posts(since=since).items():
                 self.seen[sub_id] = set(posts)
+            self._restore_retries(begin)
             self.trainer.retrain(begin)
+
+    def _restore_retries(self, begin: datetime) -> None:
+        """Deliveries a sink asked to retry before the last stop go out at the start."""
+        waiting = self.store.deliveries_with_status(DeliveryStatus.RETRY)
+        if not waiting:
+            return
+        posts = {p.id: p for p in self.store.posts_by_id([d.post_id for d in waiting])}
+        for delivery in waiting:
+            sub = self.subscribers.get(delivery.subscriber_id)
+            post = posts.get(delivery.post_id)
+            if sub is not None and post is not None:
+                self.retries.append((begin, Outgoing(delivery, post, sub)))
+        log.info("%d deliveries waiting for a retry since the last run", len(self.retries))
 
     def _remember(self, sub: Subscriber) -> None:
         self.subscribers[sub.id] = sub
@@ -270,6 +289,10 @@ class Engine:
                 self.n_delivered[sub.id] = self.n_delivered.get(sub.id, 0) + 1
                 outgoing.append(Outgoing(delivery, posts[i], sub))
         self._send(outgoing, now)
+        log.info(
+            "round at %s: %d posts for %d subscribers (%d in cold start), pool %d",
+            now, len(outgoing), len(subs), len(cold), len(candidates),
+        )
 
     def _forget_old_posts(self, pool: dict[int, int]) -> None:
         """Keep only pool posts in what each subscriber got: older posts never come back,
@@ -298,7 +321,7 @@ class Engine:
             return (delivery_id, DeliveryStatus.SENT, None)
         if result.retry_after is not None and not result.subscriber_gone:
             self.retries.append((now + timedelta(seconds=result.retry_after), item))
-            return (delivery_id, DeliveryStatus.PENDING, result.error)
+            return (delivery_id, DeliveryStatus.RETRY, result.error)
         self.stats["failed"] += 1
         if result.subscriber_gone:
             sub = item.subscriber

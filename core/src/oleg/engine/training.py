@@ -136,7 +136,11 @@ class Trainer:
         version = {"id": version_id, "plugin": self.plugin, "kind": kind, "metrics": metrics_, "at": now}
         self.hooks.model_trained(version)
         self.hooks.model_promoted(version)
-        log.debug("trained %s model version %s on %d ratings", kind, version_id, len(data))
+        log.log(
+            logging.INFO if kind == "full" else logging.DEBUG,
+            "trained %s version %s (%s) on %d ratings in %.3f s",
+            self.plugin, version_id, kind, len(data), seconds,
+        )
         return version
 
 

@@ -393,6 +393,20 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(stmt, params)
 
+    def deliveries_with_status(self, status: str) -> list[Delivery]:
+        """Deliveries in one status, oldest first: after a restart, those waiting for a
+        retry (``retry``) are sent again, so that nothing the engine chose is dropped."""
+        stmt = sa.select(delivery_t).where(delivery_t.c.status == str(status)).order_by(delivery_t.c.id)
+        with self.engine.connect() as conn:
+            return [
+                Delivery(
+                    subscriber_id=r.subscriber_id, post_id=r.post_id, sent_at=r.sent_at, policy=r.policy,
+                    score=r.score, propensity=r.propensity, model_version_id=r.model_version_id,
+                    status=r.status, id=r.id,
+                )
+                for r in conn.execute(stmt)
+            ]
+
     def delivered_posts(self, since: datetime | None = None) -> dict[int, set[int]]:
         """subscriber id -> ids of the posts delivered to them (whatever the status), only
         posts dated ``since`` or later when given: what must not be sent again."""
