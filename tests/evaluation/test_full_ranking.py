@@ -9,11 +9,16 @@ from oleg import Candidates, Interactions, Recommender
 from oleg.evaluation.ranking import Catalog, UserItems, rank_top_k, select_top_k
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_select_top_k_matches_a_stable_sort(seed):
+@pytest.mark.parametrize(
+    ("seed", "n", "levels"),
+    [(0, 40, 5), (1, 40, 5), (2, 3000, 5), (3, 3000, 400), (4, 3000, 10**6)],
+    # narrow rows, wide rows with massive ties (the exact path), wide rows narrowed by blocks
+)
+def test_select_top_k_matches_a_stable_sort(seed, n, levels):
     rng = np.random.default_rng(seed)
-    scores = rng.integers(0, 5, (30, 40)).astype(float)  # many ties
+    scores = rng.integers(0, levels, (30, n)).astype(float)
     scores[rng.random(scores.shape) < 0.2] = -np.inf
+    scores[0, 10:] = -np.inf  # a row with fewer than k allowed items
     top = select_top_k(scores, 6)
     for row, s in zip(top, scores, strict=True):
         expected = sorted(range(len(s)), key=lambda i: (-s[i], i))[:6]
@@ -68,3 +73,13 @@ def test_rank_rejects_nan_scores():
     with pytest.raises(ValueError, match="NaN"):
         rank_top_k(Broken(), seen, catalog, 3)
     assert isinstance(catalog.candidates, Candidates)
+
+
+def test_catalog_with_the_tests_new_items():
+    train = Interactions.from_arrays([1, 2], [10, 20], [5, 6], [1, 1], [1, 2])
+    test = Interactions.from_arrays([1, 2], [30, 10], [7, 5], [1, 0], [3, 4])
+    assert Catalog.from_train(train).items.tolist() == [10, 20]
+    both = Catalog.from_train(train, test)
+    assert both.items.tolist() == [10, 20, 30]
+    assert both.counts.tolist() == [1, 1, 0]  # popularity is train's only
+    assert both.candidates.channel.tolist() == [5, 6, 7]

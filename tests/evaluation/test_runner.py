@@ -121,3 +121,15 @@ def test_rating_or_ranking_metrics_only(ratings_csv):
     assert "rmse" in rating and "ndcg@10" not in rating
     ranking = evaluate(data, ["popular"], split, EvalConfig(rating_metrics=False)).summary()["popular"]
     assert "ndcg@10" in ranking and "rmse" not in ranking
+
+
+def test_catalog_scope_makes_new_items_reachable(ratings_csv):
+    data = load_ratings(ratings_csv)
+    split = [temporal(data, quantile=0.5)]
+    # hide some items from train: every rating of items 30.. goes to the test
+    late = data.interactions.post >= 30
+    split = [type(split[0])("custom", split[0].train_rows[~late[split[0].train_rows]], split[0].test_rows)]
+    train_only = evaluate(data, ["popular"], split, EvalConfig(rating_metrics=False)).splits[0]
+    everything = evaluate(data, ["popular"], split, EvalConfig(rating_metrics=False, catalog="all")).splits[0]
+    assert train_only["unreachable_share"] > 0 and everything["unreachable_share"] == 0
+    assert everything["catalog_items"] > train_only["catalog_items"] and everything["catalog"] == "all"

@@ -8,15 +8,14 @@ import sys
 import warnings
 from pathlib import Path
 
+import implicit.gpu
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
-
-import implicit.gpu
 from oleg import Candidates, Interactions
 from oleg.testing import synthetic_feedback
 from oleg_recommender_als import AlsRecommender, AlsSettings, als_matrix
 from oleg_recommender_als.matrix import build_csr
+from threadpoolctl import threadpool_limits
 
 SMALL = {"factors": 8, "regularization": 1.0, "iterations": 5, "num_threads": 1}
 
@@ -68,13 +67,20 @@ def test_implicit_reads_a_negative_entry_as_preference_zero_with_confidence_abs_
     _als.least_squares_cg(matrix, X, Y, reg, cg_steps=3 * f)
     np.testing.assert_allclose(X[0], expected, rtol=1e-3, atol=1e-5)
     # and the dislike does matter: without it the solution moves
-    assert not np.allclose(closed_form(Y, row[[0, 2, 3]], cols[[0, 2, 3]], reg), expected, atol=1e-3)
+    assert not np.allclose(
+        closed_form(Y, row[[0, 2, 3]], cols[[0, 2, 3]], reg), expected, atol=1e-3
+    )
 
 
 def test_implicit_has_the_incremental_api() -> None:
     from implicit.cpu.als import AlternatingLeastSquares
 
-    for method in ("partial_fit_users", "partial_fit_items", "recalculate_user", "recalculate_item"):
+    for method in (
+        "partial_fit_users",
+        "partial_fit_items",
+        "recalculate_user",
+        "recalculate_item",
+    ):
         assert callable(getattr(AlternatingLeastSquares, method))
 
 
@@ -89,7 +95,7 @@ def test_plugin_import_stays_light() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-# -- the matrix ----------------------------------------------------------------------------
+# -- the matrix ---------------------------------------------------------------
 
 
 def test_matrix_numbers_ids_by_first_appearance_and_keeps_the_last_rating() -> None:
@@ -121,20 +127,28 @@ def test_fit_on_a_shuffled_id_space_uses_first_appearance(data) -> None:  # type
     assert (model.matrix != m.matrix).nnz == 0
 
 
-# -- parity with implicit ------------------------------------------------------------------
+# -- parity with implicit ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", [0, 13])
 def test_fit_equals_implicit_called_directly(data, seed: int) -> None:  # type: ignore[no-untyped-def]
     from implicit.als import AlternatingLeastSquares
 
-    settings = AlsSettings(factors=16, regularization=0.1, iterations=6, alpha=2.0, use_gpu=False, num_threads=1)
+    settings = AlsSettings(
+        factors=16, regularization=0.1, iterations=6, alpha=2.0, use_gpu=False, num_threads=1
+    )
     model = AlsRecommender(settings, seed=seed)
     model.fit(data.train)
 
     m = als_matrix(data.train, settings)
     direct = AlternatingLeastSquares(
-        factors=16, regularization=0.1, alpha=1.0, iterations=6, random_state=seed, use_gpu=False, num_threads=1
+        factors=16,
+        regularization=0.1,
+        alpha=1.0,
+        iterations=6,
+        random_state=seed,
+        use_gpu=False,
+        num_threads=1,
     )
     with threadpool_limits(1, "blas"):
         direct.fit(m.matrix, show_progress=False)
@@ -147,7 +161,7 @@ def test_fit_equals_implicit_called_directly(data, seed: int) -> None:  # type: 
     np.testing.assert_array_equal(model.score(3, cands), expected)
 
 
-# -- likes and dislikes ------------------------------------------------------------------------
+# -- likes and dislikes ---------------------------------------------------------------
 
 
 def test_a_dislike_lowers_the_score_below_a_like_and_below_silence() -> None:
@@ -162,15 +176,24 @@ def test_a_dislike_lowers_the_score_below_a_like_and_below_silence() -> None:
         posts += liked
     users += [99] * 4
     posts += [1, 2, 3, 4]
-    base = Interactions.from_arrays(users, posts, [-(1 + (p - 1) // 10) for p in posts], [1.0] * len(users))
+    base = Interactions.from_arrays(
+        users, posts, [-(1 + (p - 1) // 10) for p in posts], [1.0] * len(users)
+    )
 
     def score(value: float | None) -> float:
         feedback = base
         if value is not None:
             feedback = base.concat(Interactions.from_arrays([99], [5], [-1], [value]))
-        model = AlsRecommender(AlsSettings(
-            factors=4, regularization=0.1, iterations=15, like_weight=10, dislike_weight=10, num_threads=1
-        ))
+        model = AlsRecommender(
+            AlsSettings(
+                factors=4,
+                regularization=0.1,
+                iterations=15,
+                like_weight=10,
+                dislike_weight=10,
+                num_threads=1,
+            )
+        )
         model.fit(feedback)
         return float(model.score(99, Candidates.from_arrays([5], [-1]))[0])
 
@@ -178,7 +201,7 @@ def test_a_dislike_lowers_the_score_below_a_like_and_below_silence() -> None:
     assert liked > silent > disliked
 
 
-# -- incremental updates -----------------------------------------------------------------------
+# -- incremental updates ---------------------------------------------------------------
 
 
 def test_partial_fit_updates_only_the_users_who_rated(data) -> None:  # type: ignore[no-untyped-def]
@@ -210,14 +233,18 @@ def test_partial_fit_updates_only_the_users_who_rated(data) -> None:  # type: ig
     # new ids come after the known ones, in order of first appearance
     assert model.users.ids[n_users:].tolist() == [900]
     seen = set(first.post.tolist())
-    assert model.posts.ids[n_posts:].tolist() == [p for p in dict.fromkeys(batch.post.tolist()) if p not in seen]
+    assert model.posts.ids[n_posts:].tolist() == [
+        p for p in dict.fromkeys(batch.post.tolist()) if p not in seen
+    ]
     assert model.post_channel[model.posts.lookup([5001])[0]] == -42
     # existing posts keep their vectors when update_items is off
     np.testing.assert_array_equal(model.item_factors[:n_posts], items_before)
     # the new post of a known channel starts from that channel's mean vector
     in_channel = model.post_channel[:n_posts] == known_channel
     np.testing.assert_allclose(
-        model.item_factors[model.posts.lookup([5000])[0]], items_before[in_channel].mean(axis=0), rtol=1e-5
+        model.item_factors[model.posts.lookup([5000])[0]],
+        items_before[in_channel].mean(axis=0),
+        rtol=1e-5,
     )
     # each updated user is solved on the full history: old ratings plus new
     u = model.users.lookup([3])[0]
@@ -225,7 +252,9 @@ def test_partial_fit_updates_only_the_users_who_rated(data) -> None:  # type: ig
     assert row.nnz == row_nnz[u] + len(np.unique(batch.post[batch.user == 3]))
     expected = closed_form(model.item_factors, row.data, row.indices, model.settings.regularization)
     np.testing.assert_allclose(model.user_factors[u], expected, rtol=1e-3, atol=1e-4)
-    scores = model.score(900, Candidates.from_arrays([5000, 5001, 1], [known_channel, -42, known_channel]))
+    scores = model.score(
+        900, Candidates.from_arrays([5000, 5001, 1], [known_channel, -42, known_channel])
+    )
     assert np.all(np.isfinite(scores))
 
 
@@ -258,7 +287,7 @@ def test_partial_fit_before_any_fit_is_a_full_fit(data) -> None:  # type: ignore
     np.testing.assert_array_equal(a.item_factors, b.item_factors)
 
 
-# -- scoring -------------------------------------------------------------------------------------
+# -- scoring ---------------------------------------------------------------
 
 
 def test_unseen_users_and_posts_fall_back_to_means(data) -> None:  # type: ignore[no-untyped-def]
@@ -270,8 +299,12 @@ def test_unseen_users_and_posts_fall_back_to_means(data) -> None:  # type: ignor
     channel_mean = items[model.post_channel == channel].mean(axis=0)
     cands = Candidates.from_arrays([10**9, 10**9 + 1], [channel, -777])
     expected_items = np.vstack([channel_mean, items.mean(axis=0)])
-    np.testing.assert_allclose(model.score(None, cands), expected_items @ users.mean(axis=0), rtol=1e-9)
-    np.testing.assert_allclose(model.score(424242, cands), expected_items @ users.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(
+        model.score(None, cands), expected_items @ users.mean(axis=0), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        model.score(424242, cands), expected_items @ users.mean(axis=0), rtol=1e-9
+    )
     np.testing.assert_allclose(model.bias(data.candidates), model.score(None, data.candidates))
     u = model.users.lookup([7])[0]
     np.testing.assert_allclose(model.score(7, cands), expected_items @ users[u], rtol=1e-9)
@@ -282,7 +315,9 @@ def test_score_many_is_one_product(data) -> None:  # type: ignore[no-untyped-def
     model.fit(data.train)
     many = model.score_many([1, 99999, 2], data.candidates)
     for row, user in enumerate([1, 99999, 2]):
-        np.testing.assert_allclose(many[row], model.score(user, data.candidates), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            many[row], model.score(user, data.candidates), rtol=1e-9, atol=1e-12
+        )
 
 
 def test_scores_before_fit_are_zero(data) -> None:  # type: ignore[no-untyped-def]
@@ -291,7 +326,7 @@ def test_scores_before_fit_are_zero(data) -> None:  # type: ignore[no-untyped-de
     assert model.score_many([1, 2], data.candidates).shape == (2, len(data.candidates))
 
 
-# -- training details ------------------------------------------------------------------------------
+# -- training details ---------------------------------------------------------------
 
 
 def test_fit_limits_blas_threads_as_implicit_advises(data) -> None:  # type: ignore[no-untyped-def]
@@ -318,7 +353,7 @@ def test_settings_reject_unknown_keys() -> None:
         AlsSettings.model_validate({"like_weight": 0})
 
 
-# -- persistence -------------------------------------------------------------------------------------
+# -- persistence ---------------------------------------------------------------
 
 
 def test_save_load_is_plain_arrays_and_partial_fit_continues(data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -337,7 +372,9 @@ def test_save_load_is_plain_arrays_and_partial_fit_continues(data, tmp_path: Pat
     assert loaded.loss_history == model.loss_history
     model.partial_fit(data.test)
     loaded.partial_fit(data.test)
-    np.testing.assert_array_equal(loaded.score_many([1, 2], data.candidates), model.score_many([1, 2], data.candidates))
+    np.testing.assert_array_equal(
+        loaded.score_many([1, 2], data.candidates), model.score_many([1, 2], data.candidates)
+    )
 
 
 def test_load_rejects_other_files(tmp_path: Path) -> None:
@@ -347,7 +384,7 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
         AlsRecommender.load(path)
 
 
-# -- GPU -------------------------------------------------------------------------------------------------
+# -- GPU ---------------------------------------------------------------
 
 
 @pytest.mark.skipif(implicit.gpu.HAS_CUDA, reason="implicit found CUDA")
@@ -366,7 +403,10 @@ def test_gpu_fit(data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     model = AlsRecommender(AlsSettings(factors=16, regularization=20.0, use_gpu=True))
     assert model.use_gpu()
     model.fit(data.train)
-    assert isinstance(model.user_factors, np.ndarray) and model.user_factors.shape == (len(model.users), 16)
+    assert isinstance(model.user_factors, np.ndarray) and model.user_factors.shape == (
+        len(model.users),
+        16,
+    )
     assert np.all(np.isfinite(model.item_factors))
     assert auc(data.test.value, score_pairs(model, data.test)) > 0.55
     model.partial_fit(data.test)
@@ -400,7 +440,12 @@ def test_gpu_wiring_with_a_stand_in(data, monkeypatch: pytest.MonkeyPatch) -> No
     model = AlsRecommender(small(), seed=4)  # use_gpu unset: follows HAS_CUDA
     assert model.use_gpu()
     model.fit(data.train)
-    assert made and made[0]["random_state"] == 4 and made[0]["alpha"] == 1.0 and made[0]["factors"] == 8
+    assert (
+        made
+        and made[0]["random_state"] == 4
+        and made[0]["alpha"] == 1.0
+        and made[0]["factors"] == 8
+    )
     assert "num_threads" not in made[0]
     assert type(model.user_factors) is np.ndarray and model.user_factors.dtype == np.float32
     cpu = AlsRecommender(small(use_gpu=False), seed=4)

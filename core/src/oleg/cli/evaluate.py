@@ -45,6 +45,9 @@ def _common(default_split: str) -> Callable[[Callable[..., Any]], Callable[..., 
             click.option("-k", "--k", "k", type=click.IntRange(1), default=10, show_default=True, help="K of the top-K metrics."),
             click.option("--metrics", type=click.Choice(("all", "rating", "ranking")), default="all", show_default=True,
                          help="rating: RMSE/MAE/AUC/PairAcc on the test rows; ranking: top-K from full ranking."),
+            click.option("--catalog", type=click.Choice(("train", "all")), default="train", show_default=True,
+                         help="Items ranked: those seen in train, or also the test's new ones (fresh posts, "
+                         "as in a deployment's pool: use it for stores)."),
             click.option("--seed", type=int, default=0, show_default=True, help="Seeds the split and every recommender."),
             click.option("--batch", type=click.IntRange(1), default=256, show_default=True,
                          help="Users scored at once in full ranking (memory: batch x items scores)."),
@@ -139,7 +142,7 @@ def _scale(text: str | None) -> tuple[float, float] | None:
 
 
 def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: float, cut: datetime | None,
-         last: int, folds: int, k: int, metrics: str, seed: int, batch: int, out: Path, plots: bool) -> None:
+         last: int, folds: int, k: int, metrics: str, catalog: str, seed: int, batch: int, out: Path, plots: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from oleg.evaluation import EvalConfig, RecommenderSpec, make_splits, print_table, write_plots, write_reports
@@ -149,7 +152,7 @@ def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: fl
     splits = make_splits(data, split, seed=seed, folds=folds, quantile=1 - test_share,
                          at=utc(cut) if cut else None, last=last)
     config = EvalConfig(k=k, seed=seed, batch=batch, rating_metrics=metrics in ("all", "rating"),
-                        ranking_metrics=metrics in ("all", "ranking"))
+                        ranking_metrics=metrics in ("all", "ranking"), catalog=catalog)
     if data.skipped:
         err_console.print(f"[yellow]Skipped {data.skipped} bad rows[/], e.g. " + "; ".join(data.skipped_examples[:3]))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

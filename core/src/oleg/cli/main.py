@@ -243,13 +243,14 @@ def train(deployment: Path) -> None:
     "--compare/--no-compare", default=True, show_default=True,
     help="Also run random, popular and the oracle on the same subscribers.",
 )
-def demo(recommender: str, subscribers: int, days: int, seed: int, out: Path, compare: bool) -> None:
+@click.option("--workers", type=click.IntRange(1), default=None, help="Processes to run policies in (default: one per core).")
+def demo(recommender: str, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
     """Simulate a deployment on real Telegram posts and report the like rate by day."""
     from oleg.demo import run_demo
 
     run_demo(
         recommender=recommender, subscribers=subscribers, days=days, seed=seed, out=out,
-        compare=compare, console=console,
+        compare=compare, workers=workers, console=console,
     )
 
 

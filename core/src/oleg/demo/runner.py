@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -110,10 +114,13 @@ def _policies(recommender: str, compare: bool) -> list[str]:
 
 
 def run_policy(
-    name: str, *, subscribers: int, days: int, seed: int, out: Path, progress: Progress | None = None,
-    plugins: Plugins | None = None,
+    name: str, *, subscribers: int, days: int, seed: int, out: Path,
+    report: Callable[[float], None] | None = None, plugins: Plugins | None = None,
 ) -> PolicyRun:
-    """One complete simulated deployment with recommender ``name``, from an empty store."""
+    """One complete simulated deployment with recommender ``name``, from an empty store.
+
+    ``report(share)`` is called as the virtual clock advances (share of the run done).
+    """
     db_path = out / f"demo-{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -123,22 +130,28 @@ def run_policy(
     deployment = load_deployment_dict(raw, plugins=plugins, source_file=None)
     store = Store.open(database)
     engine = Engine(deployment, plugins, store=store)
-    total = days * 86400
+    total = days * 86400.0
     start = demo_start(days)
-    task = progress.add_task(name, total=total) if progress is not None else None
-    if progress is not None and task is not None:
-        engine.scheduler.on_tick = lambda now: progress.update(  # type: ignore[attr-defined]
-            task, completed=(now - start).total_seconds()
-        )
+    if report is not None:
+        engine.scheduler.on_tick = lambda now: report((now - start).total_seconds() / total)  # type: ignore[attr-defined]
     began = time.perf_counter()
     try:
         engine.run()
-        run = PolicyRun(name, database, time.perf_counter() - began, store.daily_stats())
+        return PolicyRun(name, database, time.perf_counter() - began, store.daily_stats())
     finally:
         store.close()
-    if progress is not None and task is not None:
-        progress.update(task, completed=total)
-    return run
+
+
+def _worker(name: str, kwargs: dict[str, Any], queue: Any) -> PolicyRun:
+    """Runs one policy in a worker process, sending its progress back through ``queue``."""
+    last = [0.0]
+
+    def report(share: float) -> None:
+        if share - last[0] >= 0.005:
+            last[0] = share
+            queue.put((name, share))
+
+    return run_policy(name, report=report, **kwargs)
 
 
 def run_demo(
@@ -149,28 +162,53 @@ def run_demo(
     seed: int = 0,
     out: Path = Path("oleg-demo-report"),
     compare: bool = True,
+    workers: int | None = None,
     console: Console | None = None,
 ) -> DemoResult:
+    """Run the demo; policies run side by side in ``workers`` processes (default: one per
+    core), each a complete deployment with its own SQLite store in ``out``."""
     from oleg.demo.report import print_summary, write_report
 
     console = console or Console()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     plugins = Plugins()
+    plugins.component("recommender", recommender)  # an unknown name fails here, at once
     names = _policies(recommender, compare)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
     console.print(
         f"Simulating {days} days of a feed for {subscribers} subscribers on real Telegram posts "
         f"(seed {seed}): {', '.join(names)}"
     )
+    kwargs = {"subscribers": subscribers, "days": days, "seed": seed, "out": out}
     runs: dict[str, PolicyRun] = {}
     with Progress(
         TextColumn("{task.description:>12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), console=console, transient=False,
     ) as progress:
-        for name in names:
-            runs[name] = run_policy(
-                name, subscribers=subscribers, days=days, seed=seed, out=out, progress=progress, plugins=plugins
-            )
+        tasks = {name: progress.add_task(name, total=1.0) for name in names}
+        if workers == 1:
+            for name in names:
+                runs[name] = run_policy(
+                    name, plugins=plugins, report=lambda share, n=name: progress.update(tasks[n], completed=share),
+                    **kwargs,
+                )
+                progress.update(tasks[name], completed=1.0)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+                queue = manager.Queue()
+                futures = {pool.submit(_worker, name, kwargs, queue): name for name in names}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    while not queue.empty():
+                        name, share = queue.get()
+                        progress.update(tasks[name], completed=share)
+                    for future in done:
+                        runs[futures[future]] = future.result()
+                        progress.update(tasks[futures[future]], completed=1.0)
+    runs = {name: runs[name] for name in names}
     result = DemoResult(recommender, subscribers, days, seed, demo_start(days), runs, out)
     result.files = write_report(result)
     print_summary(result, console)

@@ -247,9 +247,15 @@ class Engine:
             ranking = np.asarray(self.cold_start.rank(candidates, self.recommender), dtype=np.float64)
             order = np.argsort(-ranking, kind="stable")
             policy = f"cold_start:{self.cold_start_name}"
+            ranked_posts = candidates.post[order].tolist()
             for sub in cold:
                 seen = self.seen.get(sub.id, set())
-                picked = [int(i) for i in order if int(candidates.post[i]) not in seen][: self.posts_per_round]
+                picked: list[int] = []
+                for rank, post_id in enumerate(ranked_posts):  # the best few are usually unseen
+                    if post_id not in seen:
+                        picked.append(int(order[rank]))
+                        if len(picked) == self.posts_per_round:
+                            break
                 planned += [(sub, i, float(ranking[i]), 1.0, policy) for i in picked]
         if warm:
             scores = np.asarray(

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CURSOR_KEY = "train.cursor"
-ROUNDS_KEY = "train.rounds"
+STATE_KEY = "train.state"
 
 
 def score_pairs(recommender: Recommender, data: Interactions) -> FloatArray:
@@ -73,8 +72,11 @@ class Trainer:
         self.store = store
         self.hooks = hooks
         self.full_every = max(1, full_retrain_every)
-        self.cursor: int = store.get_state(CURSOR_KEY, 0)
-        self.rounds: int = store.get_state(ROUNDS_KEY, 0)
+        state = store.get_state(STATE_KEY, {})
+        self.cursor: int = state.get("cursor", 0)
+        self.rounds: int = state.get("rounds", 0)
+        self.history = Interactions.empty()
+        """Every rating trained on, in memory: a full retrain does not re-read the store."""
         self.version_id: int | None = None
         self.fitted = False
         self.n_total = 0
@@ -84,6 +86,7 @@ class Trainer:
         data, last = self.store.feedback(after_id=0)
         if len(data) == 0:
             return None
+        self.history = data
         return self._train(data, kind="full", now=now, last_id=last, prequential=None)
 
     def step(self, now: datetime) -> dict[str, Any] | None:
@@ -93,9 +96,9 @@ class Trainer:
             return None
         prequential = evaluate(self.recommender, new) if self.fitted else None
         self.rounds += 1
+        self.history = self.history.concat(new)
         if not self.fitted or self.rounds % self.full_every == 0:
-            data, last = self.store.feedback(after_id=0)
-            return self._train(data, kind="full", now=now, last_id=last, prequential=prequential)
+            return self._train(self.history, kind="full", now=now, last_id=last, prequential=prequential)
         return self._train(new, kind="incremental", now=now, last_id=last, prequential=prequential)
 
     def _train(
@@ -116,8 +119,7 @@ class Trainer:
         self.fitted = True
         self.n_total = len(data) if kind == "full" else self.n_total + len(data)
         self.cursor = last_id
-        self.store.set_state(CURSOR_KEY, self.cursor)
-        self.store.set_state(ROUNDS_KEY, self.rounds)
+        self.store.set_state(STATE_KEY, {"cursor": self.cursor, "rounds": self.rounds})
         metrics_ = {"train_seconds": round(seconds, 6), "n_batch": len(data)}
         if prequential is not None:
             metrics_["prequential"] = prequential

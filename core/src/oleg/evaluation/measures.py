@@ -63,8 +63,9 @@ class RankingTask:
     unreachable: float
 
     @classmethod
-    def build(cls, data: Dataset, train: Interactions, test: Interactions) -> RankingTask:
-        catalog = Catalog.from_train(train)
+    def build(cls, data: Dataset, train: Interactions, test: Interactions, *, scope: str = "train") -> RankingTask:
+        """``scope="all"`` ranks the test's new items too (see :class:`EvalConfig`)."""
+        catalog = Catalog.from_train(train, test if scope == "all" else None)
         pos = data.positive(test.value)
         t_user, t_item = test.user[pos], test.post[pos]
         t_index = catalog.index(t_item)

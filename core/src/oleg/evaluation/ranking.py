@@ -2,8 +2,9 @@
 
 No sampled negatives: a sampled protocol flatters models and ranks them differently from
 the full one (Krichene and Rendle, 2020). The catalogue is every item seen in train, with
-its channel; the items a user already has in train are excluded from their list, as a
-feed never sends a post twice. Batches of users bound the score matrix's memory
+its channel (optionally also the test's new items: a deployment's pool is mostly posts
+nobody rated yet); the items a user already has in train are excluded from their list, as
+a feed never sends a post twice. Batches of users bound the score matrix's memory
 (``batch`` users x all items).
 """
 
@@ -33,12 +34,15 @@ class Catalog:
     counts: IntArray
 
     @classmethod
-    def from_train(cls, train: Interactions) -> Catalog:
-        order = np.lexsort((train.time, train.post))
-        items, first = np.unique(train.post[order], return_index=True)
+    def from_train(cls, train: Interactions, also: Interactions | None = None) -> Catalog:
+        """The items of ``train`` (and of ``also``, e.g. the test's new posts, which a
+        deployment's pool would hold); popularity counts only ``train``."""
+        rows_of = train if also is None else train.concat(also)
+        order = np.lexsort((rows_of.time, rows_of.post))
+        items, first = np.unique(rows_of.post[order], return_index=True)
         rows = order[first]
         counts = np.bincount(np.searchsorted(items, train.post), minlength=len(items))
-        return cls(items, Candidates(items, train.channel[rows], train.time[rows]), counts.astype(np.int64))
+        return cls(items, Candidates(items, rows_of.channel[rows], rows_of.time[rows]), counts.astype(np.int64))
 
     def __len__(self) -> int:
         return len(self.items)

@@ -96,6 +96,7 @@ def markdown(ev: Evaluation, plots: dict[str, Path] | None = None) -> str:
         f"Source `{d['source']}`: {d['rows']:,} {d['kind']} ratings, {d['users']:,} users, "
         f"{d['items']:,} items, {d['channels']:,} channels"
         + (f", rating scale {d['scale'][0]:g}..{d['scale'][1]:g}, positives from {d['positive_at']:g}" if d.get("scale") else "")
+        + (f", 👍 = rating from {d['positive_at']:g}, 👎 below" if d["kind"] == "binary" and d.get("positive_at") else "")
         + (f"; {d['skipped_rows']} bad rows skipped" if d.get("skipped_rows") else "")
         + f". K = {ev.config.k}, seed {ev.config.seed}.",
         "",

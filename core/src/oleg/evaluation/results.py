@@ -12,19 +12,28 @@ from typing import Any
 
 import numpy as np
 
+from oleg.errors import OlegError
+
 TIMINGS = ("fit_s", "eval_s")
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     """How to evaluate: K of the top-K metrics, the seed (splits and every model), the
-    number of users scored per batch, and which metric families to compute."""
+    number of users scored per batch, which metric families to compute, and the catalogue
+    ranked: ``"train"`` (items seen in train) or ``"all"`` (also items first seen in the
+    test, as fresh posts in a deployment's pool)."""
 
     k: int = 10
     seed: int = 0
     batch: int = 256
     rating_metrics: bool = True
     ranking_metrics: bool = True
+    catalog: str = "train"
+
+    def __post_init__(self) -> None:
+        if self.catalog not in ("train", "all"):
+            raise OlegError(f"catalog must be 'train' or 'all', got {self.catalog!r}")
 
 
 @dataclass(frozen=True)

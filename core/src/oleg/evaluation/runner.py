@@ -46,9 +46,10 @@ def evaluate(
     results: list[FoldResult] = []
     for split in splits:
         train, test = split.train(data), split.test(data)
-        task = RankingTask.build(data, train, test) if config.ranking_metrics else None
+        task = RankingTask.build(data, train, test, scope=config.catalog) if config.ranking_metrics else None
         split_info.append(
-            {"name": split.name, "train_rows": len(train), "test_rows": len(test), **(task.describe() if task else {})}
+            {"name": split.name, "train_rows": len(train), "test_rows": len(test),
+             **({"catalog": config.catalog, **task.describe()} if task else {})}
         )
         for spec in specs:
             model = spec.build(config.seed, plugins)  # configuration errors stop the run
@@ -88,9 +89,11 @@ def _run_one(
         if task is not None and task.n_users:
             bar = progress.add_task(f"rank {tag}", total=task.n_users) if progress else None
             advance = (lambda n: progress.advance(bar, n)) if progress and bar is not None else None
-            top = rank_top_k(model, task.seen, task.catalog, config.k, batch=config.batch, advance=advance)
-            if progress and bar is not None:
-                progress.remove_task(bar)
+            try:
+                top = rank_top_k(model, task.seen, task.catalog, config.k, batch=config.batch, advance=advance)
+            finally:
+                if progress and bar is not None:
+                    progress.remove_task(bar)
             ranked, segments = task.measure(top, config.k)
             metrics.update(ranked)
     except Exception as exc:

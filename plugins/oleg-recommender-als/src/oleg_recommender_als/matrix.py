@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from oleg import Interactions
 from oleg.types import IntArray
+
 from oleg_recommender_als.settings import AlsSettings
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ def build_csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> csr_ma
         last = np.ones(n, dtype=bool)
         last[:-1] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
         rows, cols, data = rows[last], cols[last], data[last]
-    index_dtype = np.int32 if max(shape[0], shape[1], len(rows)) < np.iinfo(np.int32).max else np.int64
+    index_dtype = (
+        np.int32 if max(shape[0], shape[1], len(rows)) < np.iinfo(np.int32).max else np.int64
+    )
     indptr = np.zeros(shape[0] + 1, dtype=index_dtype)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     return csr_matrix(
@@ -103,7 +105,9 @@ def build_csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> csr_ma
     )
 
 
-def merge_csr(old: csr_matrix, rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> csr_matrix:
+def merge_csr(
+    old: csr_matrix, rows: Any, cols: Any, data: Any, shape: tuple[int, int]
+) -> csr_matrix:
     """``old`` grown to ``shape`` with new entries; a new entry replaces an old one."""
     coo = old.tocoo()
     return build_csr(
@@ -115,7 +119,7 @@ def merge_csr(old: csr_matrix, rows: Any, cols: Any, data: Any, shape: tuple[int
 
 
 def usable(feedback: Interactions, settings: AlsSettings) -> Interactions:
-    """The ratings that enter the matrix: all of them, less dislikes when ``dislike_weight`` is 0."""
+    """The ratings that enter the matrix: all, less dislikes when ``dislike_weight`` is 0."""
     if settings.dislike_weight > 0:
         return feedback
     return feedback.take(feedback.value >= LIKE_THRESHOLD)

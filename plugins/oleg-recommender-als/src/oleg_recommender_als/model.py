@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-
 from oleg import Candidates, Interactions, Recommender
 from oleg.types import FloatArray
+
 from oleg_recommender_als.matrix import (
     IdIndex,
     als_matrix,
@@ -197,7 +197,11 @@ class AlsRecommender(Recommender):
         rows, _ = self.users.add(feedback.user)
         cols, first = self.posts.add(feedback.post)
         self._matrix = merge_csr(
-            self.matrix, rows, cols, confidences(feedback.value, self.settings), (len(self.users), len(self.posts))
+            self.matrix,
+            rows,
+            cols,
+            confidences(feedback.value, self.settings),
+            (len(self.users), len(self.posts)),
         )
         new_channels = feedback.channel[first]
         if not self.factorized:
@@ -301,7 +305,9 @@ class AlsRecommender(Recommender):
             "matrix_indices": m.indices,
             "matrix_data": m.data,
             "matrix_shape": np.array(m.shape, dtype=np.int64),
-            "loss_history": np.array([np.nan if x is None else x for x in self.loss_history], dtype=np.float64),
+            "loss_history": np.array(
+                [np.nan if x is None else x for x in self.loss_history], dtype=np.float64
+            ),
         }
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)  # a file object: np.savez would append .npz to a path
@@ -323,8 +329,11 @@ class AlsRecommender(Recommender):
             model.item_factors = z["item_factors"].astype(DTYPE)
             shape = tuple(int(x) for x in z["matrix_shape"])
             model._matrix = csr_matrix(
-                (z["matrix_data"].copy(), z["matrix_indices"].copy(), z["matrix_indptr"].copy()), shape=shape
+                (z["matrix_data"].copy(), z["matrix_indices"].copy(), z["matrix_indptr"].copy()),
+                shape=shape,
             )
             model.factorized = bool(z["factorized"])
-            model.loss_history = [None if np.isnan(x) else float(x) for x in z["loss_history"].tolist()]
+            model.loss_history = [
+                None if np.isnan(x) else float(x) for x in z["loss_history"].tolist()
+            ]
         return model

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from oleg import PluginSettings
+from pydantic import Field
 
 
 class AlsSettings(PluginSettings):
@@ -17,19 +16,37 @@ class AlsSettings(PluginSettings):
     silence when its confidence is above 1.
     """
 
-    factors: int = Field(64, gt=0, description="Latent factors per subscriber and per post.")
-    regularization: float = Field(0.01, ge=0, description="L2 regularization of the factors.")
-    iterations: int = Field(15, ge=1, description="ALS sweeps (users then items) of a full fit.")
-    alpha: float = Field(1.0, gt=0, description="Multiplies every confidence (implicit's alpha, folded into the matrix).")
-    like_weight: float = Field(20.0, gt=0, description="Confidence of a 👍 (preference 1).")
+    factors: int = Field(
+        default=64, gt=0, description="Latent factors per subscriber and per post."
+    )
+    regularization: float = Field(
+        default=0.01, ge=0, description="L2 regularization of the factors."
+    )
+    iterations: int = Field(
+        default=15, ge=1, description="ALS sweeps (users then items) of a full fit."
+    )
+    alpha: float = Field(
+        default=1.0,
+        gt=0,
+        description="Multiplies every confidence (implicit's alpha, folded into the matrix).",
+    )
+    like_weight: float = Field(default=20.0, gt=0, description="Confidence of a 👍 (preference 1).")
     dislike_weight: float = Field(
-        10.0, ge=0, description="Confidence of a 👎 (preference 0); 0 leaves dislikes out of the matrix."
+        default=10.0,
+        ge=0,
+        description="Confidence of a 👎 (preference 0); 0 leaves dislikes out of the matrix.",
     )
     update_items: bool = Field(
-        True, description="partial_fit also re-solves the vectors of the posts that got new feedback."
+        default=True,
+        description="partial_fit also re-solves the vectors of the posts that got new feedback.",
     )
     use_gpu: bool | None = Field(
-        None, description="Fit on the GPU; None: when implicit finds CUDA (implicit.gpu.HAS_CUDA)."
+        default=None,
+        description="Fit on the GPU; None: when implicit finds CUDA (implicit.gpu.HAS_CUDA).",
     )
-    calculate_training_loss: bool = Field(False, description="Compute the training loss at each iteration.")
-    num_threads: int = Field(0, ge=0, description="Threads of implicit's CPU solver; 0: all cores.")
+    calculate_training_loss: bool = Field(
+        default=False, description="Compute the training loss at each iteration."
+    )
+    num_threads: int = Field(
+        default=0, ge=0, description="Threads of implicit's CPU solver; 0: all cores."
+    )
