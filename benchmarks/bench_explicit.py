@@ -122,8 +122,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         import surprise  # noqa: F401
     except ImportError:
         sys.exit("bench_explicit needs Surprise: .venv/bin/pip install scikit-surprise")
-    console = Console()
-    data = load_ratings(args.data / "movielens-latest-small" / "ratings.csv", name="MovieLens latest-small")
+    console = Console(width=None if Console().is_terminal else 120)
+    ml = args.data / "movielens-latest-small"
+    data = load_ratings(ml / "ratings.csv", items=ml / "movies.csv", name="MovieLens latest-small")  # genre = channel
     assert data.scale is not None
     config = EvalConfig(seed=args.seed, ranking_metrics=False)
     models = specs(data.scale)

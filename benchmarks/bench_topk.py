@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--test-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 120)
     installed = Plugins.available()
     chosen = [r for r in RECOMMENDERS if r.split(":")[0] in installed]
     missing = [r for r in RECOMMENDERS if r not in chosen]

@@ -76,7 +76,15 @@ def _items_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group()
 def evaluate() -> None:
-    """Compare recommenders offline on a data set: ratings, sequences or a store."""
+    """Compare recommenders offline on a data set: ratings, sequences or a store.
+
+    \b
+    Examples:
+      oleg evaluate ratings ratings.csv --items movies.csv -r popular -r random -r als
+      oleg evaluate ratings ratings.csv --split kfold --folds 5 --metrics rating
+      oleg evaluate sequences Video.txt -r popular -r "als:factors=64,iterations=15"
+      oleg evaluate store oleg-demo-report/demo-popular.db --catalog all
+    """
 
 
 @evaluate.command("ratings")
@@ -86,7 +94,7 @@ def evaluate() -> None:
 @click.option("--item-col", default=None, help="Item id column [movieId, item, item_id...].")
 @click.option("--rating-col", default=None, help="Rating column [rating, value...].")
 @click.option("--time-col", default=None, help="Time column, Unix seconds or ISO 8601 [timestamp, time...].")
-@click.option("--delimiter", default=",", show_default=True)
+@click.option("--delimiter", default=",", show_default=True, help="Field separator; 'tab' for a TSV.")
 @click.option("--scale", default=None, metavar="MIN,MAX", help="Rating scale (default: the lowest and highest rating).")
 @click.option("--positive-at", type=float, default=4.0, show_default=True,
               help="Ratings from this value on are positives in top-K metrics.")
@@ -101,7 +109,7 @@ def ratings(path: Path, items: Path | None, item_channel: str, user_col: str | N
 
     data = load_ratings(
         path, user_col=user_col, item_col=item_col, rating_col=rating_col, time_col=time_col,
-        delimiter=delimiter, scale=_scale(scale), positive_at=positive_at, items=items,
+        delimiter="\t" if delimiter in ("tab", "\\t") else delimiter, scale=_scale(scale), positive_at=positive_at, items=items,
         item_channel=item_channel, skip_bad=skip_bad,
     )
     _run(data.binarized() if likes else data, **common)

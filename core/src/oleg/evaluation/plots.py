@@ -14,6 +14,7 @@ from oleg.evaluation.results import Evaluation
 def write_plots(ev: Evaluation, out: Path) -> dict[str, Path]:
     """PNG files in ``out``: ``metric-<name>.png`` per metric, ``learning-curves.png``."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -48,6 +49,7 @@ def write_plots(ev: Evaluation, out: Path) -> dict[str, Path]:
             epochs = [h.get("epoch", i) for i, h in enumerate(history)]
             for key in sorted({k for h in history for k, v in h.items() if k != "epoch" and isinstance(v, int | float)}):
                 ax.plot(epochs, [h.get(key, float("nan")) for h in history], marker="o", ms=3, label=f"{label}: {key}")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         ax.set_title("learning curves (first split)")

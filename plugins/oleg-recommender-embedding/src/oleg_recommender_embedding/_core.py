@@ -114,6 +114,7 @@ class Pool:
     version: int
     item: Tensor  # dot: (n, K+1) = [channel+post vector | channel+post bias + global]; nn: (n, H)
     bias: Tensor  # (n,) part of the output logit that depends on the candidate only
+    dot: Tensor | None = None  # nn with dot terms: (n, user_dim) candidate side of user · item
 
 
 class DotNet(nn.Module):
@@ -149,10 +150,10 @@ class DotNet(nn.Module):
     def logit_output(self) -> bool:
         return self.sigmoid
 
-    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
+    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
         k = self.k
         item = torch.cat([c[:, :k] + p[:, :k], (c[:, k] + p[:, k] + self.global_bias)[:, None]], 1)
-        return item, torch.zeros(len(c))
+        return item, torch.zeros(len(c)), None
 
     def score(self, users: Tensor, pool: Pool) -> Tensor:
         k = self.k
@@ -213,7 +214,8 @@ _ACTIVATIONS = {
 
 
 class MLPNet(nn.Module):
-    """[user | channel | post] -> Linear(hidden) -> activation -> dropout -> Linear(1) (+ biases) -> sigmoid.
+    """[user | channel | post] -> Linear(hidden) -> activation -> dropout -> Linear(1)
+    (+ biases, + dot terms) -> sigmoid.
 
     The first layer is linear in the concatenation, so it splits into a user part and a
     candidate part: a pool's candidate part is computed once and every user adds theirs.
@@ -223,6 +225,9 @@ class MLPNet(nn.Module):
         super().__init__()
         self.du, self.dc, self.dp = s.user_dim, s.channel_dim, s.post_dim
         self.biases = s.biases
+        # residual dot products: user[:kc]·channel[:kc] and user[du-kp:du]·post[:kp]
+        self.kc = min(self.du, self.dc) if s.dot_term else 0
+        self.kp = min(self.du, self.dp) if s.dot_term else 0
         extra = 1 if s.biases else 0
         self.dims = {"user": self.du + extra, "channel": self.dc + extra, "post": self.dp + extra}
         self.hidden = nn.Linear(self.du + self.dc + self.dp, s.hidden)
@@ -245,9 +250,25 @@ class MLPNet(nn.Module):
             rows[:, -1].zero_()
 
     def _row_bias(self, u: Tensor, c: Tensor, p: Tensor) -> Tensor | float:
-        if not self.biases:
-            return 0.0
-        return u[:, self.du] + c[:, self.dc] + p[:, self.dp]
+        out: Tensor | float = 0.0
+        if self.biases:
+            out = u[:, self.du] + c[:, self.dc] + p[:, self.dp]
+        if self.kc:
+            out = out + (u[:, : self.kc] * c[:, : self.kc]).sum(1)
+        if self.kp:
+            out = out + (u[:, self.du - self.kp : self.du] * p[:, : self.kp]).sum(1)
+        return out
+
+    def _dot_item(self, c: Tensor, p: Tensor) -> Tensor | None:
+        """Candidate side of the dot terms, laid out against the user vector (n, du)."""
+        if not (self.kc or self.kp):
+            return None
+        item = torch.zeros(len(c), self.du)
+        if self.kc:
+            item[:, : self.kc] += c[:, : self.kc]
+        if self.kp:
+            item[:, self.du - self.kp : self.du] += p[:, : self.kp]
+        return item
 
     def raw(self, u: Tensor, c: Tensor, p: Tensor, train: bool = False, gen: Any = None) -> Tensor:
         z = torch.cat([u[:, : self.du], c[:, : self.dc], p[:, : self.dp]], 1)
@@ -262,14 +283,14 @@ class MLPNet(nn.Module):
 
     logit_output = True
 
-    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
+    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
         w = self.hidden.weight
         item = c[:, : self.dc] @ w[:, self.du : self.du + self.dc].T + p[:, : self.dp] @ w[:, self.du + self.dc :].T
         item += self.hidden.bias
         bias = self.out.bias.expand(len(c)).clone()
         if self.biases:
             bias += c[:, self.dc] + p[:, self.dp]
-        return item, bias
+        return item, bias, self._dot_item(c, p)
 
     def score(self, users: Tensor, pool: Pool) -> Tensor:
         w = self.hidden.weight
@@ -283,7 +304,11 @@ class MLPNet(nn.Module):
             h = pool.item.unsqueeze(0) + user_part[a : a + step].unsqueeze(1)  # (chunk, n, H)
             h = self.act(h)
             out[a : a + step] = h @ wo
-        return torch.sigmoid(out + pool.bias + ub[:, None])
+        out += pool.bias
+        out += ub[:, None]
+        if pool.dot is not None:
+            out.addmm_(users[:, : self.du], pool.dot.T)
+        return torch.sigmoid(out)
 
     def bias(self, c: Tensor, p: Tensor) -> Tensor:  # pragma: no cover - the model uses score()
         raise NotImplementedError
@@ -479,6 +504,8 @@ class Model:
             self.tables[e].reset()
         self.history = []
         self.partial_history = []
+        # the held-out slice first: the seed alone decides it
+        perm = torch.randperm(len(data), generator=self.gen)
         mean = float(data.value.mean()) if len(data) else 0.5
         self.net.reset(mean, self.gen)
         self.dense_opt = dense_optimizer(s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay)
@@ -489,7 +516,6 @@ class Model:
         rows = self._data_rows(data)
         batch = _Batchable({e: torch.from_numpy(r) for e, r in rows.items()}, torch.tensor(data.value, dtype=torch.float32))
         n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
-        perm = torch.randperm(len(data), generator=self.gen)
         val_idx, train_idx = perm[:n_val], perm[n_val:]
         tables = {e: self.tables[e].view() for e in ENTITIES}
         ropt = RowOptimizer(s.optimizer, tables, s.lr)
@@ -688,8 +714,8 @@ class Model:
         c = self._rows_of("channel", self.maps["channel"].get(candidates.channel))
         p = self._rows_of("post", self.maps["post"].get(candidates.post))
         with torch.no_grad():
-            item, bias = self.net.pool(c, p)
-        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, item, bias)
+            item, bias, dot = self.net.pool(c, p)
+        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, item, bias, dot)
         self._pool = pool
         return pool
 
@@ -724,6 +750,7 @@ class Model:
             "tables": {e: self.tables[e].view().clone() for e in ENTITIES},
             "net": self.net.state_dict(),
             "generators": {"gen": self.gen.get_state(), "noise": self.noise.get_state()},
+            "dense_optimizer": self.dense_opt.state_dict() if self.dense_opt is not None else None,
             "history": self.history,
             "partial_history": self.partial_history,
             "fitted": self.fitted,
@@ -740,6 +767,9 @@ class Model:
         self.partial_history = list(state["partial_history"])
         self.fitted = bool(state["fitted"])
         self.dense_opt = None
+        if state.get("dense_optimizer") is not None:
+            self.dense_opt = dense_optimizer(self.s.optimizer, list(self.net.parameters()), self.s.lr, self.s.weight_decay)
+            self.dense_opt.load_state_dict(state["dense_optimizer"])
         self._changed()
 
     def memory(self) -> dict[str, int]:

@@ -62,8 +62,12 @@ class DotSettings(EmbeddingSettings):
     """``dot``: user · (channel + post) + user, channel, post and global biases."""
 
     dim: int = Field(13, ge=1, description="Embedding size K (OLEG's: 13).")
+    lr: float = Field(0.01, gt=0, description="Learning rate of a full retrain.")
+    embedding_reg: float = Field(
+        0.005, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+    )
     output: Literal["sigmoid", "clamp"] = Field(
-        "clamp",
+        "sigmoid",
         description="How the dot product becomes a rating on 0..1: a sigmoid, or the raw value clamped "
         "to 0..1 at prediction time (trained unclamped, like Surprise's SVD).",
     )
@@ -83,7 +87,7 @@ class EmbeddingNNSettings(EmbeddingSettings):
     post_dim: int = Field(20, ge=1, description="Post embedding size.")
     hidden: int = Field(70, ge=1, description="Units of the hidden layer.")
     activation: Activation = Field("relu", description="Activation of the hidden layer.")
-    dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the hidden layer while training.")
+    dropout: float = Field(0.2, ge=0, lt=1, description="Dropout on the hidden layer while training.")
     cold_dropout: float = Field(
         0.1,
         ge=0,
@@ -94,7 +98,13 @@ class EmbeddingNNSettings(EmbeddingSettings):
     biases: bool = Field(
         True, description="Add learned user, channel and post biases to the output logit (a wide part)."
     )
-    lr: float = Field(0.002, gt=0, description="Learning rate of a full retrain.")
+    dot_term: bool = Field(
+        True,
+        description="Add user·channel (the user's first channel_dim numbers) and user·post (its last "
+        "post_dim numbers) to the output logit: a residual matrix factorisation beside the network. "
+        "Off (with biases off) is exactly OLEG's network, which learns interactions far more slowly.",
+    )
+    lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
     embedding_reg: float = Field(
-        0.02, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+        0.001, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
     )
