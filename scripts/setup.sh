@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up a development environment: a virtual environment in .venv with every workspace
 # member installed editable (the list lives in pyproject.toml, [tool.oleg.workspace]).
-# Idempotent: a second run only installs what changed.  Usage: scripts/setup.sh [--test]
+# Idempotent: a second run only installs what changed.  Usage: scripts/setup.sh [--test] [--bench]
+#   --test   also the test extras (pytest, psycopg)
+#   --bench  also the peers the benchmarks compare against (scikit-surprise, for bench_explicit.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
@@ -15,9 +17,13 @@ print(" ".join(f"-e {m}" for m in tomllib.load(open("pyproject.toml", "rb"))["to
 PY
 )
 extras=()
-if [ "${1:-}" = "--test" ]; then
-    extras=("pytest>=8" "psycopg[binary]>=3.1")
-fi
+for arg in "$@"; do
+    case "$arg" in
+        --test) extras+=("pytest>=8" "psycopg[binary]>=3.1") ;;
+        --bench) extras+=("scikit-surprise>=1.1.5") ;;  # 1.1.5 works with numpy 2.x
+        *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+    esac
+done
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"  # the CPU build, before the members
 # shellcheck disable=SC2086
 .venv/bin/python -m pip install --quiet --disable-pip-version-check $members "${extras[@]}"

@@ -43,7 +43,7 @@ from oleg_recommender_embedding.idmap import IdMap
 from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
 
 ENTITIES = ("user", "channel", "post")
-_SCORE_CHUNK = 1 << 22  # floats of the (users x candidates x hidden) block scored at once
+_SCORE_BLOCK = 1 << 20  # floats of a (users x candidates x hidden) block scored at once (4 MB)
 
 
 def default_threads() -> int:
@@ -114,7 +114,9 @@ class Pool:
     version: int
     item: Tensor  # dot: (n, K+1) = [channel+post vector | channel+post bias + global]; nn: (n, H)
     bias: Tensor  # (n,) part of the output logit that depends on the candidate only
-    dot: Tensor | None = None  # nn with dot terms: (n, user_dim) candidate side of user · item
+    channel_dot: Tensor | None = None  # nn: (distinct channels, kc) channel side of user · channel
+    post_dot: Tensor | None = None  # nn: (n, kp) post side of user · post
+    inverse: Tensor | None = None  # nn: each candidate's index into the distinct channels
 
 
 class DotNet(nn.Module):
@@ -150,10 +152,12 @@ class DotNet(nn.Module):
     def logit_output(self) -> bool:
         return self.sigmoid
 
-    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+    def pool(self, channels: Tensor, inverse: Tensor, p: Tensor) -> dict[str, Tensor]:
+        """``channels``: rows of the distinct channels; ``inverse``: each candidate's one."""
         k = self.k
+        c = channels.index_select(0, inverse)
         item = torch.cat([c[:, :k] + p[:, :k], (c[:, k] + p[:, k] + self.global_bias)[:, None]], 1)
-        return item, torch.zeros(len(c)), None
+        return {"item": item, "bias": torch.zeros(len(p))}
 
     def score(self, users: Tensor, pool: Pool) -> Tensor:
         k = self.k
@@ -259,23 +263,12 @@ class MLPNet(nn.Module):
             out = out + (u[:, self.du - self.kp : self.du] * p[:, : self.kp]).sum(1)
         return out
 
-    def _dot_item(self, c: Tensor, p: Tensor) -> Tensor | None:
-        """Candidate side of the dot terms, laid out against the user vector (n, du)."""
-        if not (self.kc or self.kp):
-            return None
-        item = torch.zeros(len(c), self.du)
-        if self.kc:
-            item[:, : self.kc] += c[:, : self.kc]
-        if self.kp:
-            item[:, self.du - self.kp : self.du] += p[:, : self.kp]
-        return item
-
     def raw(self, u: Tensor, c: Tensor, p: Tensor, train: bool = False, gen: Any = None) -> Tensor:
         z = torch.cat([u[:, : self.du], c[:, : self.dc], p[:, : self.dp]], 1)
         h = self.act(self.hidden(z))
         if train and self.dropout > 0:
-            keep = torch.empty_like(h).bernoulli_(1.0 - self.dropout, generator=gen)
-            h = h * keep / (1.0 - self.dropout)
+            keep = torch.rand(h.shape, generator=gen).lt_(1.0 - self.dropout)  # 2x faster than bernoulli_
+            h = h * keep * (1.0 / (1.0 - self.dropout))
         return self.out(h).squeeze(1) + self._row_bias(u, c, p)
 
     def link(self, x: Tensor) -> Tensor:
@@ -283,31 +276,54 @@ class MLPNet(nn.Module):
 
     logit_output = True
 
-    def pool(self, c: Tensor, p: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+    def pool(self, channels: Tensor, inverse: Tensor, p: Tensor) -> dict[str, Tensor]:
+        """The candidate side of the first layer, the biases and the dot terms.
+
+        The channel part is computed once per distinct channel (a pool of 50,000 posts
+        comes from a few hundred channels) and gathered."""
         w = self.hidden.weight
-        item = c[:, : self.dc] @ w[:, self.du : self.du + self.dc].T + p[:, : self.dp] @ w[:, self.du + self.dc :].T
-        item += self.hidden.bias
-        bias = self.out.bias.expand(len(c)).clone()
+        du, dc = self.du, self.dc
+        per_channel = channels[:, :dc] @ w[:, du : du + dc].T + self.hidden.bias
+        item = torch.addmm(per_channel.index_select(0, inverse), p[:, : self.dp], w[:, du + dc :].T)
+        bias = self.out.bias.expand(len(p)).clone()
         if self.biases:
-            bias += c[:, self.dc] + p[:, self.dp]
-        return item, bias, self._dot_item(c, p)
+            bias += channels[:, dc].index_select(0, inverse) + p[:, self.dp]
+        out = {"item": item, "bias": bias, "inverse": inverse}
+        if self.kc:
+            out["channel_dot"] = channels[:, : self.kc].contiguous()
+        if self.kp:
+            out["post_dot"] = p[:, : self.kp].contiguous()
+        return out
 
     def score(self, users: Tensor, pool: Pool) -> Tensor:
         w = self.hidden.weight
         user_part = users[:, : self.du] @ w[:, : self.du].T  # (u, H)
-        ub = users[:, self.du] if self.biases else torch.zeros(len(users))
         n, hidden = pool.item.shape
-        out = torch.empty(len(users), n)
-        step = max(1, _SCORE_CHUNK // max(1, n * hidden))
+        out = pool.bias.expand(len(users), n).clone()
+        if self.biases:
+            out += users[:, self.du : self.du + 1]
+        if pool.channel_dot is not None and pool.inverse is not None:
+            per_channel = users[:, : self.kc] @ pool.channel_dot.T  # (u, distinct channels)
+            out += per_channel[:, pool.inverse]
+        if pool.post_dot is not None:
+            out.addmm_(users[:, self.du - self.kp : self.du], pool.post_dot.T)
         wo = self.out.weight[0]
-        for a in range(0, len(users), step):
-            h = pool.item.unsqueeze(0) + user_part[a : a + step].unsqueeze(1)  # (chunk, n, H)
-            h = self.act(h)
-            out[a : a + step] = h @ wo
-        out += pool.bias
-        out += ub[:, None]
-        if pool.dot is not None:
-            out.addmm_(users[:, : self.du], pool.dot.T)
+        # blocks of (users x candidates x hidden) small enough to stay in cache
+        cand_step = max(256, min(n, _SCORE_BLOCK // hidden))
+        user_step = max(1, _SCORE_BLOCK // (cand_step * hidden))
+        buf = torch.empty(min(user_step, len(users)), min(cand_step, n), hidden)
+        for a in range(0, len(users), user_step):
+            ua = user_part[a : a + user_step].unsqueeze(1)
+            for b in range(0, n, cand_step):
+                item = pool.item[b : b + cand_step].unsqueeze(0)
+                h = buf[: ua.shape[0], : item.shape[1]]
+                torch.add(item, ua, out=h)
+                h = self.act(h) if self.act is not torch.relu else h.relu_()
+                target = out[a : a + user_step, b : b + cand_step]
+                if h.shape[0] == 1:  # one user: a fused matrix-vector product into the row
+                    torch.addmv(target[0], h[0], wo, out=target[0])
+                else:
+                    target += h @ wo
         return torch.sigmoid(out)
 
     def bias(self, c: Tensor, p: Tensor) -> Tensor:  # pragma: no cover - the model uses score()
@@ -320,7 +336,7 @@ class MLPNet(nn.Module):
         leaves = {e: r.requires_grad_() for e, r in rows.items()}
         post = leaves["post"]
         if self.cold > 0:
-            keep = torch.empty(len(y), 1).bernoulli_(1.0 - self.cold, generator=noise)
+            keep = torch.rand(len(y), 1, generator=noise).lt_(1.0 - self.cold)
             post = post * keep
         x = self.raw(leaves["user"], leaves["channel"], post, train=True, gen=noise)
         if loss == "bce":
@@ -711,11 +727,12 @@ class Model:
             and np.array_equal(pool.channel, candidates.channel)
         ):
             return pool
-        c = self._rows_of("channel", self.maps["channel"].get(candidates.channel))
+        channels, inverse = np.unique(candidates.channel, return_inverse=True)
+        c = self._rows_of("channel", self.maps["channel"].get(channels))
         p = self._rows_of("post", self.maps["post"].get(candidates.post))
         with torch.no_grad():
-            item, bias, dot = self.net.pool(c, p)
-        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, item, bias, dot)
+            parts = self.net.pool(c, torch.from_numpy(inverse.reshape(-1).astype(np.int64)), p)
+        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, **parts)
         self._pool = pool
         return pool
 
