@@ -1,5 +1,4 @@
 import pytest
-
 from oleg.testing.synthetic import SyntheticFeedback, synthetic_feedback
 
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import torch
-
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import DotRecommender, EmbeddingNNRecommender
 
@@ -40,14 +39,20 @@ def test_growth_keeps_old_rows_identical(synthetic) -> None:
         # many new users and posts in a new channel: only new rows are touched by training
         n = 3000
         fresh = Interactions.from_arrays(
-            np.arange(n) + 10_000_000, np.arange(n) + 20_000_000, np.full(n, -123), np.ones(n), np.zeros(n)
+            np.arange(n) + 10_000_000,
+            np.arange(n) + 20_000_000,
+            np.full(n, -123),
+            np.ones(n),
+            np.zeros(n),
         )
         model.partial_fit(fresh)
         for e in ("user", "post"):
             assert m.tables[e].capacity > old_capacity[e]  # it did grow
             torch.testing.assert_close(m.tables[e].view()[: len(old[e])], old[e], rtol=0, atol=0)
         # the old channels were not touched either
-        torch.testing.assert_close(m.tables["channel"].view()[: len(old["channel"])], old["channel"], rtol=0, atol=0)
+        torch.testing.assert_close(
+            m.tables["channel"].view()[: len(old["channel"])], old["channel"], rtol=0, atol=0
+        )
 
 
 def test_partial_fit_changes_only_the_rows_it_saw(synthetic) -> None:

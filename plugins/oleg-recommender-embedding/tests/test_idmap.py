@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from oleg_recommender_embedding.idmap import IdMap
 
 

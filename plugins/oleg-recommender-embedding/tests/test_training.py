@@ -5,8 +5,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from pydantic import ValidationError
-
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import (
     DotRecommender,
@@ -15,6 +13,7 @@ from oleg_recommender_embedding import (
     EmbeddingNNSettings,
     EmbeddingRecommender,
 )
+from pydantic import ValidationError
 
 MODELS = [DotRecommender, EmbeddingNNRecommender]
 LIKED, DISLIKED, NEVER = -1_001, -1_002, -1_999
@@ -36,7 +35,9 @@ def _channels_data(n_users: int = 40, per_channel: int = 30, seed: int = 0) -> I
 def test_unseen_post_is_scored_from_its_channel(cls) -> None:
     model = cls(seed=0)
     model.fit(_channels_data())
-    unseen = Candidates.from_arrays([777_001, 777_002, 777_003, 777_004], [LIKED, DISLIKED, NEVER, NEVER - 1])
+    unseen = Candidates.from_arrays(
+        [777_001, 777_002, 777_003, 777_004], [LIKED, DISLIKED, NEVER, NEVER - 1]
+    )
     for user in (3, None, 123_456):
         s = model.score(user, unseen)
         assert s[0] > 0.7 and s[1] < 0.3, s  # the channel decides
@@ -56,7 +57,9 @@ def test_unseen_post_is_scored_from_its_channel(cls) -> None:
 def test_bias_ranks_liked_posts_first(cls) -> None:
     model = cls(seed=0)
     model.fit(_channels_data())
-    cands = Candidates.from_arrays([1, 2, 10_001, 10_002, 555], [LIKED, LIKED, DISLIKED, DISLIKED, NEVER])
+    cands = Candidates.from_arrays(
+        [1, 2, 10_001, 10_002, 555], [LIKED, LIKED, DISLIKED, DISLIKED, NEVER]
+    )
     b = model.bias(cands)
     assert b.shape == (5,) and np.isfinite(b).all()
     assert min(b[:2]) > b[4] > max(b[2:4])
@@ -67,14 +70,24 @@ def test_bias_ranks_liked_posts_first(cls) -> None:
 @pytest.mark.parametrize("cls", MODELS)
 def test_early_stopping_stops_and_keeps_the_best_epoch(cls, synthetic) -> None:
     # a large learning rate and no regularisation overfit within a few epochs
-    model = cls(cls.Settings(lr=0.05, embedding_reg=0.0, epochs=60, patience=2, fold_in_validation=False), seed=0)
+    model = cls(
+        cls.Settings(lr=0.05, embedding_reg=0.0, epochs=60, patience=2, fold_in_validation=False),
+        seed=0,
+    )
     model.fit(synthetic.train)
     hist = model.history
     assert 3 <= len(hist) < 60
-    assert all({"epoch", "train_loss", "val_loss", "seconds"} <= set(h) for h in hist)
+    assert all(
+        set(h) == {"epoch", "train_loss", "val_loss"} for h in hist
+    )  # what the harness plots
     val = [h["val_loss"] for h in hist]
     best = int(np.argmin(val))
     assert best == len(val) - 1 - 2  # stopped two epochs after the best
+    info = model.fit_info
+    assert info["stopped_early"] and info["restored_best"] and info["best_epoch"] == best + 1
+    assert info["best_val_loss"] == pytest.approx(val[best]) and len(info["epoch_seconds"]) == len(
+        hist
+    )
     # restore_best: the served weights are the best epoch's
     m = model.model
     n_val = int(len(synthetic.train) * model.settings.validation_share)
@@ -86,10 +99,19 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(cls, synthetic) -> None:
     assert mse == pytest.approx(val[best], rel=1e-4) or m.s.loss != "mse"
 
 
-def test_history_has_a_fold_in_row_and_partial_history(synthetic) -> None:
+def test_fold_in_pass_and_partial_history(synthetic) -> None:
     model = DotRecommender(DotSettings(partial_epochs=4), seed=0)
     model.fit(synthetic.train)
-    assert model.history[-1].get("fold_in") == 1.0
+    assert (
+        model.fit_info["fold_in_loss"] > 0
+        and model.fit_info["held_out"] == len(synthetic.train) // 10
+    )
+    without = DotRecommender(DotSettings(fold_in_validation=False), seed=0)
+    without.fit(synthetic.train)
+    assert without.fit_info["fold_in_loss"] is None
+    assert not np.allclose(
+        model.score(1, synthetic.candidates), without.score(1, synthetic.candidates)
+    )
     model.partial_fit(synthetic.test)
     assert [h["epoch"] for h in model.partial_history] == [1, 2, 3, 4]
 
@@ -116,15 +138,21 @@ def test_save_load_continues_identically(cls, synthetic, tmp_path) -> None:
     model.save(tmp_path / "m.pt")
     loaded = EmbeddingRecommender.load(tmp_path / "m.pt")  # the base class dispatches on the name
     assert type(loaded) is cls and loaded.settings == model.settings
-    assert loaded.history == model.history
+    assert loaded.history == model.history and loaded.fit_info == model.fit_info
     for m in (model, loaded):
         m.partial_fit(synthetic.test)
-    np.testing.assert_allclose(loaded.score_many([1, 9, None], synthetic.candidates), model.score_many([1, 9, None], synthetic.candidates), rtol=1e-6)
+    np.testing.assert_allclose(
+        loaded.score_many([1, 9, None], synthetic.candidates),
+        model.score_many([1, 9, None], synthetic.candidates),
+        rtol=1e-6,
+    )
     other = EmbeddingNNRecommender if cls is DotRecommender else DotRecommender
     with pytest.raises(TypeError):
         other.load(tmp_path / "m.pt")
     clone = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(clone.score(2, synthetic.candidates), model.score(2, synthetic.candidates))
+    np.testing.assert_array_equal(
+        clone.score(2, synthetic.candidates), model.score(2, synthetic.candidates)
+    )
 
 
 def test_score_many_is_one_pass_and_cached_per_pool(synthetic) -> None:
@@ -132,7 +160,9 @@ def test_score_many_is_one_pass_and_cached_per_pool(synthetic) -> None:
     model.fit(synthetic.train)
     first = model.score_many([1, 2, 3], synthetic.candidates)
     pool = model.model._pool
-    again = model.score_many([1, 2, 3], Candidates(synthetic.candidates.post.copy(), synthetic.candidates.channel.copy()))
+    again = model.score_many(
+        [1, 2, 3], Candidates(synthetic.candidates.post.copy(), synthetic.candidates.channel.copy())
+    )
     assert model.model._pool is pool  # same posts: the candidate side is reused
     np.testing.assert_array_equal(first, again)
     model.partial_fit(synthetic.test)
@@ -157,8 +187,12 @@ def test_every_optimizer_learns(optimizer, synthetic) -> None:
     from oleg.engine.training import score_pairs
     from oleg.metrics import auc
 
-    lr = {"sgd": 5.0, "adagrad": 0.05}.get(optimizer, 0.01)  # sgd: the loss is a batch mean over sparse rows
-    model = DotRecommender(DotSettings(optimizer=optimizer, lr=lr, output="sigmoid", epochs=10), seed=0)
+    lr = {"sgd": 5.0, "adagrad": 0.05}.get(
+        optimizer, 0.01
+    )  # sgd: the loss is a batch mean over sparse rows
+    model = DotRecommender(
+        DotSettings(optimizer=optimizer, lr=lr, output="sigmoid", epochs=10), seed=0
+    )
     model.fit(synthetic.train)
     assert auc(synthetic.test.value, score_pairs(model, synthetic.test)) > 0.6
 

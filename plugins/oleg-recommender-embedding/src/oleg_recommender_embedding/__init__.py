@@ -3,7 +3,11 @@
 Importing this package does not import torch; the first fit or score does.
 """
 
-from oleg_recommender_embedding.models import DotRecommender, EmbeddingNNRecommender, EmbeddingRecommender
+from oleg_recommender_embedding.models import (
+    DotRecommender,
+    EmbeddingNNRecommender,
+    EmbeddingRecommender,
+)
 from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
 
 __all__ = [

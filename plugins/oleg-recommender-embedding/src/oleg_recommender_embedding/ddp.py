@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from oleg import Interactions
-from oleg_recommender_embedding.models import EmbeddingRecommender, _BY_NAME
+
+from oleg_recommender_embedding.models import _BY_NAME, EmbeddingRecommender
 
 
 def read_ratings(path: Path) -> Interactions:
@@ -42,25 +42,41 @@ def read_ratings(path: Path) -> Interactions:
     if path.suffix == ".npz":
         with np.load(path) as z:
             return Interactions.from_arrays(
-                z["user"], z["post"], z["channel"], z["value"], z["time"] if "time" in z else None
+                z["user"], z["post"], z["channel"], z["value"], z.get("time")
             )
     if path.suffix == ".csv":
         table = np.genfromtxt(path, delimiter=",", names=True, dtype=np.float64)
         names = table.dtype.names or ()
         missing = {"user", "post", "channel", "value"} - set(names)
         if missing:
-            raise SystemExit(f"{path}: missing column(s) {', '.join(sorted(missing))}; the header has {', '.join(names)}")
+            raise SystemExit(
+                f"{path}: missing column(s) {', '.join(sorted(missing))}; the header has "
+                f"{', '.join(names)}"
+            )
         return Interactions.from_arrays(
-            table["user"], table["post"], table["channel"], table["value"], table["time"] if "time" in names else None
+            table["user"],
+            table["post"],
+            table["channel"],
+            table["value"],
+            table["time"] if "time" in names else None,
         )
     raise SystemExit(f"{path}: expected a .npz or .csv file of ratings")
 
 
 def write_ratings(data: Interactions, path: Path) -> None:
-    np.savez(path, user=data.user, post=data.post, channel=data.channel, value=data.value, time=data.time)
+    np.savez(
+        path, user=data.user, post=data.post, channel=data.channel, value=data.value, time=data.time
+    )
 
 
-def _worker(rank: int, world: int, init: str, jobs: list[tuple[str, dict[str, Any], int]], data_path: str, out: str) -> None:
+def _worker(
+    rank: int,
+    world: int,
+    init: str,
+    jobs: list[tuple[str, dict[str, Any], int]],
+    data_path: str,
+    out: str,
+) -> None:
     import torch
     import torch.distributed as dist
 
@@ -93,7 +109,12 @@ def spawn_fit(
         data_path = Path(tmp) / "ratings.npz"
         write_ratings(data, data_path)
         init = f"file://{Path(tmp) / 'store'}"
-        mp.spawn(_worker, args=(world_size, init, jobs, str(data_path), tmp), nprocs=world_size, join=True)
+        mp.spawn(
+            _worker,
+            args=(world_size, init, jobs, str(data_path), tmp),
+            nprocs=world_size,
+            join=True,
+        )
         return [
             [EmbeddingRecommender.load(Path(tmp) / f"job{n}-rank{r}.pt") for r in range(world_size)]
             for n in range(len(jobs))
@@ -107,7 +128,9 @@ def _from_deployment(path: Path) -> tuple[str, dict[str, Any], int, Interactions
     deployment = load_deployment(path)
     comp = deployment.components["recommender"]
     if comp.plugin not in _BY_NAME:
-        raise SystemExit(f"{path}: [recommender] plugin is {comp.plugin!r}; this trains dot or embedding-nn")
+        raise SystemExit(
+            f"{path}: [recommender] plugin is {comp.plugin!r}; this trains dot or embedding-nn"
+        )
     store = Store.open(deployment.deployment.database)
     try:
         data, _ = store.feedback(after_id=0)
@@ -121,16 +144,27 @@ def _from_deployment(path: Path) -> tuple[str, dict[str, Any], int, Interactions
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m oleg_recommender_embedding.ddp",
-        description="Full retrain of dot / embedding-nn, data-parallel over torchrun's processes (gloo).",
+        description="Full retrain of dot / embedding-nn, data-parallel over torchrun's processes "
+        "(gloo).",
     )
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--deploy", type=Path, help="deployment TOML: its store's feedback and [recommender] settings")
-    src.add_argument("--data", type=Path, help="ratings as .npz or .csv (user, post, channel, value[, time])")
-    parser.add_argument("--model", choices=sorted(_BY_NAME), default="embedding-nn", help="with --data")
+    src.add_argument(
+        "--deploy",
+        type=Path,
+        help="deployment TOML: its store's feedback and [recommender] settings",
+    )
+    src.add_argument(
+        "--data", type=Path, help="ratings as .npz or .csv (user, post, channel, value[, time])"
+    )
+    parser.add_argument(
+        "--model", choices=sorted(_BY_NAME), default="embedding-nn", help="with --data"
+    )
     parser.add_argument("--settings", default="{}", help="with --data: settings as JSON")
     parser.add_argument("--seed", type=int, default=0, help="with --data")
     parser.add_argument("--out", type=Path, help="model file written by rank 0")
-    parser.add_argument("--backend", default="gloo", help="gloo (CPU) or nccl (GPU; not used by these models yet)")
+    parser.add_argument(
+        "--backend", default="gloo", help="gloo (CPU) or nccl (GPU; not used by these models yet)"
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -139,7 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.deploy is not None:
         name, settings, seed, data, out = _from_deployment(args.deploy)
     else:
-        name, settings, seed, data = args.model, json.loads(args.settings), args.seed, read_ratings(args.data)
+        name, settings, seed, data = (
+            args.model,
+            json.loads(args.settings),
+            args.seed,
+            read_ratings(args.data),
+        )
         out = Path(f"{name}-ddp.pt")
     out = args.out or out
     if "RANK" in os.environ:

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-
 from oleg import Candidates, Interactions, Recommender
 from oleg.types import FloatArray
+
 from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
 
 if TYPE_CHECKING:
@@ -43,10 +43,15 @@ class EmbeddingRecommender(Recommender):
 
     @property
     def history(self) -> list[dict[str, float]]:
-        """Per-epoch record of the last full retrain: epoch, train_loss, val_loss, seconds.
-
-        A last row with ``fold_in`` is the pass over the held-out ratings after stopping."""
+        """Per-epoch record of the last full retrain: ``epoch``, ``train_loss``, ``val_loss``
+        (mean squared error, or cross-entropy with ``loss = "bce"``, on 0..1)."""
         return self._model.history if self._model is not None else []
+
+    @property
+    def fit_info(self) -> dict[str, Any]:
+        """The last full retrain in brief: epochs, best epoch and loss, whether it stopped
+        early and restored the best weights, the fold-in pass's loss, seconds per epoch."""
+        return self._model.fit_info if self._model is not None else {}
 
     @property
     def partial_history(self) -> list[dict[str, float]]:
@@ -144,4 +149,7 @@ class EmbeddingNNRecommender(EmbeddingRecommender):
     settings: EmbeddingNNSettings
 
 
-_BY_NAME: dict[str, type[EmbeddingRecommender]] = {"dot": DotRecommender, "embedding-nn": EmbeddingNNRecommender}
+_BY_NAME: dict[str, type[EmbeddingRecommender]] = {
+    "dot": DotRecommender,
+    "embedding-nn": EmbeddingNNRecommender,
+}

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
-
 from oleg import PluginSettings
+from pydantic import Field, model_validator
 
 Optimizer = Literal["adam", "adamw", "sgd", "adagrad", "rmsprop"]
 Activation = Literal["relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid"]
@@ -26,34 +25,66 @@ class EmbeddingSettings(PluginSettings):
         "use torch.optim's optimiser of the same name.",
     )
     lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
-    weight_decay: float = Field(0.0, ge=0, description="Weight decay of the dense parameters (global bias, network).")
+    weight_decay: float = Field(
+        0.0, ge=0, description="Weight decay of the dense parameters (global bias, network)."
+    )
     embedding_reg: float = Field(
-        0.02, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+        0.02,
+        ge=0,
+        description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
     )
     batch_size: int = Field(512, ge=1, description="Ratings per optimisation step.")
-    epochs: int = Field(30, ge=1, description="Most passes over the data in a full retrain (early stopping may stop sooner).")
-    validation_share: float = Field(
-        0.1, ge=0, lt=1, description="Share of a full retrain's ratings held out (at random) for early stopping; 0 disables it."
+    epochs: int = Field(
+        30,
+        ge=1,
+        description="Most passes over the data in a full retrain (early stopping may stop sooner).",
     )
-    patience: int = Field(2, ge=1, description="Epochs without improvement of the held-out loss before stopping.")
-    min_delta: float = Field(1e-5, ge=0, description="Smallest decrease of the held-out loss that counts as an improvement.")
-    restore_best: bool = Field(True, description="Keep the weights of the best held-out epoch, not the last one.")
+    validation_share: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="Share of a full retrain's ratings held out (at random) for early stopping; 0 "
+        "disables it.",
+    )
+    patience: int = Field(
+        1,
+        ge=1,
+        description="Epochs without improvement of the held-out loss before stopping (the best "
+        "epoch's weights are kept).",
+    )
+    min_delta: float = Field(
+        1e-5,
+        ge=0,
+        description="Smallest decrease of the held-out loss that counts as an improvement.",
+    )
+    restore_best: bool = Field(
+        True, description="Keep the weights of the best held-out epoch, not the last one."
+    )
     fold_in_validation: bool = Field(
         True,
-        description="After early stopping, train one pass on the held-out ratings (as an incremental "
+        description="After early stopping, train one pass on the held-out ratings (as an "
+        "incremental "
         "round would), so that the newest feedback is never left out of the model.",
     )
-    partial_epochs: int = Field(3, ge=1, description="Passes over the new ratings in an incremental round (partial_fit).")
-    partial_lr: float | None = Field(None, gt=0, description="Learning rate of incremental rounds; default: lr.")
+    partial_epochs: int = Field(
+        3, ge=1, description="Passes over the new ratings in an incremental round (partial_fit)."
+    )
+    partial_lr: float | None = Field(
+        None, gt=0, description="Learning rate of incremental rounds; default: lr."
+    )
     init_std: float = Field(0.1, ge=0, description="Standard deviation of new embedding rows.")
-    loss: Literal["mse", "bce"] = Field("mse", description="Squared error on 0..1, or binary cross-entropy.")
+    loss: Literal["mse", "bce"] = Field(
+        "mse", description="Squared error on 0..1, or binary cross-entropy."
+    )
     unseen_user: Literal["mean", "zero"] = Field(
-        "mean", description="Vector of a user never seen: the mean user (an average subscriber) or zeros."
+        "mean",
+        description="Vector of a user never seen: the mean user (an average subscriber) or zeros.",
     )
     threads: int | None = Field(
         None,
         ge=1,
-        description="torch intra-op threads; default 1: batch-512 steps are too small to split, and "
+        description="torch intra-op threads; default 1: batch-512 steps are too small to split, "
+        "and "
         "on a shared machine a second OpenMP thread made them 10-100x slower.",
     )
 
@@ -64,11 +95,14 @@ class DotSettings(EmbeddingSettings):
     dim: int = Field(13, ge=1, description="Embedding size K (OLEG's: 13).")
     lr: float = Field(0.01, gt=0, description="Learning rate of a full retrain.")
     embedding_reg: float = Field(
-        0.005, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+        0.005,
+        ge=0,
+        description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
     )
     output: Literal["sigmoid", "clamp"] = Field(
         "sigmoid",
-        description="How the dot product becomes a rating on 0..1: a sigmoid, or the raw value clamped "
+        description="How the dot product becomes a rating on 0..1: a sigmoid, or the raw value "
+        "clamped "
         "to 0..1 at prediction time (trained unclamped, like Surprise's SVD).",
     )
 
@@ -87,24 +121,39 @@ class EmbeddingNNSettings(EmbeddingSettings):
     post_dim: int = Field(20, ge=1, description="Post embedding size.")
     hidden: int = Field(70, ge=1, description="Units of the hidden layer.")
     activation: Activation = Field("relu", description="Activation of the hidden layer.")
-    dropout: float = Field(0.2, ge=0, lt=1, description="Dropout on the hidden layer while training.")
+    dropout: float = Field(
+        0.2, ge=0, lt=1, description="Dropout on the hidden layer while training."
+    )
     cold_dropout: float = Field(
         0.1,
         ge=0,
         lt=1,
-        description="Share of training ratings whose post vector is zeroed, so the network learns to "
+        description="Share of training ratings whose post vector is zeroed, so the network learns "
+        "to "
         "score a post it never saw (a zero vector) from its channel.",
     )
     biases: bool = Field(
-        True, description="Add learned user, channel and post biases to the output logit (a wide part)."
+        True,
+        description="Add learned user, channel and post biases to the output logit (a wide part).",
     )
     dot_term: bool = Field(
         True,
-        description="Add user·channel (the user's first channel_dim numbers) and user·post (its last "
-        "post_dim numbers) to the output logit: a residual matrix factorisation beside the network. "
-        "Off (with biases off) is exactly OLEG's network, which learns interactions far more slowly.",
+        description="Add user·channel (the user's first channel_dim numbers) and user·post (its "
+        "last "
+        "post_dim numbers) to the output logit: a residual matrix factorisation beside the "
+        "network. "
+        "Off (with biases off) is exactly OLEG's network, which learns interactions far more "
+        "slowly.",
     )
     lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
+    partial_lr: float | None = Field(
+        0.001,
+        gt=0,
+        description="Learning rate of incremental rounds (a fifth of lr: best in the demo's "
+        "simulation).",
+    )
     embedding_reg: float = Field(
-        0.001, ge=0, description="L2 penalty on the embedding rows (and biases) a rating touches, per rating."
+        0.001,
+        ge=0,
+        description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
     )
