@@ -231,7 +231,10 @@ def train(deployment: Path) -> None:
 
 
 @cli.command()
-@click.option("--recommender", default="popular", show_default=True, help="The recommender to show off.")
+@click.option(
+    "--recommender", default=None,
+    help="The recommender to show off [default: embedding-nn if installed, else popular].",
+)
 @click.option("--subscribers", default=200, show_default=True, type=click.IntRange(1))
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=0, show_default=True)
@@ -244,7 +247,7 @@ def train(deployment: Path) -> None:
     help="Also run random, popular and the oracle on the same subscribers.",
 )
 @click.option("--workers", type=click.IntRange(1), default=None, help="Processes to run policies in (default: one per core).")
-def demo(recommender: str, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
+def demo(recommender: str | None, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
     """Simulate a deployment on real Telegram posts and report the like rate by day."""
     from oleg.demo import run_demo
 

@@ -12,7 +12,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from oleg.demo.runner import DemoResult
 
-ORDER = ("oracle", "popular", "random")
+ORDER = ("oracle", "als", "popular", "random")
 
 
 def _names(result: DemoResult) -> list[str]:
@@ -59,7 +59,10 @@ def write_report(result: DemoResult) -> dict[str, Path]:
     names = _names(result)
     labels = _day_labels(result)
     fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
-    styles = {"oracle": ("k", "--"), "random": ("tab:gray", ":"), "popular": ("tab:orange", "-.")}
+    styles = {
+        "oracle": ("k", "--"), "random": ("tab:gray", ":"), "popular": ("tab:orange", "-."),
+        "als": ("tab:green", "-."),
+    }
     for name in names:
         rates = [_rate(r) * 100 for r in result.runs[name].days]
         color, style = styles.get(name, ("tab:blue", "-"))

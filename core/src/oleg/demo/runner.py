@@ -54,7 +54,7 @@ def demo_deployment(
             "start": (start - POOL_WINDOW).isoformat(),
         },
         "sink": {"plugin": "simulated", "subscribers": subscribers},
-        "recommender": {"plugin": recommender},
+        "recommender": {"plugin": recommender, **SETTINGS.get(recommender, {})},
         "cold_start": {"plugin": "none"} if oracle else {"plugin": "top-bias", "first_posts": 30},
         "scheduler": {
             "plugin": "virtual",
@@ -62,7 +62,7 @@ def demo_deployment(
             "run_for": f"{days}d",
             "mailing_every": "2h",
             "train_every": "30m",
-            "full_retrain_every": 10,
+            "full_retrain_every": 24,
             "ingest_every": "10m",
             "feedback_every": "10m",
         },
@@ -106,10 +106,27 @@ class DemoResult:
         return {name: run.like_rate(first) for name, run in self.runs.items()}
 
 
+PREFERRED = ("embedding-nn", "popular")
+"""The demo shows the first of these that is installed (OLEG's network, else a baseline)."""
+COMPARED = ("random", "popular", "als", "oracle")
+"""Run beside it on the same subscribers, those of them that are installed."""
+SETTINGS: dict[str, dict[str, Any]] = {
+    # Small data (200 subscribers, a few thousand ratings): fewer factors, more
+    # regularization, and one thread per process since the policies run side by side.
+    "als": {"factors": 16, "regularization": 10.0, "num_threads": 1},
+}
+
+
+def default_recommender() -> str:
+    installed = Plugins.available()
+    return next((name for name in PREFERRED if name in installed), PREFERRED[-1])
+
+
 def _policies(recommender: str, compare: bool) -> list[str]:
     names = [recommender]
     if compare:
-        names += [n for n in ("random", "popular", "oracle") if n != recommender]
+        installed = Plugins.available()
+        names += [n for n in COMPARED if n != recommender and n in installed]
     return names
 
 
@@ -156,7 +173,7 @@ def _worker(name: str, kwargs: dict[str, Any], queue: Any) -> PolicyRun:
 
 def run_demo(
     *,
-    recommender: str = "popular",
+    recommender: str | None = None,
     subscribers: int = 200,
     days: int = 14,
     seed: int = 0,
@@ -173,6 +190,7 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     plugins = Plugins()
+    recommender = recommender or default_recommender()
     plugins.component("recommender", recommender)  # an unknown name fails here, at once
     names = _policies(recommender, compare)
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))

@@ -28,18 +28,20 @@ log = logging.getLogger(__name__)
 STATE_KEY = "train.state"
 
 
-def score_pairs(recommender: Recommender, data: Interactions) -> FloatArray:
-    """The recommender's score for each (user, post) row of ``data``, one call per user."""
+def score_pairs(recommender: Recommender, data: Interactions, *, block: int = 2048) -> FloatArray:
+    """The recommender's score for each (user, post) row of ``data``.
+
+    One ``score_many`` call per block of rows, over the block's distinct users and posts,
+    then each row's cell is picked: far fewer calls than one per user.
+    """
     out = np.empty(len(data), dtype=np.float64)
-    if len(data) == 0:
-        return out
-    order = np.argsort(data.user, kind="stable")
-    users, starts = np.unique(data.user[order], return_index=True)
-    bounds = [*starts.tolist(), len(order)]
-    for i, user in enumerate(users.tolist()):
-        rows = order[bounds[i] : bounds[i + 1]]
-        cands = Candidates(data.post[rows], data.channel[rows], data.time[rows])
-        out[rows] = recommender.score(int(user), cands)
+    for start in range(0, len(data), block):
+        rows = slice(start, start + block)
+        users, user_row = np.unique(data.user[rows], return_inverse=True)
+        posts, first, post_col = np.unique(data.post[rows], return_index=True, return_inverse=True)
+        cands = Candidates(posts, data.channel[rows][first], data.time[rows][first])
+        scores = np.asarray(recommender.score_many(users.tolist(), cands), dtype=np.float64)
+        out[rows] = scores[user_row, post_col]
     return out
 
 
