@@ -15,7 +15,7 @@ def test_demo_reports_every_policy(tmp_path):
     result = run_demo(
         recommender="popular", subscribers=40, days=3, seed=3, out=tmp_path, console=Console(file=open("/dev/null", "w"))
     )
-    assert set(result.runs) == {"popular", "random", "oracle"}
+    assert set(result.runs) == {"popular", "random", "als", "oracle"}  # those installed
     for run in result.runs.values():
         assert len(run.days) == 3
         # every subscriber joined by the end of day 2 and gets 12 posts a day from then on
