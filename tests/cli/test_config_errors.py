@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from oleg.testing.distributions import write_distribution
+
 GOOD = """
 [deployment]
 name = "t"
@@ -79,15 +81,11 @@ def test_plugin_of_the_wrong_kind(tmp_path):
 
 
 def test_missing_dependency_says_what_to_install(tmp_path):
-    site = tmp_path / "site"
-    dist = site / "oleg_ghost-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: oleg-ghost\nVersion: 0.1\nRequires-Dist: oleg-core\n"
-        "Requires-Dist: vowpalwabbit-absent-for-test>=9.9\n"
+    site = write_distribution(
+        tmp_path / "site", "oleg-ghost", entry_points={"ghost": "oleg_ghost"},
+        requires=("oleg-core", "vowpalwabbit-absent-for-test>=9.9"),
+        module=("oleg_ghost", "raise RuntimeError('must not be imported')\n"),
     )
-    (dist / "entry_points.txt").write_text("[oleg]\nghost = oleg_ghost\n")
-    (site / "oleg_ghost.py").write_text("raise RuntimeError('must not be imported')\n")
     path = tmp_path / "deploy.toml"
     path.write_text(GOOD.replace('plugin = "popular"\npost_prior = 5', 'plugin = "ghost"'))
     result = oleg("check", str(path), cwd=tmp_path, env={"PYTHONPATH": str(site)})
@@ -178,23 +176,24 @@ def test_bad_database_url(tmp_path):
 
 def test_secret_written_in_the_file_is_refused(tmp_path):
     # console's settings have no secret; the example plugin neither: use a temporary plugin
-    site = tmp_path / "site"
-    dist = site / "oleg_tokened-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: oleg-tokened\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[oleg]\ntokened = oleg_tokened\n")
-    (site / "oleg_tokened.py").write_text(
-        "import oleg\n"
-        "from oleg.fields import Secret\n"
-        "from oleg_sink_console.sink import ConsoleSink\n"
-        "class S(ConsoleSink.Settings):\n"
-        "    bot_token: Secret\n"
-        "class Tokened(ConsoleSink):\n"
-        "    name = 'tokened'\n"
-        "    Settings = S\n"
-        "@oleg.hookimpl\n"
-        "def oleg_register_sinks(register):\n"
-        "    register(Tokened)\n"
+    source = """
+import oleg
+from oleg.fields import Secret
+from oleg_sink_console.sink import ConsoleSink
+
+class S(ConsoleSink.Settings):
+    bot_token: Secret
+
+class Tokened(ConsoleSink):
+    name = "tokened"
+    Settings = S
+
+@oleg.hookimpl
+def oleg_register_sinks(register):
+    register(Tokened)
+"""
+    site = write_distribution(
+        tmp_path / "site", "oleg-tokened", entry_points={"tokened": "oleg_tokened"}, module=("oleg_tokened", source)
     )
     text = GOOD.replace('plugin = "simulated"\nsubscribers = 10', 'plugin = "tokened"\nbot_token = "123:abc"')
     path = tmp_path / "deploy.toml"

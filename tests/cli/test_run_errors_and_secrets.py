@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from oleg.logs import SecretFilter
+from oleg.testing.distributions import write_distribution
 
 DEPLOY = """
 [deployment]
@@ -103,20 +104,20 @@ def test_secrets_from_the_environment_never_reach_the_log(tmp_path):
 
 
 def test_a_plugin_can_add_a_command(tmp_path):
-    site = tmp_path / "site"
-    dist = site / "oleg_hello-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: oleg-hello\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[oleg]\nhello = oleg_hello\n")
-    (site / "oleg_hello.py").write_text(
-        "import click, oleg\n"
-        "@oleg.hookimpl\n"
-        "def oleg_register_commands(cli):\n"
-        "    @cli.command()\n"
-        "    @click.argument('name')\n"
-        "    def hello(name):\n"
-        "        '''Say hello.'''\n"
-        "        click.echo(f'hello {name}')\n"
+    source = """
+import click
+import oleg
+
+@oleg.hookimpl
+def oleg_register_commands(cli):
+    @cli.command()
+    @click.argument("name")
+    def hello(name):
+        "Say hello."
+        click.echo(f"hello {name}")
+"""
+    site = write_distribution(
+        tmp_path / "site", "oleg-hello", entry_points={"hello": "oleg_hello"}, module=("oleg_hello", source)
     )
     env = {"PYTHONPATH": str(site)}
     assert oleg("hello", "world", cwd=tmp_path, env=env).stdout == "hello world\n"
