@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 # oleg's rating models: adding one (`dot`, `embedding-nn`) is adding its spec here.
-OLEG_MODELS = ["popular"]
+OLEG_MODELS = ["popular", "dot", "embedding-nn"]
 SURPRISE_MODELS = ["BaselineOnly", "SVD", "SVDpp"]
 
 PUBLISHED = "Surprise README, ML-100k 5-fold (another data set): SVD 0.934, SVD++ 0.919, BaselineOnly 0.944"

@@ -244,7 +244,7 @@ def train(deployment: Path) -> None:
 )
 @click.option(
     "--compare/--no-compare", default=True, show_default=True,
-    help="Also run random, popular and the oracle on the same subscribers.",
+    help="Also run those of random, popular, als and the oracle that are installed, on the same subscribers.",
 )
 @click.option("--workers", type=click.IntRange(1), default=None, help="Processes to run policies in (default: one per core).")
 def demo(recommender: str | None, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
