@@ -216,3 +216,30 @@ def test_deliveries_waiting_for_a_retry_survive_a_restart(plugins, tmp_path):
     assert {d.id for d in waiting} <= resent
     assert store.deliveries_with_status("retry") == []
     store.close()
+
+
+def test_model_versions_record_what_the_model_reports_of_its_fit(plugins, tmp_path):
+    from oleg_recommender_baseline import PopularRecommender
+
+    class Reporting(PopularRecommender):
+        name = "reporting"
+
+        def fit(self, feedback):
+            super().fit(feedback)
+            self.fit_info = {"epochs": 3, "rows": len(feedback)}
+
+    class Plugin:
+        @oleg.hookimpl
+        def oleg_register_recommenders(self, register):
+            register(Reporting)
+
+    url = f"sqlite:///{tmp_path / 'fit.db'}"
+    store = Store.open(url)
+    with plugins.registered(Plugin(), name="reporting-plugin"):
+        run(plugins, deployment(url, recommender="reporting", run_for="12h"), store)
+    versions = store.model_versions(limit=100)
+    full = [v for v in versions if v["kind"] == "full"]
+    assert full and all(v["metrics"]["fit"]["epochs"] == 3 for v in full)
+    assert all(v["metrics"]["fit"]["rows"] == v["n_feedback"] for v in full)
+    assert all("fit" not in v["metrics"] for v in versions if v["kind"] == "incremental")
+    store.close()

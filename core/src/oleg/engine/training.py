@@ -122,7 +122,10 @@ class Trainer:
         self.n_total = len(data) if kind == "full" else self.n_total + len(data)
         self.cursor = last_id
         self.store.set_state(STATE_KEY, {"cursor": self.cursor, "rounds": self.rounds})
-        metrics_ = {"train_seconds": round(seconds, 6), "n_batch": len(data)}
+        metrics_: dict[str, Any] = {"train_seconds": round(seconds, 6), "n_batch": len(data)}
+        fit_info = getattr(self.recommender, "fit_info", None)
+        if kind == "full" and isinstance(fit_info, dict) and fit_info:
+            metrics_["fit"] = fit_info  # what the model reports of its fit (epochs, early stop)
         if prequential is not None:
             metrics_["prequential"] = prequential
         version_id = self.store.add_model_version(
