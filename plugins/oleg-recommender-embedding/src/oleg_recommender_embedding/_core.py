@@ -355,9 +355,6 @@ class MLPNet(nn.Module):
                 out[a : a + user_step, b : b + cand_step] += torch.matmul(wo, h)
         return torch.sigmoid(out)
 
-    def bias(self, c: Tensor, p: Tensor) -> Tensor:  # pragma: no cover - the model uses score()
-        raise NotImplementedError
-
     def train_step(
         self,
         rows: dict[str, Tensor],
