@@ -154,30 +154,18 @@ class AlsRecommender(Recommender):
     def _implicit(self, *, gpu: bool) -> Any:
         """A fresh implicit model with these settings; alpha is already in the matrix."""
         s = self.settings
+        shared = {
+            "factors": s.factors, "regularization": s.regularization, "alpha": 1.0, "dtype": DTYPE,
+            "iterations": s.iterations, "calculate_training_loss": s.calculate_training_loss,
+            "random_state": self.seed,
+        }
         if gpu:
             from implicit.gpu.als import AlternatingLeastSquares as GpuAls
 
-            return GpuAls(
-                factors=s.factors,
-                regularization=s.regularization,
-                alpha=1.0,
-                dtype=DTYPE,
-                iterations=s.iterations,
-                calculate_training_loss=s.calculate_training_loss,
-                random_state=self.seed,
-            )
+            return GpuAls(**shared)
         from implicit.cpu.als import AlternatingLeastSquares as CpuAls
 
-        return CpuAls(
-            factors=s.factors,
-            regularization=s.regularization,
-            alpha=1.0,
-            dtype=DTYPE,
-            iterations=s.iterations,
-            calculate_training_loss=s.calculate_training_loss,
-            num_threads=s.num_threads,
-            random_state=self.seed,
-        )
+        return CpuAls(num_threads=s.num_threads, **shared)
 
     def partial_fit(self, feedback: Interactions) -> None:
         """Merge ``feedback`` into the matrix and re-solve only the vectors it touches.
