@@ -27,9 +27,6 @@ Usage: .venv/bin/python benchmarks/bench_als_parity.py [--ratings PATH] [--threa
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -42,6 +39,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from results_file import write_results
 from oleg import Candidates, Interactions, Recommender
 from oleg.evaluation import EvalConfig, RecommenderSpec, evaluate, load_ratings, temporal
 from oleg.plugins import Plugins
@@ -265,9 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"building the matrix alone (inside oleg's fit): median {statistics.median(matrix_times) * 1000:.1f} ms"
     )
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "benchmark": "als_parity",
+    write_results("als_parity", {
         "ratings": str(args.ratings),
         "spec": oleg_spec.label,
         "settings": s.model_dump(mode="json"),
@@ -284,8 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "targets": {"metric_tol": METRIC_TOL, "ratio": RATIO_TARGET},
         "pass": {"metrics": metrics_ok, "ratio": ratio_ok},
         "evaluation": ev.to_json(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-    }, indent=2, ensure_ascii=False))
+    }, out=args.out)
     console.print(f"written: {args.out}")
     return 0 if metrics_ok and ratio_ok else 1
 

@@ -4,9 +4,6 @@ and the oracle?  Usage: .venv/bin/python benchmarks/bench_demo.py [--subscribers
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -14,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from results_file import write_results
 from oleg.demo import run_demo
 
 TARGET_SECONDS = 120.0
@@ -45,18 +43,11 @@ def main() -> None:
     console.print(table)
     ok = total < TARGET_SECONDS and week2["random"] < week2["popular"] < week2["oracle"]
     console.print("[green]targets met[/]" if ok else "[red]targets missed[/]")
-    out = Path(__file__).parent / "results" / "demo.json"
-    out.write_text(
-        json.dumps(
-            {
-                "subscribers": args.subscribers, "days": args.days, "seed": args.seed,
-                "total_seconds": total, "target_seconds": TARGET_SECONDS, "targets_met": ok,
-                "runs": {n: {"seconds": r.seconds, "last_week_like_rate": week2[n]} for n, r in result.runs.items()},
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            },
-            indent=2,
-        )
-    )
+    out = write_results("demo", {
+        "subscribers": args.subscribers, "days": args.days, "seed": args.seed,
+        "total_seconds": total, "target_seconds": TARGET_SECONDS, "targets_met": ok,
+        "runs": {n: {"seconds": r.seconds, "last_week_like_rate": week2[n]} for n, r in result.runs.items()},
+    })
     console.print(f"written: {out}")
 
 

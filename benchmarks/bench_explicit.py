@@ -12,9 +12,6 @@ Needs scikit-surprise (pip install scikit-surprise; 1.1.5 works with numpy 2.x).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Sequence
@@ -25,6 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from results_file import write_results
 from oleg import Candidates, Interactions, Recommender
 from oleg.evaluation import EvalConfig, Evaluation, RecommenderSpec, evaluate, kfold, load_ratings, temporal
 from oleg.evaluation.dataset import rescale
@@ -141,16 +139,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     errors = {k: v for ev in runs.values() for k, v in ev.errors().items()}
     for label, error in errors.items():
         console.print(f"[red]{label}: {error}[/]")
-    out = ROOT / "benchmarks" / "results" / "explicit.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    import surprise as s
+    import surprise
 
-    out.write_text(json.dumps({
-        "benchmark": "explicit", "total_seconds": total, "published_reference": PUBLISHED,
-        "runs": {name: ev.to_json() for name, ev in runs.items()},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                    "surprise": s.__version__},
-    }, indent=2))
+    out = write_results(
+        "explicit",
+        {"total_seconds": total, "published_reference": PUBLISHED,
+         "runs": {name: ev.to_json() for name, ev in runs.items()}},
+        numpy=np.__version__, surprise=surprise.__version__,
+    )
     console.print(f"written: {out}")
 
 

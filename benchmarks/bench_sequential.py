@@ -10,9 +10,6 @@ Usage: .venv/bin/python benchmarks/bench_sequential.py [--data ../shared/data] [
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from results_file import write_results
 from oleg.evaluation import EvalConfig, evaluate, leave_last_out, load_sequences, print_table
 from oleg.plugins import Plugins
 
@@ -50,12 +48,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_table(ev, console)
     if missing:
         console.print(f"[yellow]not installed, skipped: {', '.join(missing)}[/]")
-    out = ROOT / "benchmarks" / "results" / "sequential.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "benchmark": "sequential", "total_seconds": total, "skipped": missing, **ev.to_json(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-    }, indent=2, ensure_ascii=False))
+    out = write_results("sequential", {"total_seconds": total, "skipped": missing, **ev.to_json()})
     console.print(f"Total {total:.1f} s. written: {out}")
 
 

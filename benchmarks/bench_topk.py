@@ -9,9 +9,6 @@ Usage: .venv/bin/python benchmarks/bench_topk.py [--data ../shared/data] [--k 10
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from results_file import write_results
 from oleg.evaluation import EvalConfig, evaluate, load_ratings, print_table, temporal
 from oleg.plugins import Plugins
 
@@ -52,12 +50,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_table(ev, console)
     if missing:
         console.print(f"[yellow]not installed, skipped: {', '.join(missing)}[/]")
-    out = ROOT / "benchmarks" / "results" / "topk.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "benchmark": "topk", "total_seconds": total, "skipped": missing, **ev.to_json(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-    }, indent=2, ensure_ascii=False))
+    out = write_results("topk", {"total_seconds": total, "skipped": missing, **ev.to_json()})
     console.print(f"Total {total:.1f} s. written: {out}")
 
 
