@@ -243,3 +243,51 @@ def test_model_versions_record_what_the_model_reports_of_its_fit(plugins, tmp_pa
     assert all(v["metrics"]["fit"]["rows"] == v["n_feedback"] for v in full)
     assert all("fit" not in v["metrics"] for v in versions if v["kind"] == "incremental")
     store.close()
+
+
+def test_feedback_a_sink_stores_itself_is_counted_and_announced_once(plugins, tmp_path):
+    """A Telegram sink stores a press before acknowledging it; the engine still sees it."""
+    announced = Counter()
+
+    @oleg.hookimpl
+    def oleg_feedback_received(feedback):
+        announced[feedback.delivery_id] += 1
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    raw = deployment(url, run_for="1d")
+    raw["sink"]["store_directly"] = True
+    store = Store.open(url)
+    observer = SimpleNamespace(oleg_feedback_received=oleg_feedback_received)
+    with plugins.registered(observer, name="observer"):
+        engine = run(plugins, raw, store)
+    stored = rows(store, "select delivery_id from feedback")
+    assert len(stored) > 20
+    assert announced == Counter({d: 1 for (d,) in stored})
+    assert engine.stats["feedback"] == len(stored)
+    # the counts drove cold start: later posts came from the recommender
+    policies = {p for (p,) in rows(store, "select policy from delivery")}
+    assert "recommender:popular" in policies
+    store.close()
+
+
+def test_more_request_mails_that_subscriber_at_once(plugins, tmp_path):
+    from oleg.types import MoreRequest
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    raw = deployment(url, run_for="3h")
+    raw["scheduler"]["mailing_every"] = "1d"  # only the first round at the start
+    store = Store.open(url)
+    engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins, store=store)
+    sink = engine.sink
+
+    def ask_at_one_hour(now):
+        if now >= T0 + timedelta(hours=1) and not getattr(sink, "asked", False):
+            sink.asked = True
+            sink.events.append(MoreRequest("bob", now))
+
+    engine.scheduler.every("ask", timedelta(minutes=10), ask_at_one_hour)
+    engine.run()
+    per_sub = dict(rows(store, "select s.external_id, count(*) from delivery d join subscriber s on s.id = d.subscriber_id group by s.external_id"))
+    assert per_sub == {"alice": 1, "bob": 2, "carol": 1}
+    assert engine.stats["rounds"] == 1  # /more is not a mailing round
+    store.close()

@@ -26,6 +26,7 @@ from oleg.types import (
     FeedbackEvent,
     FloatArray,
     Interactions,
+    MoreRequest,
     Outgoing,
     Post,
     SubscriptionEvent,
@@ -115,8 +116,13 @@ class Sink(Component):
         """
 
     @abstractmethod
-    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent]:
-        """Events that arrived up to ``now``. A repeated event is stored once."""
+    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent | MoreRequest]:
+        """Events that arrived up to ``now``. A repeated event is stored once.
+
+        A sink that must acknowledge a 👍/👎 at once (a Telegram button) may instead store it
+        itself with ``runtime.store.add_feedback`` before acknowledging: the engine follows
+        the feedback table, so it is counted and announced either way, once.
+        """
 
 
 class Recommender(Component):

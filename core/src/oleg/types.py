@@ -148,6 +148,14 @@ class SubscriptionEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class MoreRequest:
+    """A subscriber asking for a post now (the bot's /more): mailed at once, not next round."""
+
+    external_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Feedback:
     """A stored rating: who rated which post, how and when."""
 

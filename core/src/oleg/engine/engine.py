@@ -34,6 +34,7 @@ from oleg.types import (
     DeliveryResult,
     DeliveryStatus,
     FeedbackEvent,
+    MoreRequest,
     Outgoing,
     Post,
     Subscriber,
@@ -86,6 +87,7 @@ class Engine:
         self.n_rated: dict[int, int] = {}
         self.n_delivered: dict[int, int] = {}
         self.retries: list[tuple[datetime, Outgoing]] = []
+        self.feedback_cursor = 0
         sched = self.scheduler.settings
         self.trainer = Trainer(
             self.recommender, self.recommender_name, self.store, self.hooks, sched.full_retrain_every
@@ -161,6 +163,7 @@ class Engine:
         for sub in self.store.subscribers(active_only=True):
             self._remember(sub)
         self.n_rated = dict(self.store.rating_counts())
+        self.feedback_cursor = self.store.last_feedback_id()
         self.n_delivered = dict(self.store.delivery_counts())
         if begin is not None:
             since = begin - self.pool.window
@@ -205,20 +208,38 @@ class Engine:
 
     def collect(self, now: datetime) -> None:
         feedback: list[FeedbackEvent] = []
+        more: list[int] = []
         for event in self.sink.poll(now):
             if isinstance(event, SubscriptionEvent):
                 self._subscription(event)
             elif isinstance(event, FeedbackEvent):
                 feedback.append(event)
+            elif isinstance(event, MoreRequest):
+                sub_id = self.by_external.get(event.external_id)
+                if sub_id is not None and sub_id not in more:
+                    more.append(sub_id)
         if feedback:
-            for stored in self.store.add_feedback(feedback):
-                self.n_rated[stored.subscriber_id] = self.n_rated.get(stored.subscriber_id, 0) + 1
-                self.stats["feedback"] += 1
-                self.hooks.feedback_received(stored)
+            self.store.add_feedback(feedback)
+        self._follow_feedback()
+        if more:
+            self.mail(now, only=more)
         due = [item for at, item in self.retries if at <= now]
         if due:
             self.retries = [(at, item) for at, item in self.retries if at > now]
             self._send(due, now)
+
+    def _follow_feedback(self) -> None:
+        """Count and announce every rating stored since the last look, whoever stored it:
+        the engine from a sink's poll, or a sink itself before acknowledging a press."""
+        while True:
+            rows = self.store.feedback_rows(after_id=self.feedback_cursor)
+            if not rows:
+                return
+            for stored in rows:
+                self.n_rated[stored.subscriber_id] = self.n_rated.get(stored.subscriber_id, 0) + 1
+                self.stats["feedback"] += 1
+                self.hooks.feedback_received(stored)
+            self.feedback_cursor = rows[-1].id
 
     def _subscription(self, event: SubscriptionEvent) -> None:
         sub = self.store.upsert_subscriber(event.external_id, active=event.active, at=event.at, name=event.name)
@@ -227,16 +248,21 @@ class Engine:
         else:
             self.subscribers.pop(sub.id, None)
 
-    def mail(self, now: datetime) -> None:
-        """One mailing round: every active subscriber gets its next post(s)."""
+    def mail(self, now: datetime, only: Sequence[int] | None = None) -> None:
+        """One mailing round: every active subscriber (or those in ``only``, who asked for a
+        post with /more) gets their next post(s)."""
         self.store.set_state(CLOCK_KEY, now.isoformat())
         candidates, posts = self.pool.candidates(now)
-        subs = list(self.subscribers.values())
+        if only is None:
+            subs = list(self.subscribers.values())
+        else:
+            subs = [self.subscribers[i] for i in only if i in self.subscribers]
         if len(candidates) == 0 or not subs:
             return
-        self.stats["rounds"] += 1
+        if only is None:
+            self.stats["rounds"] += 1
         post_index = {int(pid): i for i, pid in enumerate(candidates.post)}
-        if self.stats["rounds"] % 50 == 0:
+        if only is None and self.stats["rounds"] % 50 == 0:
             self._forget_old_posts(post_index)
         cold = [s for s in subs if self.cold_start.applies(self.n_rated.get(s.id, 0), self.n_delivered.get(s.id, 0))]
         cold_ids = {s.id for s in cold}

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
 from oleg.errors import OlegError
+from oleg.store.listening import ListeningMethods
 from oleg.store.tables import (
     ChannelAssignmentRow,
     ChannelRow,
@@ -134,6 +135,14 @@ def _post(row: Any) -> Post:
     )
 
 
+def _delivery(r: Any) -> Delivery:
+    return Delivery(
+        subscriber_id=r.subscriber_id, post_id=r.post_id, sent_at=r.sent_at, policy=r.policy,
+        score=r.score, propensity=r.propensity, model_version_id=r.model_version_id,
+        status=r.status, id=r.id,
+    )
+
+
 def _subscriber(row: Any) -> Subscriber:
     return Subscriber(
         id=row.id, external_id=row.external_id, active=row.active, name=row.name,
@@ -141,7 +150,7 @@ def _subscriber(row: Any) -> Subscriber:
     )
 
 
-class Store:
+class Store(ListeningMethods):
     """oleg's database. Open it with :meth:`open`; every method is its own transaction."""
 
     def __init__(self, url: str, engine: sa.Engine) -> None:
@@ -342,6 +351,13 @@ class Store:
                 ).one()
             return _subscriber(row)
 
+    def subscriber_by_external(self, external_id: str) -> Subscriber | None:
+        """A subscriber by the sink's id (a Telegram user id), active or not."""
+        stmt = sa.select(subscriber_t).where(subscriber_t.c.external_id == str(external_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).one_or_none()
+        return None if row is None else _subscriber(row)
+
     def subscribers(self, *, active_only: bool = True) -> list[Subscriber]:
         stmt = sa.select(subscriber_t).order_by(subscriber_t.c.id)
         if active_only:
@@ -398,14 +414,13 @@ class Store:
         retry (``retry``) are sent again, so that nothing the engine chose is dropped."""
         stmt = sa.select(delivery_t).where(delivery_t.c.status == str(status)).order_by(delivery_t.c.id)
         with self.engine.connect() as conn:
-            return [
-                Delivery(
-                    subscriber_id=r.subscriber_id, post_id=r.post_id, sent_at=r.sent_at, policy=r.policy,
-                    score=r.score, propensity=r.propensity, model_version_id=r.model_version_id,
-                    status=r.status, id=r.id,
-                )
-                for r in conn.execute(stmt)
-            ]
+            return [_delivery(r) for r in conn.execute(stmt)]
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        """One delivery by id (a sink checks a button press against it)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(delivery_t).where(delivery_t.c.id == int(delivery_id))).one_or_none()
+        return None if row is None else _delivery(row)
 
     def delivered_posts(self, since: datetime | None = None) -> dict[int, set[int]]:
         """subscriber id -> ids of the posts delivered to them (whatever the status), only
@@ -508,6 +523,29 @@ class Store:
             [to_epoch(a) for a in ats],
         )
         return inter, ids[-1]
+
+    def feedback_rows(self, *, after_id: int = 0, limit: int = 10_000) -> list[Feedback]:
+        """Stored ratings with id above ``after_id``, in id order: the engine follows this
+        table, so a rating a sink stored itself reaches the hooks and the cold-start counts."""
+        stmt = (
+            sa.select(
+                feedback_t.c.id, feedback_t.c.delivery_id, feedback_t.c.subscriber_id,
+                feedback_t.c.post_id, post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at,
+            )
+            .join(post_t, post_t.c.id == feedback_t.c.post_id)
+            .where(feedback_t.c.id > after_id)
+            .order_by(feedback_t.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                Feedback(r.id, r.delivery_id, r.subscriber_id, r.post_id, r.channel_id, int(r.value), utc(r.at))
+                for r in conn.execute(stmt)
+            ]
+
+    def last_feedback_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(feedback_t.c.id), 0))).scalar_one())
 
     def rating_counts(self) -> dict[int, int]:
         stmt = sa.select(feedback_t.c.subscriber_id, sa.func.count()).group_by(

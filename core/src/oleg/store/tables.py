@@ -63,6 +63,8 @@ class ChannelRow(StoreTable, table=True):
     username: str | None = None
     title: str | None = None
     added_at: datetime = Field(sa_type=UTCDateTime)
+    protected: bool | None = None
+    """The channel forbids forwarding (a sink sends a link instead)."""
 
 
 class ListenerAccountRow(StoreTable, table=True):
@@ -93,6 +95,38 @@ class ChannelAssignmentRow(StoreTable, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ChannelRequestRow(StoreTable, table=True):
+    """A channel a deployer asked to follow, by username, until a listener account joins it:
+    the joiner's persistent queue."""
+
+    __tablename__ = "channel_request"
+
+    username: str = Field(primary_key=True)
+    status: str  # queued | joined | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = None
+    channel_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    account_id: int | None = Field(default=None, foreign_key="listener_account.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MessageRefRow(StoreTable, table=True):
+    """Where a sink keeps its own copy of a post (the bot's forwarded message), so that it
+    can send the post again by copying it: ``owner`` is the sink's name."""
+
+    __tablename__ = "message_ref"
+    __table_args__ = (sa.Index("ix_message_ref_album", "owner", "chat_id", "album_id"),)
+
+    owner: str = Field(primary_key=True)
+    channel_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    message_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    ref_message_id: int = Field(sa_type=sa.BigInteger)
+    album_id: str | None = None
+
+
 class PostRow(StoreTable, table=True):
     """A channel post, identified by ``(channel_id, message_id)``."""
 
@@ -101,7 +135,8 @@ class PostRow(StoreTable, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel_id: int = Field(sa_type=sa.BigInteger, foreign_key="channel.id", index=True)
-    message_id: int
+    # TDLib's ids are server id << 20; SQLite's INTEGER is 64-bit already.
+    message_id: int = Field(sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
     date: datetime = Field(sa_type=UTCDateTime, index=True)
     media_kind: str
     album_id: str | None = None

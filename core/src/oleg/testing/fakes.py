@@ -7,11 +7,12 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import oleg
 from oleg.components import PluginSettings, Sink, Source
 from oleg.fields import Duration
-from oleg.types import DeliveryResult, FeedbackEvent, Outgoing, Post, SubscriptionEvent
+from oleg.types import DeliveryResult, FeedbackEvent, MoreRequest, Outgoing, Post, SubscriptionEvent
 
 
 class ListSourceSettings(PluginSettings):
@@ -51,6 +52,9 @@ class RuleSinkSettings(PluginSettings):
     delay: Duration = timedelta(minutes=5)
     rule: Callable[[str, Post], int | None] | None = None
     """``rule(external_id, post) -> 1, 0 or None`` (no reaction); default likes even channels."""
+    store_directly: bool = False
+    """Store each reaction with ``runtime.store.add_feedback`` instead of returning it from
+    poll, as a sink that acknowledges button presses at once does."""
 
 
 class RuleSink(Sink):
@@ -66,6 +70,12 @@ class RuleSink(Sink):
         self._due: list[tuple[datetime, int, int]] = []
         self.sent: list[Outgoing] = []
         self.fail: Callable[[Outgoing], DeliveryResult | None] | None = None
+        self.events: list[SubscriptionEvent | FeedbackEvent | MoreRequest] = []
+        """Extra events the next poll returns (a test's /more, say)."""
+        self.store: Any = None
+
+    def start(self, runtime: Any) -> None:
+        self.store = runtime.store
 
     def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
         rule = self.settings.rule or (lambda ext, post: int(post.channel_id % 2 == 0))
@@ -82,13 +92,18 @@ class RuleSink(Sink):
             results.append(DeliveryResult(item.delivery.id, ok=True))
         return results
 
-    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent]:
+    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent | MoreRequest]:
         if not self._joined:
             self._joined = True
             yield from (SubscriptionEvent(ext, True, now) for ext in self.settings.subscribers)
         while self._due and self._due[0][0] <= now:
             at, delivery_id, value = heapq.heappop(self._due)
-            yield FeedbackEvent(delivery_id, value, at)
+            if self.settings.store_directly:
+                self.store.add_feedback([FeedbackEvent(delivery_id, value, at)])
+            else:
+                yield FeedbackEvent(delivery_id, value, at)
+        events, self.events = self.events, []
+        yield from events
 
 
 def fakes_plugin() -> SimpleNamespace:
