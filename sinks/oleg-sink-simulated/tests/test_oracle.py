@@ -123,8 +123,29 @@ def test_save_and_load_round_trip(simulation: Any, posts: list[Post], tmp_path: 
     np.testing.assert_array_equal(
         loaded.score_many([100, 105], candidates), oracle.score_many([100, 105], candidates)
     )
-    assert pickle.loads(pickle.dumps(oracle)).params() == {}
+    assert pickle.loads(pickle.dumps(oracle)).params() == {"knows": ["category", "channel", "quality"]}
 
 
 def test_component_identity() -> None:
     assert OracleRecommender.name == "oracle"
+
+
+def test_a_partial_oracle_scores_with_only_what_it_knows() -> None:
+    from oleg_sink_simulated.world import PostKeys, World, sigmoid
+
+    world = World(seed=3, n_subscribers=5)
+    keys = PostKeys(
+        channel=np.array([-1001, -1002, -1001], dtype=np.int64),
+        message=np.array([1, 2, 3], dtype=np.int64),
+        category=np.array([0, 3, 3], dtype=np.int64),
+    )
+    users = np.arange(5)
+    full = world.logits(users, keys)
+    cat = world.logits(users, keys, ["category"])
+    expected_cat = world.settings.intercept + world.category_taste[:, [0, 3, 3]]
+    np.testing.assert_allclose(cat, expected_cat)
+    parts = sum(world.logits(users, keys, [p]) - world.settings.intercept for p in ("category", "channel", "quality"))
+    np.testing.assert_allclose(full, parts + world.settings.intercept)
+    np.testing.assert_allclose(world.like_probability(users, keys, ["category"]), sigmoid(expected_cat))
+    with pytest.raises(ValueError, match="unknown parts"):
+        world.logits(users, keys, ["mood"])

@@ -133,16 +133,21 @@ def _policies(recommender: str, compare: bool) -> list[str]:
 def run_policy(
     name: str, *, subscribers: int, days: int, seed: int, out: Path,
     report: Callable[[float], None] | None = None, plugins: Plugins | None = None,
+    settings: dict[str, Any] | None = None, label: str | None = None,
 ) -> PolicyRun:
     """One complete simulated deployment with recommender ``name``, from an empty store.
 
     ``report(share)`` is called as the virtual clock advances (share of the run done).
+    ``settings`` override the recommender's; ``label`` names the run (and its store file)
+    when one recommender runs several times with different settings.
     """
-    db_path = out / f"demo-{name}.db"
+    label = label or name
+    db_path = out / f"demo-{label}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     database = f"sqlite:///{db_path.resolve()}"
     raw = demo_deployment(recommender=name, subscribers=subscribers, days=days, seed=seed, database=database)
+    raw["recommender"].update(settings or {})
     plugins = plugins or Plugins()
     deployment = load_deployment_dict(raw, plugins=plugins, source_file=None)
     store = Store.open(database)
@@ -154,7 +159,7 @@ def run_policy(
     began = time.perf_counter()
     try:
         engine.run()
-        return PolicyRun(name, database, time.perf_counter() - began, store.daily_stats())
+        return PolicyRun(label, database, time.perf_counter() - began, store.daily_stats())
     finally:
         store.close()
 

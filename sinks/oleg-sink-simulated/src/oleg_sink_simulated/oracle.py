@@ -10,7 +10,7 @@ why it asks the store and not the sink).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from oleg.components import PluginSettings, Recommender, Runtime
@@ -18,10 +18,15 @@ from oleg.errors import PluginError
 from oleg.types import Candidates, FloatArray, Interactions, Post
 
 from oleg_sink_simulated.sink import SimulatedSink
+from oleg_sink_simulated.world import PostKeys
 
 
 class OracleSettings(PluginSettings):
-    """The oracle has nothing to tune."""
+    """What the oracle knows: by default everything, which makes it the ceiling."""
+
+    knows: list[Literal["category", "channel", "quality"]] = ["category", "channel", "quality"]
+    """The hidden parts of each like it scores with. Fewer parts bound what a model with
+    only that information can reach: ``["category"]`` is a perfect topic model."""
 
 
 class OracleRecommender(Recommender):
@@ -66,7 +71,9 @@ class OracleRecommender(Recommender):
         if user is None:
             if len(candidates) == 0:
                 return np.zeros(0)
-            return self._simulation()[0].average_like_probability(self._posts_of(candidates))
+            return self._simulation()[0].world.average_like_probability(
+                PostKeys.from_posts(self._posts_of(candidates)), parts=self._parts()
+            )
         row: FloatArray = self.score_many([user], candidates)[0]
         return row
 
@@ -74,7 +81,10 @@ class OracleRecommender(Recommender):
         if len(users) == 0 or len(candidates) == 0:
             return np.zeros((len(users), len(candidates)))
         sink, _ = self._simulation()
-        return sink.like_probability(self._external_ids(users), self._posts_of(candidates))
+        return sink.like_probability(self._external_ids(users), self._posts_of(candidates), self._parts())
+
+    def _parts(self) -> tuple[str, ...]:
+        return tuple(self.settings.knows)  # type: ignore[attr-defined]
 
     # -- mapping store ids to what the sink knows ---------------------------------------------
 

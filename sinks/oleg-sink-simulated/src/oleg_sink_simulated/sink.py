@@ -33,7 +33,7 @@ from oleg.types import (
 )
 from pydantic import Field
 
-from oleg_sink_simulated.world import PostKeys, World, WorldSettings
+from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings
 
 EXTERNAL_PREFIX = "sim-"
 
@@ -168,7 +168,7 @@ class SimulatedSink(Sink):
         return index if index < self.settings.subscribers else None
 
     def like_probability(
-        self, external_ids: Sequence[str | None], posts: Sequence[Post]
+        self, external_ids: Sequence[str | None], posts: Sequence[Post], parts: Sequence[str] = PARTS
     ) -> FloatArray:
         """True P(like), shape (len(external_ids), len(posts)).
 
@@ -183,9 +183,9 @@ class SimulatedSink(Sink):
         known = np.array([i is not None for i in indices], dtype=bool)
         if known.any():
             users = np.array([i for i in indices if i is not None], dtype=np.int64)
-            out[known] = self.world.like_probability(users, keys)
+            out[known] = self.world.like_probability(users, keys, parts)
         if not known.all():
-            out[~known] = self.world.average_like_probability(keys)
+            out[~known] = self.world.average_like_probability(keys, parts=parts)
         return out
 
     def average_like_probability(self, posts: Sequence[Post]) -> FloatArray:

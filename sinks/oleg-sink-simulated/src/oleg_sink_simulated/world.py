@@ -45,6 +45,8 @@ CATEGORIES: tuple[str, ...] = (
     "weather",
 )
 """The categories of the bundled Telegram news data; any other label counts as "other"."""
+PARTS: tuple[str, ...] = ("category", "channel", "quality")
+"""The hidden parts of a like's logit, besides the intercept."""
 _CATEGORY_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
 _OTHER = _CATEGORY_INDEX["other"]
 
@@ -173,21 +175,31 @@ class World:
 
     # -- what the oracle knows ---------------------------------------------------------------
 
-    def logits(self, users: npt.ArrayLike, posts: PostKeys) -> FloatArray:
-        """(len(users), len(posts)) logits of P(like)."""
+    def logits(
+        self, users: npt.ArrayLike, posts: PostKeys, parts: Sequence[str] = PARTS
+    ) -> FloatArray:
+        """(len(users), len(posts)) logits of P(like), from the hidden ``parts`` named
+        (all by default; fewer tell what a model knowing only those could reach)."""
         u = self._users(users)
-        cat = self.category_taste[u][:, posts.category]
-        channels, inverse = np.unique(posts.channel, return_inverse=True)
-        ch = self.channel_taste(u[:, None], channels[None, :])[:, inverse.reshape(-1)]
-        q = self.quality(posts.channel, posts.message)[None, :]
-        return self.settings.intercept + cat + ch + q
+        unknown = set(parts) - set(PARTS)
+        if unknown:
+            raise ValueError(f"unknown parts {sorted(unknown)}: expected some of {list(PARTS)}")
+        out = np.full((len(u), len(posts)), self.settings.intercept)
+        if "category" in parts:
+            out += self.category_taste[u][:, posts.category]
+        if "channel" in parts:
+            channels, inverse = np.unique(posts.channel, return_inverse=True)
+            out += self.channel_taste(u[:, None], channels[None, :])[:, inverse.reshape(-1)]
+        if "quality" in parts:
+            out += self.quality(posts.channel, posts.message)[None, :]
+        return out
 
     def like_probability(
-        self, users: npt.ArrayLike, posts: Sequence[Post] | PostKeys
+        self, users: npt.ArrayLike, posts: Sequence[Post] | PostKeys, parts: Sequence[str] = PARTS
     ) -> FloatArray:
         """P(like), shape (len(users), len(posts)), for subscriber indices and posts."""
         keys = posts if isinstance(posts, PostKeys) else PostKeys.from_posts(posts)
-        return sigmoid(self.logits(users, keys))
+        return sigmoid(self.logits(users, keys, parts))
 
     def pair_like_probability(
         self, users: npt.ArrayLike, posts: Sequence[Post] | PostKeys
@@ -206,7 +218,7 @@ class World:
         return sigmoid(logit)
 
     def average_like_probability(
-        self, posts: Sequence[Post] | PostKeys, *, chunk: int = 1024
+        self, posts: Sequence[Post] | PostKeys, *, chunk: int = 1024, parts: Sequence[str] = PARTS
     ) -> FloatArray:
         """Mean P(like) of each post over all subscribers: what a perfect popularity knows."""
         keys = posts if isinstance(posts, PostKeys) else PostKeys.from_posts(posts)
@@ -215,7 +227,7 @@ class World:
             return total
         for start in range(0, self.n_subscribers, chunk):
             users = np.arange(start, min(start + chunk, self.n_subscribers))
-            total += self.like_probability(users, keys).sum(axis=0)
+            total += self.like_probability(users, keys, parts).sum(axis=0)
         return total / self.n_subscribers
 
     # -- common random numbers for reactions -------------------------------------------------
