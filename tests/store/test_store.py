@@ -399,3 +399,16 @@ def test_posts_by_id(store: Store) -> None:
     assert set(found) == {posts[0].id, posts[2].id}
     assert found[posts[2].id].message_id == posts[2].message_id
     assert store.posts_by_id([]) == []
+
+
+def test_feedback_carries_each_posts_category_code(store: Store) -> None:
+    from oleg.types import NO_CATEGORY, category_code
+
+    posts = store.add_posts([post(1, category="Science"), post(2)])
+    sub = store.upsert_subscriber("c1", active=True, at=T0).id
+    ds = deliver(store, [(sub, posts[0].id), (sub, posts[1].id)])  # type: ignore[list-item]
+    store.add_feedback([FeedbackEvent(d.id, 1, T0) for d in ds])  # type: ignore[arg-type]
+    inter, _ = store.feedback()
+    assert inter.category.tolist() == [category_code("science"), NO_CATEGORY]
+    assert inter.take([1]).category.tolist() == [NO_CATEGORY]
+    assert inter.concat(inter).category.tolist() == inter.category.tolist() * 2

@@ -7,6 +7,8 @@ be written and tested against these types alone.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -176,12 +178,34 @@ def _i64(values: object) -> IntArray:
     return np.ascontiguousarray(values, dtype=np.int64)
 
 
+NO_CATEGORY = 0
+"""The category code of a post without a category."""
+
+
+def category_code(label: str | None) -> int:
+    """A post's category label as a stable positive int64 (``0`` for none), the same in every
+    process and run: recommenders see categories as ids, like channels."""
+    if not label or not label.strip():
+        return NO_CATEGORY
+    digest = hashlib.blake2b(label.strip().lower().encode(), digest_size=7).digest()
+    return int.from_bytes(digest, "big") + 1
+
+
+def category_codes(labels: Iterable[str | None]) -> IntArray:
+    return np.fromiter((category_code(label) for label in labels), dtype=np.int64)
+
+
+def _fill(column: IntArray, n: int) -> IntArray:
+    return np.zeros(n, dtype=np.int64) if len(column) == 0 and n > 0 else column
+
+
 @dataclass(frozen=True)
 class Interactions:
     """Ratings in columns: the training data every recommender receives.
 
     ``value`` is 1.0 for 👍 and 0.0 for 👎; ``time`` is Unix seconds. Ids are the store's ids
-    and are not dense: a recommender maps them to its own indices.
+    and are not dense: a recommender maps them to its own indices. ``category`` holds each
+    post's :func:`category_code` (``0`` where the source knows none); models may ignore it.
     """
 
     user: IntArray
@@ -189,10 +213,12 @@ class Interactions:
     channel: IntArray
     value: FloatArray
     time: IntArray
+    category: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         n = len(self.user)
-        for name in ("post", "channel", "value", "time"):
+        object.__setattr__(self, "category", _fill(_i64(self.category), n))
+        for name in ("post", "channel", "value", "time", "category"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"Interactions.{name} has {len(getattr(self, name))} rows, expected {n}")
 
@@ -204,6 +230,7 @@ class Interactions:
         channel: object,
         value: object,
         time: object | None = None,
+        category: object | None = None,
     ) -> Interactions:
         u = _i64(user)
         return cls(
@@ -212,6 +239,7 @@ class Interactions:
             channel=_i64(channel),
             value=np.ascontiguousarray(value, dtype=np.float64),
             time=_i64(time) if time is not None else np.zeros(len(u), dtype=np.int64),
+            category=_i64(category) if category is not None else np.zeros(len(u), dtype=np.int64),
         )
 
     @classmethod
@@ -234,7 +262,8 @@ class Interactions:
     def take(self, index: npt.ArrayLike) -> Interactions:
         """Rows selected by an index array or a boolean mask."""
         return Interactions(
-            self.user[index], self.post[index], self.channel[index], self.value[index], self.time[index]
+            self.user[index], self.post[index], self.channel[index], self.value[index],
+            self.time[index], self.category[index],
         )
 
     def concat(self, other: Interactions) -> Interactions:
@@ -244,6 +273,7 @@ class Interactions:
             np.concatenate([self.channel, other.channel]),
             np.concatenate([self.value, other.value]),
             np.concatenate([self.time, other.time]),
+            np.concatenate([self.category, other.category]),
         )
 
 
@@ -254,11 +284,14 @@ class Candidates:
     post: IntArray
     channel: IntArray
     time: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    category: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Each post's :func:`category_code` (``0``: none known)."""
 
     def __post_init__(self) -> None:
-        if len(self.time) == 0 and len(self.post) > 0:
-            object.__setattr__(self, "time", np.zeros(len(self.post), dtype=np.int64))
-        if not (len(self.post) == len(self.channel) == len(self.time)):
+        n = len(self.post)
+        object.__setattr__(self, "time", _fill(self.time, n))
+        object.__setattr__(self, "category", _fill(_i64(self.category), n))
+        if not (n == len(self.channel) == len(self.time) == len(self.category)):
             raise ValueError("Candidates columns differ in length")
 
     @classmethod
@@ -269,15 +302,21 @@ class Candidates:
             post=_i64([p.id for p in posts]),
             channel=_i64([p.channel_id for p in posts]),
             time=_i64([to_epoch(p.date) for p in posts]),
+            category=category_codes(p.category for p in posts),
         )
 
     @classmethod
-    def from_arrays(cls, post: object, channel: object, time: object | None = None) -> Candidates:
+    def from_arrays(
+        cls, post: object, channel: object, time: object | None = None, category: object | None = None
+    ) -> Candidates:
         p = _i64(post)
-        return cls(p, _i64(channel), _i64(time) if time is not None else np.zeros(len(p), np.int64))
+        return cls(
+            p, _i64(channel), _i64(time) if time is not None else np.zeros(len(p), np.int64),
+            _i64(category) if category is not None else np.zeros(len(p), np.int64),
+        )
 
     def __len__(self) -> int:
         return len(self.post)
 
     def take(self, index: npt.ArrayLike) -> Candidates:
-        return Candidates(self.post[index], self.channel[index], self.time[index])
+        return Candidates(self.post[index], self.channel[index], self.time[index], self.category[index])

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from oleg.types import Candidates, Post, to_epoch
+from oleg.types import Candidates, Post, category_codes, to_epoch
 
 
 class FreshPool:
@@ -67,6 +67,7 @@ class FreshPool:
             post=np.fromiter((p.id for p in posts), dtype=np.int64, count=len(posts)),
             channel=np.fromiter((p.channel_id for p in posts), dtype=np.int64, count=len(posts)),
             time=times[:visible].copy(),
+            category=category_codes(p.category for p in posts),
         )
         self._cache = (cands, posts)
         self._built_at = now_epoch

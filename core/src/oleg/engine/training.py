@@ -39,7 +39,9 @@ def score_pairs(recommender: Recommender, data: Interactions, *, block: int = 20
         rows = slice(start, start + block)
         users, user_row = np.unique(data.user[rows], return_inverse=True)
         posts, first, post_col = np.unique(data.post[rows], return_index=True, return_inverse=True)
-        cands = Candidates(posts, data.channel[rows][first], data.time[rows][first])
+        cands = Candidates(
+            posts, data.channel[rows][first], data.time[rows][first], data.category[rows][first]
+        )
         scores = np.asarray(recommender.score_many(users.tolist(), cands), dtype=np.float64)
         out[rows] = scores[user_row, post_col]
     return out

@@ -75,7 +75,7 @@ class Dataset:
             return self
         inter = self.interactions
         liked = self.positive(inter.value).astype(np.float64)
-        data = Interactions(inter.user, inter.post, inter.channel, liked, inter.time)
+        data = Interactions(inter.user, inter.post, inter.channel, liked, inter.time, inter.category)
         return replace(self, interactions=data, kind="binary", scale=None, name=f"{self.name} (likes)")
 
     def describe(self) -> dict[str, object]:

@@ -42,7 +42,7 @@ class Catalog:
         items, first = np.unique(rows_of.post[order], return_index=True)
         rows = order[first]
         counts = np.bincount(np.searchsorted(items, train.post), minlength=len(items))
-        return cls(items, Candidates(items, rows_of.channel[rows], rows_of.time[rows]), counts.astype(np.int64))
+        return cls(items, Candidates(items, rows_of.channel[rows], rows_of.time[rows], rows_of.category[rows]), counts.astype(np.int64))
 
     def __len__(self) -> int:
         return len(self.items)

@@ -45,6 +45,7 @@ from oleg.types import (
     Interactions,
     Post,
     Subscriber,
+    category_codes,
     to_epoch,
     utc,
 )
@@ -507,7 +508,7 @@ class Store(ListeningMethods):
         stmt = (
             sa.select(
                 feedback_t.c.id, feedback_t.c.subscriber_id, feedback_t.c.post_id,
-                post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at,
+                post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at, post_t.c.category,
             )
             .join(post_t, post_t.c.id == feedback_t.c.post_id)
             .where(feedback_t.c.id > after_id)
@@ -517,10 +518,10 @@ class Store(ListeningMethods):
             rows = conn.execute(stmt).all()
         if not rows:
             return Interactions.empty(), after_id
-        ids, users, posts, channels, values, ats = zip(*rows, strict=True)
+        ids, users, posts, channels, values, ats, categories = zip(*rows, strict=True)
         inter = Interactions.from_arrays(
             users, posts, channels, np.asarray(values, dtype=np.float64),
-            [to_epoch(a) for a in ats],
+            [to_epoch(a) for a in ats], category_codes(categories),
         )
         return inter, ids[-1]
 
