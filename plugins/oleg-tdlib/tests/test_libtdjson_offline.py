@@ -16,7 +16,7 @@ import pytest
 
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.requests import ALL_SHAPES, text_message
-from oleg_tdlib.transport import WAIT_PHONE, TdClient, TdSettings
+from oleg_tdlib.transport import WAIT_PHONE, NeedsLogin, TdClient, TdSettings
 
 tdjson = pytest.importorskip("telegram.tdjson")
 
@@ -79,9 +79,13 @@ def test_the_gateway_reaches_wait_phone_number_and_times_out_offline(tmp_path: P
     client.open()
     try:
         started = time.monotonic()
+        with pytest.raises(NeedsLogin):
+            # nobody to type a code: stop before asking Telegram to send one
+            client.authorize(timeout=5.0)
+        assert client.authorization_state == WAIT_PHONE
         with pytest.raises(TdTimeout):
-            # the parameters are accepted at once; the phone number needs Telegram's servers
-            client.authorize(timeout=1.0)
+            # the phone number needs Telegram's servers: no answer offline
+            client.authorize(code=lambda: "12345", timeout=1.0)
         assert client.authorization_state == WAIT_PHONE
         assert time.monotonic() - started < 5
         assert (tmp_path / "acct" / "database").is_dir()

@@ -105,3 +105,15 @@ def test_errors_say_what_to_do(code: int, message: str, retry: float | None, gon
     err = TdError.from_json({"@type": "error", "code": code, "message": message}, "sendMessage")
     assert (err.retry_after, err.recipient_gone, err.too_many_channels) == (retry, gone, full)
     assert "sendMessage" in str(err) and str(code) in str(err)
+
+
+def test_settings_never_show_secrets() -> None:
+    from pathlib import Path
+
+    from oleg_tdlib.transport import TdSettings
+
+    s = TdSettings(api_id=1, api_hash="HASH-abc", database_encryption_key="KEY-xyz",
+                   files_directory=Path("/tmp/x"), bot_token="1:TOKEN-zzz")
+    text = repr(s) + str(s)
+    assert "HASH-abc" not in text and "KEY-xyz" not in text and "TOKEN-zzz" not in text
+    assert s.account == "bot"

@@ -35,7 +35,7 @@ _assignment_t: sa.Table = ChannelAssignmentRow.__table__  # type: ignore[assignm
 _post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
 
 REQUEST_STATUSES = frozenset({"queued", "joined", "failed"})
-_USERNAME = re.compile(r"[a-z][a-z0-9_]{3,31}")
+_USERNAME = re.compile(r"[a-z][a-z0-9_]{4,31}")
 _PREFIXES = ("https://t.me/", "http://t.me/", "t.me/", "@")
 
 

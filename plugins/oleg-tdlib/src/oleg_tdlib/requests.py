@@ -68,7 +68,9 @@ def join_chat(chat_id: int) -> Params:
 
 
 def chat_history(chat_id: int, from_message_id: int = 0, limit: int = 100) -> Params:
-    """``getChatHistory``: messages older than ``from_message_id`` (0: the newest), newest first."""
+    """``getChatHistory``: newest first, from ``from_message_id`` itself (TDLib includes it
+    when offset is 0) back to older ones; 0: from the newest. TDLib may return fewer than
+    ``limit``: page until an answer brings no message not seen yet."""
     return {"chat_id": chat_id, "from_message_id": from_message_id, "offset": 0, "limit": limit, "only_local": False}
 
 

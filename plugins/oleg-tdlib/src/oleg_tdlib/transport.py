@@ -65,11 +65,11 @@ class TdSettings:
     """
 
     api_id: int
-    api_hash: str
-    database_encryption_key: str
-    files_directory: Path
+    api_hash: str = field(repr=False)
+    database_encryption_key: str = field(repr=False)
+    files_directory: Path = field(default=Path("."))
     phone: str | None = None
-    bot_token: str | None = None
+    bot_token: str | None = field(default=None, repr=False)
     request_timeout: float = 10.0
     use_message_database: bool = True
     system_language_code: str = "en"
@@ -216,8 +216,14 @@ class TdClient:
 
     def execute(self, query: dict[str, Any]) -> dict[str, Any] | None:
         """A synchronous request through ``td_execute`` (works before authorization)."""
-        td = self._td if self._td is not None else open_tdjson(self.settings.verbosity)
-        return td.td_execute(query)
+        td = self._td
+        if td is not None:
+            return td.td_execute(query)
+        td = open_tdjson(self.settings.verbosity)
+        try:
+            return td.td_execute(query)
+        finally:
+            td.stop()  # a client only for this call: not stopping it leaked TDLib's threads
 
     # -- updates ----------------------------------------------------------------------
 
@@ -323,6 +329,9 @@ class TdClient:
                     timeout=timeout,
                 )
             elif state == WAIT_PHONE:
+                if s.bot_token is None and code is None:
+                    # sending the number makes Telegram send a login code nobody could type
+                    raise NeedsLogin(s.account, state)
                 if s.bot_token is not None:
                     self.request("checkAuthenticationBotToken", {"token": s.bot_token}, timeout=timeout)
                 else:

@@ -1,0 +1,1 @@
+"""oleg's ``tdlib`` source: channel posts read by user accounts through TDLib."""
