@@ -35,13 +35,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from oleg.types import Candidates, FloatArray, Interactions
+from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor, nn
 
 from oleg_recommender_embedding.idmap import IdMap
 from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
 
-ENTITIES = ("user", "channel", "post")
+ENTITIES = ("user", "channel", "post")  # every network's; embedding-nn may add "category"
 _SCORE_BLOCK = 1 << 20  # floats of a (users x candidates x hidden) block scored at once (4 MB)
 
 
@@ -116,6 +116,9 @@ class Pool:
     channel_dot: Tensor | None = None  # nn: (distinct channels, kc) channel side of user · channel
     post_dot: Tensor | None = None  # nn: (n, kp) post side of user · post
     inverse: Tensor | None = None  # nn: each candidate's index into the distinct channels
+    category: np.ndarray | None = None  # nn with categories: each candidate's category code
+    category_dot: Tensor | None = None  # nn: (distinct categories, kk) category side of user · category
+    category_inverse: Tensor | None = None  # nn: each candidate's index into the distinct categories
 
 
 class DotNet(nn.Module):
@@ -127,6 +130,7 @@ class DotNet(nn.Module):
         self.sigmoid = s.output == "sigmoid"
         self.global_bias = nn.Parameter(torch.zeros(1))
         self.dims = {"user": s.dim + 1, "channel": s.dim + 1, "post": s.dim + 1}
+        self.entities = ENTITIES
 
     def reset(self, mean: float, gen: torch.Generator) -> None:
         with torch.no_grad():
@@ -157,7 +161,7 @@ class DotNet(nn.Module):
     def logit_output(self) -> bool:
         return self.sigmoid
 
-    def pool(self, channels: Tensor, inverse: Tensor, p: Tensor) -> dict[str, Tensor]:
+    def pool(self, channels: Tensor, inverse: Tensor, p: Tensor, **_: Tensor) -> dict[str, Tensor]:
         """``channels``: rows of the distinct channels; ``inverse``: each candidate's one."""
         k = self.k
         c = channels.index_select(0, inverse)
@@ -242,16 +246,25 @@ class MLPNet(nn.Module):
     candidate part: a pool's candidate part is computed once and every user adds theirs.
     """
 
-    def __init__(self, s: EmbeddingNNSettings) -> None:
+    def __init__(self, s: EmbeddingNNSettings, categories: bool = True) -> None:
         super().__init__()
         self.du, self.dc, self.dp = s.user_dim, s.channel_dim, s.post_dim
         self.biases = s.biases
         # residual dot products: user[:kc]·channel[:kc] and user[du-kp:du]·post[:kp]
         self.kc = min(self.du, self.dc) if s.dot_term else 0
         self.kp = min(self.du, self.dp) if s.dot_term else 0
-        extra = 1 if s.biases else 0
-        self.dims = {"user": self.du + extra, "channel": self.dc + extra, "post": self.dp + extra}
-        self.hidden = nn.Linear(self.du + self.dc + self.dp, s.hidden)
+        # categories: an embedding into the hidden layer, a bias, and user·category on its
+        # own user numbers (a row is [vector | bias | dot part])
+        self.dk = s.category_dim if categories else 0
+        self.kk = self.dk if s.dot_term else 0
+        self.extra = extra = 1 if s.biases else 0
+        self.dims = {
+            "user": self.du + extra + self.kk, "channel": self.dc + extra, "post": self.dp + extra,
+        }
+        if self.dk:
+            self.dims["category"] = self.dk + extra + self.kk
+        self.entities: tuple[str, ...] = tuple(self.dims)
+        self.hidden = nn.Linear(self.du + self.dc + self.dp + self.dk, s.hidden)
         self.out = nn.Linear(s.hidden, 1)
         self.act = _ACTIVATIONS[s.activation]
         self.dropout = s.dropout
@@ -270,7 +283,7 @@ class MLPNet(nn.Module):
         if self.biases:
             rows[:, -1].zero_()
 
-    def _row_bias(self, u: Tensor, c: Tensor, p: Tensor) -> Tensor | float:
+    def _row_bias(self, u: Tensor, c: Tensor, p: Tensor, k: Tensor | None) -> Tensor | float:
         out: Tensor | float = 0.0
         if self.biases:
             out = u[:, self.du] + c[:, self.dc] + p[:, self.dp]
@@ -278,40 +291,68 @@ class MLPNet(nn.Module):
             out = out + (u[:, : self.kc] * c[:, : self.kc]).sum(1)
         if self.kp:
             out = out + (u[:, self.du - self.kp : self.du] * p[:, : self.kp]).sum(1)
+        if k is not None:
+            if self.biases:
+                out = out + k[:, self.dk]
+            if self.kk:
+                at, kat = self.du + self.extra, self.dk + self.extra
+                out = out + (u[:, at : at + self.kk] * k[:, kat : kat + self.kk]).sum(1)
         return out
 
-    def raw(self, u: Tensor, c: Tensor, p: Tensor, train: bool = False, gen: Any = None) -> Tensor:
-        z = torch.cat([u[:, : self.du], c[:, : self.dc], p[:, : self.dp]], 1)
+    def raw(
+        self, u: Tensor, c: Tensor, p: Tensor, k: Tensor | None = None,
+        train: bool = False, gen: Any = None,
+    ) -> Tensor:
+        parts = [u[:, : self.du], c[:, : self.dc], p[:, : self.dp]]
+        if self.dk:
+            if k is None:
+                k = torch.zeros(len(u), self.dims["category"])
+            parts.append(k[:, : self.dk])
+        z = torch.cat(parts, 1)
         h = self.act(self.hidden(z))
         if train and self.dropout > 0:
             keep = torch.rand(h.shape, generator=gen).lt_(
                 1.0 - self.dropout
             )  # 2x faster than bernoulli_
             h = h * keep * (1.0 / (1.0 - self.dropout))
-        return self.out(h).squeeze(1) + self._row_bias(u, c, p)
+        return self.out(h).squeeze(1) + self._row_bias(u, c, p, k if self.dk else None)
 
     def link(self, x: Tensor) -> Tensor:
         return torch.sigmoid(x)
 
     logit_output = True
 
-    def pool(self, channels: Tensor, inverse: Tensor, p: Tensor) -> dict[str, Tensor]:
+    def pool(
+        self, channels: Tensor, inverse: Tensor, p: Tensor,
+        categories: Tensor | None = None, category_inverse: Tensor | None = None,
+    ) -> dict[str, Tensor]:
         """The candidate side of the first layer, the biases and the dot terms.
 
         The channel part is computed once per distinct channel (a pool of 50,000 posts
-        comes from a few hundred channels) and gathered."""
+        comes from a few hundred channels) and gathered; the category part likewise."""
         w = self.hidden.weight
-        du, dc = self.du, self.dc
+        du, dc, dp = self.du, self.dc, self.dp
         per_channel = (
             w[:, du : du + dc] @ channels[:, :dc].T + self.hidden.bias[:, None]
         )  # (H, channels)
         # hidden-major (H, n): adding a user's part is then a scalar per long contiguous row,
         # five times faster than broadcasting a 70-vector over (n, H)
-        item = torch.addmm(per_channel.index_select(1, inverse), w[:, du + dc :], p[:, : self.dp].T)
+        item = torch.addmm(
+            per_channel.index_select(1, inverse), w[:, du + dc : du + dc + dp], p[:, :dp].T
+        )
         bias = self.out.bias.expand(len(p)).clone()
         if self.biases:
             bias += channels[:, dc].index_select(0, inverse) + p[:, self.dp]
         out = {"item": item, "bias": bias, "inverse": inverse}
+        if self.dk and categories is not None and category_inverse is not None:
+            per_category = w[:, du + dc + dp :] @ categories[:, : self.dk].T  # (H, categories)
+            item += per_category.index_select(1, category_inverse)
+            if self.biases:
+                bias += categories[:, self.dk].index_select(0, category_inverse)
+            if self.kk:
+                kat = self.dk + self.extra
+                out["category_dot"] = categories[:, kat : kat + self.kk].contiguous()
+                out["category_inverse"] = category_inverse
         if self.kc:
             out["channel_dot"] = channels[:, : self.kc].contiguous()
         if self.kp:
@@ -333,6 +374,10 @@ class MLPNet(nn.Module):
         if pool.channel_dot is not None and pool.inverse is not None:
             per_channel = users[:, : self.kc] @ pool.channel_dot.T  # (u, distinct channels)
             out += per_channel.index_select(1, pool.inverse)
+        if pool.category_dot is not None and pool.category_inverse is not None:
+            at = self.du + self.extra
+            per_category = users[:, at : at + self.kk] @ pool.category_dot.T
+            out += per_category.index_select(1, pool.category_inverse)
         if pool.post_dot is not None:
             post_user = users[:, self.du - self.kp : self.du]
             if len(users) == 1:
@@ -370,7 +415,9 @@ class MLPNet(nn.Module):
         if self.cold > 0:
             keep = torch.rand(len(y), 1, generator=noise).lt_(1.0 - self.cold)
             post = post * keep
-        x = self.raw(leaves["user"], leaves["channel"], post, train=True, gen=noise)
+        x = self.raw(
+            leaves["user"], leaves["channel"], post, leaves.get("category"), train=True, gen=noise
+        )
         if loss == "bce":
             losses = nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")
         else:
@@ -500,9 +547,8 @@ class Model:
         self.kind = kind
         self.s = settings
         self.seed = seed
-        self.net: DotNet | MLPNet = DotNet(settings) if kind == "dot" else MLPNet(settings)  # type: ignore[arg-type]
-        self.maps = {e: IdMap() for e in ENTITIES}
-        self.tables = {e: Table(self.net.dims[e]) for e in ENTITIES}
+        self.categories = False
+        self._build(categories=False)
         self.gen = torch.Generator().manual_seed(seed)  # row init and shuffling (same on all ranks)
         self.noise = torch.Generator().manual_seed(seed + 1)  # dropout masks (per rank)
         self.dense_opt: torch.optim.Optimizer | None = None
@@ -516,6 +562,29 @@ class Model:
         set_threads(settings.threads)
         self.net.reset(0.5, self.gen)
 
+    def _build(self, *, categories: bool) -> None:
+        """The network and empty tables. Categories take part only once training data has
+        some (a source that knows none would pay for them for nothing)."""
+        s = self.s
+        self.categories = categories and self.kind != "dot" and getattr(s, "category_dim", 0) > 0
+        self.net: DotNet | MLPNet = (
+            DotNet(s) if self.kind == "dot" else MLPNet(s, categories=self.categories)  # type: ignore[arg-type]
+        )
+        self.entities: tuple[str, ...] = self.net.entities
+        self.maps = {e: IdMap() for e in self.entities}
+        self.tables = {e: Table(self.net.dims[e]) for e in self.entities}
+
+    def _decide_categories(self, data: Interactions, *, full: bool) -> None:
+        """Turn categories on (or, at a full retrain, off) to match the data; the network is
+        rebuilt only at a full retrain or while nothing has been learned yet."""
+        wanted = bool(len(data)) and bool((data.category != NO_CATEGORY).any())
+        if wanted == self.categories or not (full or wanted):
+            return
+        if full or not self.fitted or not any(len(m) for m in self.maps.values()):
+            self._build(categories=wanted)
+            self.net.reset(float(data.value.mean()) if len(data) else 0.5, self.gen)
+            self.dense_opt = None
+
     # -- ids and rows --------------------------------------------------------------------
 
     def _add(self, entity: str, ids: np.ndarray) -> np.ndarray:
@@ -528,11 +597,14 @@ class Model:
         return rows
 
     def _data_rows(self, data: Interactions) -> dict[str, np.ndarray]:
-        return {
+        rows = {
             "user": self._add("user", data.user),
             "channel": self._add("channel", data.channel),
             "post": self._add("post", data.post),
         }
+        if "category" in self.entities:
+            rows["category"] = self._add("category", data.category)
+        return rows
 
     def _rows_of(self, entity: str, rows: np.ndarray) -> Tensor:
         """Rows of the table for row indices, zeros where the index is -1 (unseen)."""
@@ -554,7 +626,8 @@ class Model:
         rank, world = _world()
         self.gen.manual_seed(self.seed)
         self.noise.manual_seed(self.seed + 1 + 7919 * rank)
-        for e in ENTITIES:
+        self._decide_categories(data, full=True)
+        for e in self.entities:
             self.maps[e] = IdMap()
             self.tables[e].reset()
         self.history = []
@@ -578,7 +651,7 @@ class Model:
         )
         n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
         val_idx, train_idx = perm[:n_val], perm[n_val:]
-        tables = {e: self.tables[e].view() for e in ENTITIES}
+        tables = {e: self.tables[e].view() for e in self.entities}
         ropt = RowOptimizer(s.optimizer, tables, s.lr)
         best, best_epoch, stale = math.inf, 0, 0
         snapshot: dict[str, Any] | None = None
@@ -628,6 +701,7 @@ class Model:
             return
         s = self.s
         set_threads(s.threads)
+        self._decide_categories(data, full=False)
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
                 s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay
@@ -638,11 +712,11 @@ class Model:
         rows = self._data_rows(data)
         local: dict[str, Tensor] = {}
         touched: dict[str, Tensor] = {}
-        for e in ENTITIES:
+        for e in self.entities:
             uniq, inverse = torch.unique(torch.from_numpy(rows[e]), return_inverse=True)
             touched[e] = uniq
             local[e] = inverse
-        tables = {e: self.tables[e].view().index_select(0, touched[e]) for e in ENTITIES}
+        tables = {e: self.tables[e].view().index_select(0, touched[e]) for e in self.entities}
         batch = _Batchable(local, torch.tensor(data.value, dtype=torch.float32))
         ropt = RowOptimizer(s.optimizer, tables, lr)
         everything = torch.arange(len(data))
@@ -650,7 +724,7 @@ class Model:
         for epoch in range(1, s.partial_epochs + 1):
             loss = self._epoch(batch, everything, tables, ropt, 0, 1)
             self.partial_history.append({"epoch": epoch, "train_loss": loss})
-        for e in ENTITIES:
+        for e in self.entities:
             self.tables[e].data.index_copy_(0, touched[e], tables[e])
         for group in self.dense_opt.param_groups:
             group["lr"] = s.lr
@@ -691,14 +765,14 @@ class Model:
         world: int,
     ) -> Tensor:
         s = self.s
-        idx = {e: batch.rows[e].index_select(0, chunk) for e in ENTITIES}
-        rows = {e: tables[e].index_select(0, idx[e]) for e in ENTITIES}
+        idx = {e: batch.rows[e].index_select(0, chunk) for e in self.entities}
+        rows = {e: tables[e].index_select(0, idx[e]) for e in self.entities}
         y = batch.y.index_select(0, chunk)
         loss_sum, grads = self.net.train_step(rows, y, denom, s.embedding_reg, s.loss, self.noise)
         if world > 1:
             idx, grads = self._sync(idx, grads, world)  # type: ignore[assignment]
         ropt.tick()
-        for e in ENTITIES:
+        for e in self.entities:
             if len(idx[e]):
                 ropt.update(e, idx[e], grads[e])  # type: ignore[arg-type]
         assert self.dense_opt is not None
@@ -716,20 +790,20 @@ class Model:
 
         n_local = len(idx["user"])
         width = max(1, (self.s.batch_size + world - 1) // world)
-        dims = [self.tables[e].dim for e in ENTITIES]
+        dims = [self.tables[e].dim for e in self.entities]
         d_all = sum(dims)
         params = list(self.net.parameters())
         dense = torch.cat(
             [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params]
         )
-        n_rows = width * len(ENTITIES) * 2  # float32 words holding the int64 rows
+        n_rows = width * len(self.entities) * 2  # float32 words holding the int64 rows
         flat = torch.zeros(n_rows + width * d_all + len(dense))
-        rows = flat[:n_rows].view(torch.int64).view(width, len(ENTITIES))
+        rows = flat[:n_rows].view(torch.int64).view(width, len(self.entities))
         rows.fill_(-1)
         if n_local:
-            rows[:n_local] = torch.stack([idx[e] for e in ENTITIES], 1)
+            rows[:n_local] = torch.stack([idx[e] for e in self.entities], 1)
             flat[n_rows : n_rows + n_local * d_all] = torch.cat(
-                [grads[e] for e in ENTITIES], 1
+                [grads[e] for e in self.entities], 1
             ).reshape(-1)
         flat[n_rows + width * d_all :] = dense
         gathered = torch.empty(world, len(flat))
@@ -738,13 +812,13 @@ class Model:
             gathered[:, :n_rows]
             .contiguous()
             .view(torch.int64)
-            .reshape(world * width, len(ENTITIES))
+            .reshape(world * width, len(self.entities))
         )
         g = gathered[:, n_rows : n_rows + width * d_all].reshape(world * width, d_all)
         valid = all_rows[:, 0] >= 0
         all_rows, g = all_rows[valid], g[valid]
         out_idx, out_grad, at = {}, {}, 0
-        for i, (e, d) in enumerate(zip(ENTITIES, dims, strict=True)):
+        for i, (e, d) in enumerate(zip(self.entities, dims, strict=True)):
             out_idx[e] = all_rows[:, i].contiguous()
             out_grad[e] = g[:, at : at + d].contiguous()
             at += d
@@ -762,7 +836,7 @@ class Model:
         for start in range(0, len(idx), 65536):
             chunk = idx[start : start + 65536]
             x = self.net.raw(
-                *(tables[e].index_select(0, batch.rows[e].index_select(0, chunk)) for e in ENTITIES)
+                *(tables[e].index_select(0, batch.rows[e].index_select(0, chunk)) for e in self.entities)
             )
             y = batch.y.index_select(0, chunk)
             if self.s.loss == "mse":
@@ -775,15 +849,15 @@ class Model:
 
     def _snapshot(self, into: dict[str, Any] | None) -> dict[str, Any]:
         if into is None:
-            into = {e: self.tables[e].view().clone() for e in ENTITIES}
+            into = {e: self.tables[e].view().clone() for e in self.entities}
         else:
-            for e in ENTITIES:
+            for e in self.entities:
                 into[e].copy_(self.tables[e].view())
         into["net"] = {k: v.clone() for k, v in self.net.state_dict().items()}
         return into
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
-        for e in ENTITIES:
+        for e in self.entities:
             self.tables[e].view().copy_(snapshot[e])
         self.net.load_state_dict(snapshot["net"])
 
@@ -816,14 +890,23 @@ class Model:
             and pool.version == self.version
             and np.array_equal(pool.post, candidates.post)
             and np.array_equal(pool.channel, candidates.channel)
+            and (pool.category is None or np.array_equal(pool.category, candidates.category))
         ):
             return pool
         channels, inverse = np.unique(candidates.channel, return_inverse=True)
         c = self._rows_of("channel", self.maps["channel"].get(channels))
         p = self._rows_of("post", self.maps["post"].get(candidates.post))
+        extra: dict[str, Tensor] = {}
+        if "category" in self.entities:
+            cats, cat_inverse = np.unique(candidates.category, return_inverse=True)
+            extra["categories"] = self._rows_of("category", self.maps["category"].get(cats))
+            extra["category_inverse"] = torch.from_numpy(cat_inverse.reshape(-1).astype(np.int64))
         with torch.no_grad():
-            parts = self.net.pool(c, torch.from_numpy(inverse.reshape(-1).astype(np.int64)), p)
-        pool = Pool(candidates.post.copy(), candidates.channel.copy(), self.version, **parts)
+            parts = self.net.pool(c, torch.from_numpy(inverse.reshape(-1).astype(np.int64)), p, **extra)
+        pool = Pool(
+            candidates.post.copy(), candidates.channel.copy(), self.version,
+            category=candidates.category.copy() if extra else None, **parts,
+        )
         self._pool = pool
         return pool
 
@@ -860,8 +943,8 @@ class Model:
 
     def state(self) -> dict[str, Any]:
         return {
-            "ids": {e: torch.from_numpy(self.maps[e].ids()) for e in ENTITIES},
-            "tables": {e: self.tables[e].view().clone() for e in ENTITIES},
+            "ids": {e: torch.from_numpy(self.maps[e].ids()) for e in self.entities},
+            "tables": {e: self.tables[e].view().clone() for e in self.entities},
             "net": self.net.state_dict(),
             "generators": {"gen": self.gen.get_state(), "noise": self.noise.get_state()},
             "dense_optimizer": self.dense_opt.state_dict() if self.dense_opt is not None else None,
@@ -869,10 +952,12 @@ class Model:
             "partial_history": self.partial_history,
             "fit_info": self.fit_info,
             "fitted": self.fitted,
+            "categories": self.categories,
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
-        for e in ENTITIES:
+        self._build(categories=bool(state.get("categories", False)))
+        for e in self.entities:
             self.maps[e] = IdMap.from_ids(state["ids"][e].numpy())
             self.tables[e].load(state["tables"][e])
         self.net.load_state_dict(state["net"])

@@ -119,6 +119,13 @@ class EmbeddingNNSettings(EmbeddingSettings):
     user_dim: int = Field(100, ge=1, description="User embedding size.")
     channel_dim: int = Field(80, ge=1, description="Channel embedding size.")
     post_dim: int = Field(20, ge=1, description="Post embedding size.")
+    category_dim: int = Field(
+        16,
+        ge=0,
+        description="Category embedding size: a post's category (when its source knows one) goes "
+        "into the hidden layer, with a bias and, with dot_term, a user·category term. 0 ignores "
+        "categories, as OLEG's network did.",
+    )
     hidden: int = Field(70, ge=1, description="Units of the hidden layer.")
     activation: Activation = Field("relu", description="Activation of the hidden layer.")
     dropout: float = Field(

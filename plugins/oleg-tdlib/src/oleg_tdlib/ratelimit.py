@@ -1,12 +1,19 @@
 """Telegram's sending limits, kept on our side so that floods are rare, and honoured when
 they happen anyway: at most one message per second per chat, about 30 per second overall,
 and a global pause on "retry after N".
+
+:class:`RateLimiter` spaces slots exactly ``1/rate`` apart, but threads wake late by varying
+amounts: one late send followed by an on-time one puts ``rate + 1`` messages inside some
+second, and Telegram answers that with a 429. :class:`SendWindow` remembers when the last
+``rate`` messages went and holds the next one until the oldest is more than a second (plus a
+small margin) old, so no second ever holds more than ``rate``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 
@@ -71,3 +78,39 @@ class RateLimiter:
     @property
     def paused_until(self) -> float:
         return self._paused_until
+
+
+class SendWindow:
+    """At most ``rate`` messages in any ``period`` (plus ``margin``): the guard beside
+    :class:`RateLimiter` that absorbs threads waking late (see the module docstring)."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        period: float = 1.0,
+        margin: float = 0.02,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.capacity = max(1, int(rate * period))
+        self.span = period + margin
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+
+    def take(self, count: int = 1) -> None:
+        """Block until ``count`` more messages fit in the window, then count them as sent."""
+        count = min(count, self.capacity)
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._times and self._times[0] <= now - self.span:
+                    self._times.popleft()
+                over = len(self._times) + count - self.capacity
+                if over <= 0:
+                    self._times.extend([now] * count)
+                    return
+                wait = self._times[over - 1] + self.span - now
+            self._sleep(max(wait, 0.0005))

@@ -1,0 +1,124 @@
+"""Messages that reach the bot: the listener's forwards (the bot's copy of each post) and
+subscribers' commands.
+
+Runs on a worker thread of its own, never on TDLib's update dispatcher: that thread also
+carries the send outcomes a mailing round waits for, and a slow query must not hold them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from oleg.types import MoreRequest, SubscriptionEvent
+from oleg_tdlib import translate
+
+from oleg_sink_telegram_bot import reports
+from oleg_sink_telegram_bot.compose import OWNER
+from oleg_sink_telegram_bot.settings import BotSettings
+
+if TYPE_CHECKING:
+    from oleg.store import Store
+
+log = logging.getLogger(__name__)
+
+Event = SubscriptionEvent | MoreRequest
+LISTENERS_STATE = "telegram-bot:listeners"
+"""Engine-state key: user ids seen forwarding channel posts to the bot."""
+
+
+class Inbox:
+    """Turns incoming messages into store writes, queued events and replies."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: BotSettings,
+        *,
+        reply: Callable[[int, str], None],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.reply = reply
+        self.now = now
+        self._events: deque[Event] = deque()
+        self._lock = threading.Lock()
+        self._listeners: set[int] = set(store.get_state(LISTENERS_STATE, []) or [])
+
+    def drain(self) -> list[Event]:
+        """The queued (un)subscriptions and /more requests, oldest first."""
+        with self._lock:
+            out = list(self._events)
+            self._events.clear()
+        return out
+
+    def _queue(self, event: Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def on_message(self, message: dict[str, Any]) -> None:
+        if message.get("is_outgoing"):
+            return  # the bot's own messages come back as updates too
+        chat_id = int(message.get("chat_id", 0))
+        if chat_id <= 0:
+            return  # only private chats: groups and channels are not the bot's business
+        origin = translate.forward_origin(message)
+        if origin is not None:
+            self._note_listener(chat_id)
+            self._store_copy(origin, chat_id, message)
+            return
+        text = translate.message_text(message).strip()
+        if text.startswith("/") and chat_id not in self._listeners:
+            user = translate.sender_user_id(message) or chat_id
+            self._command(text, chat_id, user)
+
+    def _note_listener(self, user: int) -> None:
+        """A listener account starts the bot with /start like anyone; its first forward tells
+        it apart: it is remembered (in the store) and unsubscribed, so it gets no feed."""
+        if user in self._listeners:
+            return
+        self._listeners.add(user)
+        self.store.set_state(LISTENERS_STATE, sorted(self._listeners))
+        self._queue(SubscriptionEvent(str(user), active=False, at=self.now()))
+        log.info("user %d forwards posts: a listener account, not a subscriber", user)
+
+    def _store_copy(
+        self, origin: translate.ForwardOrigin, chat_id: int, message: dict[str, Any]
+    ) -> None:
+        """A post the listener forwarded: the bot keeps this copy and sends copies of it."""
+        self.store.set_message_ref(
+            OWNER,
+            origin.chat_id,
+            origin.message_id,
+            chat_id=chat_id,
+            ref_message_id=int(message["id"]),
+            album_id=translate.album_id(message),
+        )
+        log.debug("stored the bot's copy of post %d/%d", origin.chat_id, origin.message_id)
+
+    def _command(self, text: str, chat_id: int, user: int) -> None:
+        command = text.split()[0][1:].split("@")[0].lower()
+        texts = self.settings.texts
+        external = str(user)
+        if command == "start":
+            self._queue(SubscriptionEvent(external, active=True, at=self.now()))
+            self.reply(chat_id, texts.welcome)
+        elif command == "stop":
+            self._queue(SubscriptionEvent(external, active=False, at=self.now()))
+            self.reply(chat_id, texts.goodbye)
+        elif command == "more":
+            self._queue(MoreRequest(external, self.now()))
+        elif command in ("stats", "channels"):
+            if user not in self.settings.admins:
+                self.reply(chat_id, texts.not_admin)
+            elif command == "stats":
+                self.reply(chat_id, reports.stats_text(self.store, self.now().date()))
+            else:
+                self.reply(chat_id, reports.channels_text(self.store))
+        else:
+            self.reply(chat_id, texts.help)

@@ -1,0 +1,231 @@
+"""The ``telegram-bot`` sink: mails each subscriber their posts through a Telegram bot
+(TDLib) and brings back /start, /stop, /more and 👍/👎.
+
+Threads: TDLib's update dispatcher only routes (send outcomes straight into
+:class:`~oleg_sink_telegram_bot.outcomes.Outcomes`, messages and presses onto two worker
+threads of their own), so a slow store query never holds the outcomes a round waits for,
+and a press is never queued behind a command. Presses are stored by the sink itself
+(durably, before they are acknowledged), so :meth:`poll` returns only (un)subscriptions and
+/more requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from oleg.components import PluginSettings, Runtime, Sink
+from oleg.types import DeliveryResult, FeedbackEvent, MoreRequest, Outgoing, SubscriptionEvent
+from oleg_tdlib import requests as rq
+from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.ratelimit import RateLimiter
+from oleg_tdlib.transport import TdClient, TdSettings
+
+from oleg_sink_telegram_bot import payload
+from oleg_sink_telegram_bot.compose import Composer
+from oleg_sink_telegram_bot.inbox import Inbox
+from oleg_sink_telegram_bot.mailer import Mailer, message_keys
+from oleg_sink_telegram_bot.outcomes import Outcomes, outcome_of
+from oleg_sink_telegram_bot.presses import Presses
+from oleg_sink_telegram_bot.settings import BotSettings
+from oleg_tdlib.ratelimit import SendWindow
+
+log = logging.getLogger(__name__)
+
+
+class TelegramBotSink(Sink):
+    """A bot account that copies the listener's forwards to subscribers with 👍/👎 buttons."""
+
+    name: ClassVar[str] = "telegram-bot"
+    Settings: ClassVar[type[PluginSettings]] = BotSettings
+    settings: BotSettings
+
+    def __init__(self, settings: PluginSettings | None = None) -> None:
+        super().__init__(settings)
+        self.client: TdClient | None = None
+        self.username: str | None = None
+        """The bot's @username (getMe): where the tdlib source forwards posts."""
+        self.user_id: int | None = None
+        self.limiter: RateLimiter | None = None
+        self.window: SendWindow | None = None
+        self.mailer: Mailer | None = None
+        self.inbox: Inbox | None = None
+        self.presses: Presses | None = None
+        self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._outcomes = Outcomes()
+        self._chat_worker: ThreadPoolExecutor | None = None
+        self._press_worker: ThreadPoolExecutor | None = None
+        self._closing = False
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def start(self, runtime: Runtime) -> None:
+        s = self.settings
+        self._now = runtime.now
+        files = (
+            s.files_directory
+            if s.files_directory.is_absolute()
+            else Path(runtime.data_dir) / s.files_directory
+        )
+        files.mkdir(parents=True, exist_ok=True)
+        timeout = s.request_timeout.total_seconds()
+        client = TdClient(
+            TdSettings(
+                api_id=s.api_id,
+                api_hash=s.api_hash.get_secret_value(),
+                database_encryption_key=s.database_encryption_key.get_secret_value(),
+                files_directory=files,
+                bot_token=s.bot_token.get_secret_value(),
+                request_timeout=timeout,
+                name="bot",
+            )
+        )
+        self.client = client
+        key = payload.derive_key(s.bot_token.get_secret_value())
+        self.limiter = RateLimiter(s.rate, s.per_chat_interval.total_seconds())
+        self.window = SendWindow(s.rate)
+        self.mailer = Mailer(
+            client,
+            self.limiter,
+            self._outcomes,
+            Composer(runtime.store, key, s.texts.rate_album),
+            self.window,
+            send_timeout=s.send_timeout.total_seconds(),
+            request_timeout=timeout,
+        )
+        self.inbox = Inbox(runtime.store, s, reply=self._reply, now=self._now)
+        self.presses = Presses(
+            runtime.store, self._client, key, s.texts, now=self._now, timeout=timeout
+        )
+        self._chat_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-messages")
+        self._press_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-presses")
+        client.on("updateNewMessage", self._on_message)
+        client.on("updateNewCallbackQuery", self._on_press)
+        client.on("updateMessageSendSucceeded", self._on_outcome)
+        client.on("updateMessageSendFailed", self._on_outcome)
+        client.authorize(timeout=max(30.0, timeout))
+        me = client.request("getMe")
+        self.user_id = int(me["id"])
+        names = (me.get("usernames") or {}).get("active_usernames") or []
+        self.username = names[0] if names else None
+        log.info("bot @%s (%d) is ready", self.username, self.user_id)
+
+    def close(self) -> None:
+        self._closing = True
+        for worker in (self._chat_worker, self._press_worker):
+            if worker is not None:
+                worker.shutdown(wait=True)
+        if self.client is not None:
+            self.client.close()
+
+    def _client(self) -> TdClient:
+        if self.client is None:
+            raise TdClosed("the telegram-bot sink was not started")
+        return self.client
+
+    # -- Sink ---------------------------------------------------------------------------
+
+    def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
+        if self.mailer is None or self.client is None:
+            return [
+                DeliveryResult(o.delivery.id or -1, ok=False, error="sink not started")
+                for o in batch
+            ]
+        self._maybe_recycle()
+        return self.mailer.deliver(batch)
+
+    def poll(self, now: datetime) -> list[SubscriptionEvent | FeedbackEvent | MoreRequest]:
+        return list(self.inbox.drain()) if self.inbox is not None else []
+
+    def _maybe_recycle(self) -> None:
+        """Between rounds, reopen TDLib once it has run ``recycle_every``: its caches go."""
+        client, mailer = self.client, self.mailer
+        assert client is not None and mailer is not None
+        if time.monotonic() - client.opened_at < self.settings.recycle_every.total_seconds():
+            return
+        try:
+            client.recycle(timeout=max(30.0, self.settings.request_timeout.total_seconds()))
+        except (TdError, TdTimeout, TdClosed) as exc:
+            log.error("reopening TDLib failed: %s", exc)
+        mailer.known_chats.clear()
+
+    # -- updates (TDLib's dispatcher thread: route, never block) -------------------------
+
+    def _on_message(self, update: dict[str, Any]) -> None:
+        message = update.get("message") or {}
+        chat_id = int(message.get("chat_id", 0))
+        if chat_id > 0 and self.mailer is not None and not message.get("is_outgoing"):
+            self.mailer.known_chats.add(chat_id)  # the user wrote: TDLib knows the chat
+        self._submit(self._chat_worker, self.inbox.on_message if self.inbox else None, message)
+
+    def _on_press(self, update: dict[str, Any]) -> None:
+        self._submit(self._press_worker, self.presses.on_press if self.presses else None, update)
+
+    def _on_outcome(self, update: dict[str, Any]) -> None:
+        found = outcome_of(update)
+        if found is None:
+            return
+        key, error = found
+        if error is not None and error.retry_after is not None and self.limiter is not None:
+            self.limiter.pause(error.retry_after)
+            log.warning("Telegram asks to wait %g s; sending pauses", error.retry_after)
+        self._outcomes.record(key, error)
+
+    def _submit(
+        self, worker: ThreadPoolExecutor | None, fn: Callable[[Any], None] | None, arg: Any
+    ) -> None:
+        if worker is None or fn is None or self._closing:
+            return
+
+        def run() -> None:
+            try:
+                fn(arg)
+            except Exception:
+                log.exception("handling a %s failed", type(arg).__name__)
+
+        with contextlib.suppress(RuntimeError):  # shut down meanwhile
+            worker.submit(run)
+
+    # -- replies to commands ------------------------------------------------------------
+
+    def _reply(self, chat_id: int, text: str) -> None:
+        """A command's answer: a message like any other, so it takes its slot in the limiter
+        (one slot, interleaved with a round's sends, not behind the whole round). After a
+        429 it is sent once more, when the pause is over."""
+        for _attempt in range(2):
+            error = self._reply_once(chat_id, text)
+            if error is None or error.retry_after is None:
+                if error is not None:
+                    log.warning("replying to chat %d failed: %s", chat_id, error)
+                return
+        log.warning("replying to chat %d failed twice: %s", chat_id, error)
+
+    def _reply_once(self, chat_id: int, text: str) -> TdError | None:
+        if self.limiter is None or self.window is None:
+            return None
+        self.limiter.acquire(chat_id)
+        self.window.take()
+        timeout = self.settings.send_timeout.total_seconds()
+        try:
+            client = self._client()
+            reply = client.wait(client.send("sendMessage", rq.text_message(chat_id, text)))
+        except TdError as exc:
+            if exc.retry_after is not None:
+                self.limiter.pause(exc.retry_after)
+            return exc
+        except (TdTimeout, TdClosed) as exc:
+            return TdError(500, str(exc), "sendMessage")
+        keys = message_keys(reply)
+        self._outcomes.expect(keys)
+        self._outcomes.wait_all(keys, time.monotonic() + timeout)
+        for key in keys:
+            came, error = self._outcomes.take(key)
+            if came and error is not None:
+                return error  # a 429 has paused the limiter already (_on_outcome)
+        return None

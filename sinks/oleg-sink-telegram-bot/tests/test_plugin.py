@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+import pytest
+from oleg.plugins import Plugins
+from pydantic import ValidationError
+
+from oleg_sink_telegram_bot.settings import BotSettings
+
+
+def test_registered_under_its_entry_point_name() -> None:
+    assert "telegram-bot" in Plugins.available()
+
+
+def test_settings_defaults_and_masked_secrets() -> None:
+    s = BotSettings(api_id=1, api_hash="h" * 32, bot_token="1:tok", database_encryption_key="k")
+    assert s.rate == 30 and s.per_chat_interval == timedelta(seconds=1)
+    assert s.send_timeout == timedelta(seconds=30) and s.recycle_every == timedelta(hours=6)
+    assert s.admins == [] and str(s.files_directory) == "tdlib/bot"
+    assert "1:tok" not in repr(s) and "h" * 32 not in repr(s)
+    with pytest.raises(ValidationError):
+        BotSettings(api_id=1, api_hash="h", bot_token="t", database_encryption_key="k", speed=3)
