@@ -83,7 +83,7 @@ def read_channels_file(path: Path) -> list[str]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"[source] channels_file: cannot read {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"channels_file: cannot read {path}: {exc.strerror or exc}") from None
     names = []
     for line in text.splitlines():
         name = line.split("#", 1)[0].strip()
