@@ -18,11 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from oleg.demo.runner import run_policy
+from results_file import write_results
 from rich.console import Console
 from rich.table import Table
-
-from results_file import write_results
-from oleg.demo.runner import run_policy
 
 TARGET_SHARE = 0.80
 RUNS: dict[str, tuple[str, dict[str, Any]]] = {

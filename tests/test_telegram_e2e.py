@@ -22,12 +22,12 @@ from click.testing import CliRunner
 pytest.importorskip("oleg_source_tdlib")
 pytest.importorskip("oleg_sink_telegram_bot")
 
-from oleg.cli.main import cli  # noqa: E402
-from oleg.config import load_deployment  # noqa: E402
-from oleg.engine import Engine  # noqa: E402
-from oleg.plugins import Plugins  # noqa: E402
-from oleg.store import Store  # noqa: E402
-from oleg_tdlib.fake import FakeTelegram  # noqa: E402
+from oleg.cli.main import cli
+from oleg.config import load_deployment
+from oleg.engine import Engine
+from oleg.plugins import Plugins
+from oleg.store import Store
+from oleg_tdlib.fake import FakeTelegram
 
 API_ID = 24680
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -127,7 +127,7 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
         def run() -> None:
             try:
                 engine.run(until=datetime.now(UTC) + timedelta(seconds=60))
-            except BaseException as exc:  # noqa: BLE001 - reported by the test
+            except BaseException as exc:
                 failure.append(exc)
 
         runner = threading.Thread(target=run, daemon=True)
@@ -168,7 +168,7 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
 
                 rows = conn.execute(sa.text("select value from feedback order by id")).all()
             assert [r[0] for r in rows] == [1, 0]
-            shown = [m for m in tg.messages_in(bot, viewer=subs[0]) if m["id"] == first["id"]][0]
+            shown = next(m for m in tg.messages_in(bot, viewer=subs[0]) if m["id"] == first["id"])
             assert "👍 ✓" in buttons(shown)
             # 8. the presses reach the trainer
             wait(lambda: engine.stats["feedback"] == 2, "the engine counting both presses")

@@ -50,11 +50,11 @@ def test_categories_cost_nothing_when_the_data_has_none() -> None:
     plain = Interactions.from_arrays(data.user, data.post, data.channel, data.value, data.time)
     model = EmbeddingNNRecommender(EmbeddingNNSettings(epochs=2), seed=0)
     model.fit(plain)
-    core = model._model  # noqa: SLF001 - the architecture is what this test checks
+    core = model._model
     assert "category" not in core.entities
     assert core.tables["user"].dim == 100 + 1  # vector and bias, no category dot part
     model.fit(data)
-    assert "category" in model._model.entities  # noqa: SLF001
+    assert "category" in model._model.entities
 
 
 def test_save_and_load_keep_categories(tmp_path) -> None:
@@ -70,4 +70,4 @@ def test_incremental_rounds_turn_categories_on_for_an_empty_model() -> None:
     model = EmbeddingNNRecommender(EmbeddingNNSettings(), seed=0)
     model.fit(Interactions.empty())  # a deployment's first round: nothing yet
     model.partial_fit(_taste_data())
-    assert "category" in model._model.entities  # noqa: SLF001
+    assert "category" in model._model.entities

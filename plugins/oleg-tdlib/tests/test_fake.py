@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from oleg_tdlib import requests as rq
 from oleg_tdlib import translate
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout

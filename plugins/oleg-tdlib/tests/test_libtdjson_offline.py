@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.requests import ALL_SHAPES, text_message
 from oleg_tdlib.transport import WAIT_PHONE, NeedsLogin, TdClient, TdSettings

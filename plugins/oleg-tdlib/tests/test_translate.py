@@ -6,7 +6,6 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
-
 from oleg.types import MediaKind
 from oleg_tdlib.errors import TdError
 from oleg_tdlib.translate import (

@@ -2,9 +2,8 @@ from datetime import timedelta
 
 import pytest
 from oleg.plugins import Plugins
-from pydantic import ValidationError
-
 from oleg_sink_telegram_bot.settings import BotSettings
+from pydantic import ValidationError
 
 
 def test_registered_under_its_entry_point_name() -> None:

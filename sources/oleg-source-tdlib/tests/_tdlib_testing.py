@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 from oleg.store import Store
-from oleg_tdlib.fake import FakeTelegram
-from oleg_tdlib.transport import TdClient
-
 from oleg_source_tdlib.accounts import td_settings
 from oleg_source_tdlib.source import TdlibSource
+from oleg_tdlib.fake import FakeTelegram
+from oleg_tdlib.transport import TdClient
 
 T0 = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 API_ID = 12345

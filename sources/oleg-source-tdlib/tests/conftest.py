@@ -7,4 +7,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _tdlib_testing import make_source, store, tg  # noqa: E402,F401
+from _tdlib_testing import make_source, store, tg  # noqa: F401

@@ -8,11 +8,10 @@ from types import SimpleNamespace
 import pytest
 from _tdlib_testing import PHONES, T0, settings
 from oleg.errors import ConfigError, OlegError
-from pydantic import ValidationError
-
 from oleg_source_tdlib.buffer import PostBuffer
 from oleg_source_tdlib.settings import account_directory, read_channels_file
 from oleg_source_tdlib.source import TdlibSource
+from pydantic import ValidationError
 
 
 def test_entry_point_registers_the_source_and_commands() -> None:

@@ -153,7 +153,14 @@ def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: fl
          last: int, folds: int, k: int, metrics: str, catalog: str, seed: int, batch: int, out: Path, plots: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from oleg.evaluation import EvalConfig, RecommenderSpec, make_splits, print_table, write_plots, write_reports
+    from oleg.evaluation import (
+        EvalConfig,
+        RecommenderSpec,
+        make_splits,
+        print_table,
+        write_plots,
+        write_reports,
+    )
     from oleg.types import utc
 
     specs = [RecommenderSpec.parse(s) for s in (recommenders or ("random", "popular"))]

@@ -46,7 +46,7 @@ def demo_deployment(
         "deployment": {"name": f"demo-{recommender}", "database": database, "seed": seed},
         "engine": {
             "pool_window": "2d",
-            "exploration": {"kind": "greedy"} if oracle else {"kind": "boltzmann", "temperature": 0.05},
+            "exploration": {"kind": "greedy"} if oracle else {"kind": "boltzmann", "temperature": 0.01},
         },
         "source": {
             "plugin": "replay",
@@ -114,6 +114,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     # Small data (200 subscribers, a few thousand ratings): fewer factors, more
     # regularization, and one thread per process since the policies run side by side.
     "als": {"factors": 16, "regularization": 10.0, "num_threads": 1},
+    # A few hundred ratings per subscriber: a lighter penalty lets topic tastes show sooner.
+    "embedding-nn": {"embedding_reg": 1e-4},
 }
 
 

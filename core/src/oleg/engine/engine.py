@@ -36,7 +36,6 @@ from oleg.types import (
     FeedbackEvent,
     MoreRequest,
     Outgoing,
-    Post,
     Subscriber,
     SubscriptionEvent,
     utc,

@@ -88,6 +88,12 @@ def forward_messages(to_chat_id: int, from_chat_id: int, message_ids: Sequence[i
     }
 
 
+def create_private_chat(user_id: int) -> Params:
+    """``createPrivateChat``: a bot opens a subscriber's chat before writing to it (TDLib
+    answers "Chat not found" for a chat this client has not seen since it started)."""
+    return {"user_id": int(user_id), "force": False}
+
+
 def send_bot_start(bot_user_id: int, chat_id: int) -> Params:
     """``sendBotStartMessage``: a user account starts the bot once, so it may write to it."""
     return {"bot_user_id": bot_user_id, "chat_id": chat_id, "parameter": ""}
@@ -186,6 +192,7 @@ ALL_SHAPES: dict[str, Params] = {
     "getChatHistory": chat_history(-1001, 1 << 20),
     "forwardMessages": forward_messages(42, -1001, [1 << 20, 2 << 20]),
     "sendBotStartMessage": send_bot_start(42, 42),
+    "createPrivateChat": create_private_chat(7),
     "sendMessage": copy_message(7, 42, 1, inline_keyboard([[callback_button("👍", b"x")]])),
     "sendMessageAlbum": copy_album(7, 42, [1, 2]),
     "answerCallbackQuery": answer_callback("1", "👍"),

@@ -20,13 +20,13 @@ from itertools import zip_longest
 from typing import Any
 
 from oleg.types import DeliveryResult, Outgoing
+from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
-from oleg_tdlib.ratelimit import RateLimiter
+from oleg_tdlib.ratelimit import RateLimiter, SendWindow
 from oleg_tdlib.transport import TdClient
 
 from oleg_sink_telegram_bot.compose import Composer, Send
 from oleg_sink_telegram_bot.outcomes import Key, Outcomes
-from oleg_tdlib.ratelimit import SendWindow
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +220,7 @@ class Mailer:
                     pending.append(
                         (
                             chat,
-                            self.client.send(
-                                "createPrivateChat", {"user_id": chat, "force": False}
-                            ),
+                            self.client.send("createPrivateChat", rq.create_private_chat(chat)),
                         )
                     )
                 except TdClosed as exc:

@@ -24,7 +24,7 @@ from oleg.components import PluginSettings, Runtime, Sink
 from oleg.types import DeliveryResult, FeedbackEvent, MoreRequest, Outgoing, SubscriptionEvent
 from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
-from oleg_tdlib.ratelimit import RateLimiter
+from oleg_tdlib.ratelimit import RateLimiter, SendWindow
 from oleg_tdlib.transport import TdClient, TdSettings
 
 from oleg_sink_telegram_bot import payload
@@ -34,7 +34,6 @@ from oleg_sink_telegram_bot.mailer import Mailer, message_keys
 from oleg_sink_telegram_bot.outcomes import Outcomes, outcome_of
 from oleg_sink_telegram_bot.presses import Presses
 from oleg_sink_telegram_bot.settings import BotSettings
-from oleg_tdlib.ratelimit import SendWindow
 
 log = logging.getLogger(__name__)
 
