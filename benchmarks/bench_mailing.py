@@ -22,12 +22,12 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from oleg.store import Store
+from oleg.testing.runtime import StaticRuntime
 from oleg.types import Delivery, Outgoing, Post
 from results_file import write_results
 from rich.console import Console
@@ -37,18 +37,6 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TOKEN = "1000:bench-bot-token"
 API_ID, API_HASH = 12345, "0123456789abcdef0123456789abcdef"
 FLOOD_WAIT = 5
-
-
-@dataclass
-class Runtime:
-    store: Store
-    data_dir: Path
-    components: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    hooks: Any = None
-
-    def now(self) -> datetime:
-        return T0
 
 
 def rss_mb() -> float:
@@ -121,7 +109,7 @@ def setup(
             rate=rate,
         )
     )
-    sink.start(Runtime(store, tmp))
+    sink.start(StaticRuntime(store, tmp, at=T0))
     ids = tg.publish(chan, "The post everybody gets")
     listener.request("forwardMessages", rq.forward_messages(bot_id, chan, ids))
     wait_until(lambda: store.message_ref("telegram-bot", chan, ids[0]) is not None)

@@ -10,11 +10,8 @@ trainer records a model version that learned from them.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -27,6 +24,7 @@ from oleg.config import load_deployment
 from oleg.engine import Engine
 from oleg.plugins import Plugins
 from oleg.store import Store
+from oleg.testing.runtime import wait_until
 from oleg_tdlib.fake import FakeTelegram
 
 API_ID = 24680
@@ -78,17 +76,6 @@ feedback_every = "150ms"
 """
 
 
-def wait(cond: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def buttons(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["text"] for row in markup.get("rows", []) for b in row]
@@ -134,35 +121,35 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
         runner.start()
         try:
             # 3. the joiner follows the three channels
-            wait(lambda: tg.joined_channels(listener) == {news, science, secret}, "the joins")
+            wait_until(lambda: tg.joined_channels(listener) == {news, science, secret}, 15, what="the joins")
             # 4. subscribers start the bot
             subs = [tg.add_subscriber(f"Sub{i}") for i in range(3)]
             for uid in subs:
                 tg.user_sends(uid, bot, "/start")
-            wait(lambda: len(store.subscribers()) == 3, "three subscribers")
+            wait_until(lambda: len(store.subscribers()) == 3, 15, what="three subscribers")
             # 5. channels post: text, an album, a protected post
             tg.publish(news, "Rates are up")
             tg.publish(science, "A new comet", kind="photo", album=3)
             tg.publish(secret, "Members only")
             tg.publish(news, "Storm tomorrow")
-            wait(lambda: store.post_count() == 4, "four posts stored (the album as one)")
-            wait(lambda: len(tg.messages_in(listener, viewer=bot)) >= 5, "the forwards reaching the bot")
+            wait_until(lambda: store.post_count() == 4, 15, what="four posts stored (the album as one)")
+            wait_until(lambda: len(tg.messages_in(listener, viewer=bot)) >= 5, 15, what="the forwards reaching the bot")
 
             # 6. each subscriber gets posts with 👍/👎
             def rated_messages(uid: int) -> list[dict]:
                 return [m for m in tg.messages_in(bot, viewer=uid) if "👍" in buttons(m)]
 
             for uid in subs:
-                wait(lambda uid=uid: rated_messages(uid), f"a post for {uid}")
+                wait_until(lambda uid=uid: rated_messages(uid), 15, what=f"a post for {uid}")
             first = rated_messages(subs[0])[0]
             assert buttons(first) == ["👍", "👎"]
             # 7. presses: a like, a dislike, and the like pressed again
             tg.press(subs[0], bot, first["id"], button=(0, 0))
             second = rated_messages(subs[1])[0]
             tg.press(subs[1], bot, second["id"], button=(0, 1))
-            wait(lambda: len(tg.callback_answers) == 2, "both presses answered")
+            wait_until(lambda: len(tg.callback_answers) == 2, 15, what="both presses answered")
             tg.press(subs[0], bot, first["id"], button=(0, 1))  # a change of mind is ignored
-            wait(lambda: len(tg.callback_answers) == 3, "the repeated press answered")
+            wait_until(lambda: len(tg.callback_answers) == 3, 15, what="the repeated press answered")
             with store.engine.connect() as conn:
                 import sqlalchemy as sa
 
@@ -171,19 +158,19 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
             shown = next(m for m in tg.messages_in(bot, viewer=subs[0]) if m["id"] == first["id"])
             assert "👍 ✓" in buttons(shown)
             # 8. the presses reach the trainer
-            wait(lambda: engine.stats["feedback"] == 2, "the engine counting both presses")
-            version = wait(
+            wait_until(lambda: engine.stats["feedback"] == 2, 15, what="the engine counting both presses")
+            version = wait_until(
                 lambda: next((v for v in store.model_versions() if v["n_feedback"] >= 2), None),
-                "a model version trained on the presses",
+                15, what="a model version trained on the presses",
             )
             assert version["plugin"] == "popular"
             # 9. the admin asks for stats; a subscriber may not
             tg.user_sends(admin, bot, "/stats")
             tg.user_sends(subs[2], bot, "/stats")
-            wait(lambda: any("subscribers" in str(m.get("content")) for m in tg.messages_in(bot, viewer=admin)), "/stats")
-            refused = wait(
+            wait_until(lambda: any("subscribers" in str(m.get("content")) for m in tg.messages_in(bot, viewer=admin)), 15, what="/stats")
+            refused = wait_until(
                 lambda: [m for m in tg.messages_in(bot, viewer=subs[2]) if "administrators" in str(m.get("content"))],
-                "the refusal",
+                15, what="the refusal",
             )
             assert refused
         finally:

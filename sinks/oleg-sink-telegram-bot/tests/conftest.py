@@ -3,15 +3,15 @@ to the bot the way the tdlib source does, and subscribers who talk to the bot.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from oleg.store import Store
+from oleg.testing.runtime import StaticRuntime, wait_until
 from oleg.types import Delivery, Outgoing, Post
 from oleg_sink_telegram_bot.settings import BotSettings
 from oleg_sink_telegram_bot.sink import TelegramBotSink
@@ -26,29 +26,6 @@ DB_KEY = "db-key-never-logged"
 LISTENER_PHONE = "+15550100"
 BOT_NAME = "oleg_feed_bot"
 ADMIN_NAME = "admin"
-
-
-def wait_until(cond: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-@dataclass
-class Runtime:
-    store: Store
-    data_dir: Path
-    components: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    hooks: Any = None
-
-    def now(self) -> datetime:
-        return T0
 
 
 @dataclass
@@ -207,7 +184,7 @@ def world(tmp_path: Path, settings_overrides: dict[str, Any]) -> Iterator[World]
         listener.request("sendBotStartMessage", rq.send_bot_start(bot_id, int(bot_chat["id"])))
         settings = make_settings(tmp_path, admins=[admin_id], **settings_overrides)
         sink = TelegramBotSink(settings)
-        sink.start(Runtime(store, tmp_path))
+        sink.start(StaticRuntime(store, tmp_path, at=T0))
         tg.user_sends(admin_id, bot_id, "/start")
         try:
             yield World(tg, store, sink, bot_id, listener, listener_id, admin_id, tmp_path)
