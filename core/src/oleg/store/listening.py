@@ -15,24 +15,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from oleg.errors import DataError
-from oleg.store.tables import (
-    ChannelAssignmentRow,
-    ChannelRequestRow,
-    ChannelRow,
-    ListenerAccountRow,
-    MessageRefRow,
-    PostRow,
-)
+from oleg.store.tables import account_t, assignment_t, channel_t, post_t, ref_t, request_t
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-request_t: sa.Table = ChannelRequestRow.__table__  # type: ignore[assignment]
-ref_t: sa.Table = MessageRefRow.__table__  # type: ignore[assignment]
-_channel_t: sa.Table = ChannelRow.__table__  # type: ignore[assignment]
-_account_t: sa.Table = ListenerAccountRow.__table__  # type: ignore[assignment]
-_assignment_t: sa.Table = ChannelAssignmentRow.__table__  # type: ignore[assignment]
-_post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
 
 REQUEST_STATUSES = frozenset({"queued", "joined", "failed"})
 _USERNAME = re.compile(r"[a-z][a-z0-9_]{4,31}")
@@ -86,10 +72,10 @@ class ListeningMethods:
             sa.select(
                 request_t.c.username, request_t.c.status, request_t.c.attempts,
                 request_t.c.next_attempt_at, request_t.c.error, request_t.c.channel_id,
-                _account_t.c.name.label("account"), request_t.c.requested_at,
+                account_t.c.name.label("account"), request_t.c.requested_at,
                 request_t.c.updated_at,
             )
-            .outerjoin(_account_t, _account_t.c.id == request_t.c.account_id)
+            .outerjoin(account_t, account_t.c.id == request_t.c.account_id)
             .order_by(request_t.c.requested_at, request_t.c.username)
         )
         if status is not None:
@@ -127,10 +113,10 @@ class ListeningMethods:
     def joined_counts(self) -> dict[str, int]:
         """Account name → channels it has joined."""
         stmt = (
-            sa.select(_account_t.c.name, sa.func.count())
-            .join(_assignment_t, _assignment_t.c.account_id == _account_t.c.id)
-            .where(_assignment_t.c.status == "joined")
-            .group_by(_account_t.c.name)
+            sa.select(account_t.c.name, sa.func.count())
+            .join(assignment_t, assignment_t.c.account_id == account_t.c.id)
+            .where(assignment_t.c.status == "joined")
+            .group_by(account_t.c.name)
         )
         with self.engine.connect() as conn:
             return {name: n for name, n in conn.execute(stmt)}
@@ -148,19 +134,19 @@ class ListeningMethods:
     ) -> None:
         """Create or update a channel's row; ``None`` leaves a column as it is."""
         given = {k: v for k, v in (("username", username), ("title", title), ("protected", protected)) if v is not None}
-        stmt = self._insert(_channel_t).values(id=channel_id, added_at=at, **given)
+        stmt = self._insert(channel_t).values(id=channel_id, added_at=at, **given)
         stmt = (
-            stmt.on_conflict_do_update(index_elements=[_channel_t.c.id], set_={k: stmt.excluded[k] for k in given})
+            stmt.on_conflict_do_update(index_elements=[channel_t.c.id], set_={k: stmt.excluded[k] for k in given})
             if given
-            else stmt.on_conflict_do_nothing(index_elements=[_channel_t.c.id])
+            else stmt.on_conflict_do_nothing(index_elements=[channel_t.c.id])
         )
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
     def channel_info(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Channel id → ``username``, ``title``, ``protected`` for the ids known."""
-        stmt = sa.select(_channel_t.c.id, _channel_t.c.username, _channel_t.c.title, _channel_t.c.protected).where(
-            _channel_t.c.id.in_([int(i) for i in ids])
+        stmt = sa.select(channel_t.c.id, channel_t.c.username, channel_t.c.title, channel_t.c.protected).where(
+            channel_t.c.id.in_([int(i) for i in ids])
         )
         with self.engine.connect() as conn:
             return {r.id: {"username": r.username, "title": r.title, "protected": r.protected} for r in conn.execute(stmt)}
@@ -168,8 +154,8 @@ class ListeningMethods:
     def update_post_text(self, channel_id: int, message_id: int, text: str | None) -> bool:
         """A post was edited in its channel; whether it is stored."""
         stmt = (
-            sa.update(_post_t)
-            .where(_post_t.c.channel_id == channel_id, _post_t.c.message_id == message_id)
+            sa.update(post_t)
+            .where(post_t.c.channel_id == channel_id, post_t.c.message_id == message_id)
             .values(text=text)
         )
         with self.engine.begin() as conn:

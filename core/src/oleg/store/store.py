@@ -26,15 +26,15 @@ from sqlalchemy.pool import StaticPool
 from oleg.errors import OlegError
 from oleg.store.listening import ListeningMethods
 from oleg.store.tables import (
-    ChannelAssignmentRow,
-    ChannelRow,
-    DeliveryRow,
-    EngineStateRow,
-    FeedbackRow,
-    ListenerAccountRow,
-    ModelVersionRow,
-    PostRow,
-    SubscriberRow,
+    account_t,
+    assignment_t,
+    channel_t,
+    delivery_t,
+    feedback_t,
+    model_t,
+    post_t,
+    state_t,
+    subscriber_t,
 )
 from oleg.types import (
     DISLIKE,
@@ -54,16 +54,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-channel_t: sa.Table = ChannelRow.__table__  # type: ignore[assignment]
-account_t: sa.Table = ListenerAccountRow.__table__  # type: ignore[assignment]
-assignment_t: sa.Table = ChannelAssignmentRow.__table__  # type: ignore[assignment]
-post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
-subscriber_t: sa.Table = SubscriberRow.__table__  # type: ignore[assignment]
-delivery_t: sa.Table = DeliveryRow.__table__  # type: ignore[assignment]
-feedback_t: sa.Table = FeedbackRow.__table__  # type: ignore[assignment]
-model_t: sa.Table = ModelVersionRow.__table__  # type: ignore[assignment]
-state_t: sa.Table = EngineStateRow.__table__  # type: ignore[assignment]
 
 MODEL_KINDS = frozenset({"full", "incremental"})
 MODEL_STATUSES = frozenset({"candidate", "champion", "retired", "rejected"})
@@ -133,6 +123,20 @@ def _post(row: Any) -> Post:
         category=row.category,
         channel_title=row.title,
         id=row.id,
+    )
+
+
+def _feedback_after(after_id: int, *extra: Any) -> sa.Select[Any]:
+    """Ratings above ``after_id`` in id order, with their post's channel: the columns of
+    :class:`~oleg.types.Feedback`, then ``extra``."""
+    return (
+        sa.select(
+            feedback_t.c.id, feedback_t.c.delivery_id, feedback_t.c.subscriber_id,
+            feedback_t.c.post_id, post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at, *extra,
+        )
+        .join(post_t, post_t.c.id == feedback_t.c.post_id)
+        .where(feedback_t.c.id > after_id)
+        .order_by(feedback_t.c.id)
     )
 
 
@@ -505,20 +509,12 @@ class Store(ListeningMethods):
     def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]:
         """Ratings with id above ``after_id``, in id order, as training columns, and the
         highest id returned (``after_id`` when none): the cursor for the next call."""
-        stmt = (
-            sa.select(
-                feedback_t.c.id, feedback_t.c.subscriber_id, feedback_t.c.post_id,
-                post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at, post_t.c.category,
-            )
-            .join(post_t, post_t.c.id == feedback_t.c.post_id)
-            .where(feedback_t.c.id > after_id)
-            .order_by(feedback_t.c.id)
-        )
+        stmt = _feedback_after(after_id, post_t.c.category)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         if not rows:
             return Interactions.empty(), after_id
-        ids, users, posts, channels, values, ats, categories = zip(*rows, strict=True)
+        ids, _, users, posts, channels, values, ats, categories = zip(*rows, strict=True)
         inter = Interactions.from_arrays(
             users, posts, channels, np.asarray(values, dtype=np.float64),
             [to_epoch(a) for a in ats], category_codes(categories),
@@ -528,16 +524,7 @@ class Store(ListeningMethods):
     def feedback_rows(self, *, after_id: int = 0, limit: int = 10_000) -> list[Feedback]:
         """Stored ratings with id above ``after_id``, in id order: the engine follows this
         table, so a rating a sink stored itself reaches the hooks and the cold-start counts."""
-        stmt = (
-            sa.select(
-                feedback_t.c.id, feedback_t.c.delivery_id, feedback_t.c.subscriber_id,
-                feedback_t.c.post_id, post_t.c.channel_id, feedback_t.c.value, feedback_t.c.at,
-            )
-            .join(post_t, post_t.c.id == feedback_t.c.post_id)
-            .where(feedback_t.c.id > after_id)
-            .order_by(feedback_t.c.id)
-            .limit(limit)
-        )
+        stmt = _feedback_after(after_id).limit(limit)
         with self.engine.connect() as conn:
             return [
                 Feedback(r.id, r.delivery_id, r.subscriber_id, r.post_id, r.channel_id, int(r.value), utc(r.at))

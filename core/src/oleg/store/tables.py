@@ -227,3 +227,17 @@ TABLES = (
     ModelVersionRow,
     EngineStateRow,
 )
+
+
+# The tables as SQLAlchemy Core tables, for the store's queries.
+channel_t: sa.Table = ChannelRow.__table__  # type: ignore[assignment]
+account_t: sa.Table = ListenerAccountRow.__table__  # type: ignore[assignment]
+assignment_t: sa.Table = ChannelAssignmentRow.__table__  # type: ignore[assignment]
+request_t: sa.Table = ChannelRequestRow.__table__  # type: ignore[assignment]
+ref_t: sa.Table = MessageRefRow.__table__  # type: ignore[assignment]
+post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
+subscriber_t: sa.Table = SubscriberRow.__table__  # type: ignore[assignment]
+delivery_t: sa.Table = DeliveryRow.__table__  # type: ignore[assignment]
+feedback_t: sa.Table = FeedbackRow.__table__  # type: ignore[assignment]
+model_t: sa.Table = ModelVersionRow.__table__  # type: ignore[assignment]
+state_t: sa.Table = EngineStateRow.__table__  # type: ignore[assignment]
