@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from oleg.store import Store
+from oleg.testing.runtime import StaticRuntime
 from oleg_source_tdlib.accounts import td_settings
 from oleg_source_tdlib.source import TdlibSource
 from oleg_tdlib.fake import FakeTelegram
@@ -52,11 +52,8 @@ def settings(tmp_path: Path, **overrides: Any) -> TdlibSource.Settings:  # type:
     return TdlibSource.Settings.model_validate(values)
 
 
-def runtime(store: Store, tmp_path: Path, sink: Any = None) -> SimpleNamespace:
-    return SimpleNamespace(
-        store=store, components={"sink": sink} if sink is not None else {}, now=lambda: T0,
-        data_dir=tmp_path, hooks=None, seed=0,
-    )
+def runtime(store: Store, tmp_path: Path, sink: Any = None) -> StaticRuntime:
+    return StaticRuntime(store, tmp_path, {"sink": sink} if sink is not None else {}, at=T0)
 
 
 def log_in(s: Any, phone: str, code: str = "12345") -> None:

@@ -304,9 +304,7 @@ class MLPNet(nn.Module):
         train: bool = False, gen: Any = None,
     ) -> Tensor:
         parts = [u[:, : self.du], c[:, : self.dc], p[:, : self.dp]]
-        if self.dk:
-            if k is None:
-                k = torch.zeros(len(u), self.dims["category"])
+        if self.dk and k is not None:
             parts.append(k[:, : self.dk])
         z = torch.cat(parts, 1)
         h = self.act(self.hidden(z))
@@ -578,9 +576,9 @@ class Model:
         """Turn categories on (or, at a full retrain, off) to match the data; the network is
         rebuilt only at a full retrain or while nothing has been learned yet."""
         wanted = bool(len(data)) and bool((data.category != NO_CATEGORY).any())
-        if wanted == self.categories or not (full or wanted):
+        if wanted == self.categories:
             return
-        if full or not self.fitted or not any(len(m) for m in self.maps.values()):
+        if full or (wanted and not any(len(m) for m in self.maps.values())):
             self._build(categories=wanted)
             self.net.reset(float(data.value.mean()) if len(data) else 0.5, self.gen)
             self.dense_opt = None
