@@ -1,26 +1,28 @@
-"""Store methods for following Telegram channels: the joiner's queue of usernames, what is
-known of each channel, and the sink's references to its own copies of posts.
+"""Reading and writing the TDLib plugins' own tables (:mod:`oleg_tdlib.tables`): the
+joiner's queue of usernames, the listener accounts and which channel each follows, and the
+sink's references to its own copies of posts.
 
-A mixin of :class:`oleg.store.Store` (it uses the store's ``engine`` and ``_insert``), kept
-apart so that the core store module stays about posts, people and models.
+Built over the store's :class:`~oleg.store.Database` (``runtime.database`` in a running
+deployment, ``store.database`` in a command), so it needs nothing else of the core.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
-
 from oleg.errors import DataError
-from oleg.store.tables import account_t, assignment_t, channel_t, post_t, ref_t, request_t
+from oleg.store import Database
+from oleg.store.tables import channel_t
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from oleg_tdlib.tables import account_t, assignment_t, ref_t, request_t
 
 REQUEST_STATUSES = frozenset({"queued", "joined", "failed"})
+ASSIGNMENT_STATUSES = frozenset({"queued", "joined", "failed", "left"})
 _USERNAME = re.compile(r"[a-z][a-z0-9_]{4,31}")
 _PREFIXES = ("https://t.me/", "http://t.me/", "t.me/", "@")
 
@@ -40,13 +42,63 @@ def normalise_username(raw: str) -> str:
     return name
 
 
-class ListeningMethods:
-    """Channel requests, channel info and message references (mixed into Store)."""
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A sink's own copy of a channel message: in which chat, under which id, in which album."""
 
-    engine: sa.Engine
-    _insert: Callable[..., Any]
+    chat_id: int
+    message_id: int
+    album_id: str | None = None
 
-    # -- the joiner's queue -------------------------------------------------------------
+
+class ListeningStore:
+    """The TDLib tables' queries, one short transaction each."""
+
+    def __init__(self, database: Database) -> None:
+        self.engine = database.engine
+        self._insert = database.insert
+
+    def add_account(self, name: str, *, max_channels: int = 500) -> int:
+        """Register a listener account by name (again: updates ``max_channels``); its id."""
+        stmt = self._insert(account_t).values(name=name, max_channels=max_channels, active=True)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[account_t.c.name],
+            set_={"max_channels": stmt.excluded.max_channels},
+        ).returning(account_t.c.id)
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).scalar_one()
+
+    def assign_channel(self, channel_id: int, account_id: int, status: str, at: datetime) -> None:
+        """Set which account follows ``channel_id`` and how far it got joining it."""
+        if status not in ASSIGNMENT_STATUSES:
+            raise ValueError(f"assignment status must be one of {sorted(ASSIGNMENT_STATUSES)}, got {status!r}")
+        channel = self._insert(channel_t).values(id=channel_id, added_at=at)
+        assign = self._insert(assignment_t).values(
+            channel_id=channel_id, account_id=account_id, status=status, updated_at=at
+        )
+        assign = assign.on_conflict_do_update(
+            index_elements=[assignment_t.c.channel_id],
+            set_={k: assign.excluded[k] for k in ("account_id", "status", "updated_at")},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(channel.on_conflict_do_nothing(index_elements=[channel_t.c.id]))
+            conn.execute(assign)
+
+    def assignments(self) -> list[dict[str, Any]]:
+        """Every assigned channel: ``channel_id, username, title, account, status,
+        updated_at``, by channel id."""
+        stmt = (
+            sa.select(
+                assignment_t.c.channel_id, channel_t.c.username, channel_t.c.title,
+                account_t.c.name.label("account"), assignment_t.c.status,
+                assignment_t.c.updated_at,
+            )
+            .join(channel_t, channel_t.c.id == assignment_t.c.channel_id)
+            .join(account_t, account_t.c.id == assignment_t.c.account_id)
+            .order_by(assignment_t.c.channel_id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
 
     def queue_channels(self, usernames: Sequence[str], at: datetime) -> list[str]:
         """Queue channels to join by username; the names newly queued (all validated first)."""
@@ -121,48 +173,6 @@ class ListeningMethods:
         with self.engine.connect() as conn:
             return {name: n for name, n in conn.execute(stmt)}
 
-    # -- channels -----------------------------------------------------------------------
-
-    def set_channel_info(
-        self,
-        channel_id: int,
-        *,
-        at: datetime,
-        username: str | None = None,
-        title: str | None = None,
-        protected: bool | None = None,
-    ) -> None:
-        """Create or update a channel's row; ``None`` leaves a column as it is."""
-        given = {k: v for k, v in (("username", username), ("title", title), ("protected", protected)) if v is not None}
-        stmt = self._insert(channel_t).values(id=channel_id, added_at=at, **given)
-        stmt = (
-            stmt.on_conflict_do_update(index_elements=[channel_t.c.id], set_={k: stmt.excluded[k] for k in given})
-            if given
-            else stmt.on_conflict_do_nothing(index_elements=[channel_t.c.id])
-        )
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
-
-    def channel_info(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Channel id → ``username``, ``title``, ``protected`` for the ids known."""
-        stmt = sa.select(channel_t.c.id, channel_t.c.username, channel_t.c.title, channel_t.c.protected).where(
-            channel_t.c.id.in_([int(i) for i in ids])
-        )
-        with self.engine.connect() as conn:
-            return {r.id: {"username": r.username, "title": r.title, "protected": r.protected} for r in conn.execute(stmt)}
-
-    def update_post_text(self, channel_id: int, message_id: int, text: str | None) -> bool:
-        """A post was edited in its channel; whether it is stored."""
-        stmt = (
-            sa.update(post_t)
-            .where(post_t.c.channel_id == channel_id, post_t.c.message_id == message_id)
-            .values(text=text)
-        )
-        with self.engine.begin() as conn:
-            return bool(conn.execute(stmt).rowcount)
-
-    # -- a sink's copies of posts -------------------------------------------------------
-
     def set_message_ref(
         self,
         owner: str,
@@ -183,14 +193,14 @@ class ListeningMethods:
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
-    def message_ref(self, owner: str, channel_id: int, message_id: int) -> tuple[int, int, str | None] | None:
-        """``(chat_id, ref_message_id, album_id)`` of ``owner``'s copy, or ``None``."""
+    def message_ref(self, owner: str, channel_id: int, message_id: int) -> MessageRef | None:
+        """Where ``owner`` keeps its copy of a channel message, or ``None``."""
         stmt = sa.select(ref_t.c.chat_id, ref_t.c.ref_message_id, ref_t.c.album_id).where(
             ref_t.c.owner == owner, ref_t.c.channel_id == channel_id, ref_t.c.message_id == message_id
         )
         with self.engine.connect() as conn:
             row = conn.execute(stmt).one_or_none()
-        return None if row is None else (row.chat_id, row.ref_message_id, row.album_id)
+        return None if row is None else MessageRef(row.chat_id, row.ref_message_id, row.album_id)
 
     def album_refs(self, owner: str, chat_id: int, album_id: str) -> list[int]:
         """Every message of ``owner``'s copy of an album, in order."""
