@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from oleg.idmap import IdMap
 from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor
 
 from oleg_recommender_embedding.distributed import rank_and_world
-from oleg_recommender_embedding.idmap import IdMap
 from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
 from oleg_recommender_embedding.settings import EmbeddingSettings
