@@ -191,8 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         np.array_equal(ours.matrix.indptr, m.matrix.indptr)
         and np.array_equal(ours.matrix.indices, m.matrix.indices)
         and np.array_equal(ours.matrix.data, m.matrix.data)
-        and np.array_equal(ours.users.ids, theirs.user_ids)
-        and np.array_equal(ours.posts.ids, theirs.post_ids)
+        and np.array_equal(ours.users.ids(), theirs.user_ids)
+        and np.array_equal(ours.posts.ids(), theirs.post_ids)
     )
     factor_diff = max(
         float(np.abs(ours.user_factors.astype(np.float64) - theirs.user_factors).max()),

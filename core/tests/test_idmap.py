@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from oleg_recommender_embedding.idmap import IdMap
+from oleg.idmap import IdMap, first_positions
 
 
 @pytest.mark.parametrize("layout", ["direct", "hash"])
@@ -37,3 +37,20 @@ def test_switches_to_hash_when_ids_are_sparse_and_keeps_rows() -> None:
 def test_empty_map() -> None:
     m = IdMap()
     assert m.get([1, 2]).tolist() == [-1, -1] and len(m.ids()) == 0
+
+
+def test_first_positions_name_where_each_new_id_first_appeared() -> None:
+    m = IdMap()
+    m.add([7, 8])
+    start = len(m)
+    ids = np.array([8, 30, 7, 20, 30, 20, 40])
+    rows = m.add(ids)
+    assert rows.tolist() == [1, 2, 0, 3, 2, 3, 4]  # 30, 20, 40 numbered as they first appear
+    first = first_positions(rows, start)
+    assert first.tolist() == [1, 3, 6] and ids[first].tolist() == [30, 20, 40]
+    assert len(first_positions(m.add(ids), len(m))) == 0  # nothing new the second time
+
+
+def test_from_ids_rejects_repeats() -> None:
+    with pytest.raises(ValueError, match="repeated ids"):
+        IdMap.from_ids([3, 4, 3])

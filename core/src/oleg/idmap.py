@@ -1,9 +1,22 @@
-"""Store ids -> dense row indices, in numpy, without a Python dict.
+"""Store ids -> dense rows 0..n-1, in order of first arrival, in numpy: :class:`IdMap`.
 
-The store's ids are integers but not dense (posts: autoincrement ints with gaps; channels:
-Telegram ids such as -1001234567890). A dict of a million ids costs about 100 MB of Python
-objects; this map costs 4-32 bytes per id while the ids stay dense-ish, and 24-48 bytes per id
-otherwise, and looks up a pool of 50,000 ids in one vectorised pass.
+For plugin authors: a model that keeps a row (a vector, a factor, a count) per subscriber,
+channel or post needs its store ids as dense indices. The store's ids are integers but not
+dense (posts: autoincrement ints with gaps; channels: Telegram ids such as
+-1001234567890); ``Interactions`` and ``Candidates`` carry them as int64 arrays::
+
+    from oleg.idmap import IdMap
+
+    users = IdMap()
+    rows = users.add(feedback.user)          # new ids get rows n, n+1, ... as they first appear
+    known = users.get(candidate_users)       # -1 for ids never added
+    saved = users.ids()                      # ids()[row] == id; IdMap.from_ids(saved) restores it
+
+Rows are handed out in order of first appearance (not id order) and never change, so the
+same feedback always gives the same numbering, and a table indexed by row only ever grows at
+its end. A dict of a million ids costs about 100 MB of Python objects; this map costs 4-32
+bytes per id while the ids stay dense-ish, and 24-48 bytes per id otherwise, and looks up a
+pool of 50,000 ids in one vectorised pass.
 
 Two layouts, chosen by the ids themselves:
 
@@ -11,8 +24,7 @@ Two layouts, chosen by the ids themselves:
   array indexed by the id itself (the store's autoincrement ids);
 - *hash*: anything else: open addressing with linear probing, vectorised over the batch.
 
-Rows are handed out in arrival order (0, 1, 2, ...) and never change, so a table indexed by
-row only ever grows at its end.
+numpy only: the core and every plugin can use it.
 """
 
 from __future__ import annotations
@@ -26,6 +38,18 @@ _DIRECT_SLACK = 65536
 
 def _i64(ids: object) -> np.ndarray:
     return np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+
+
+def first_positions(rows: object, start: int) -> np.ndarray:
+    """Where each row ``>= start`` first appears in ``rows``, in row order.
+
+    With ``start = len(m)`` taken before ``rows = m.add(ids)``: the position in ``ids`` of
+    each id the call added, in the order of the rows it got (e.g. to read the channel of
+    every new post from the same feedback)."""
+    r = _i64(rows)
+    new = np.flatnonzero(r >= start)
+    _, first = np.unique(r[new], return_index=True)  # sorted by row: the order of arrival
+    return new[first]
 
 
 class IdMap:
