@@ -66,3 +66,16 @@ def test_evaluate_sequences_and_unknown_recommender(tmp_path):
     assert summary["popular"]["hit@10"] > summary["random"]["hit@10"]
     bad = oleg("evaluate", "sequences", str(seq), "-r", "populer", "--out", "s", cwd=tmp_path)
     assert bad.returncode == 2 and "Did you mean 'popular'" in bad.stderr
+
+
+def test_the_command_comes_from_this_distribution_and_listing_it_imports_no_matplotlib():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from oleg.cli.main import cli\n"
+        "out = CliRunner().invoke(cli, ['--help']).output\n"
+        "print('evaluate' in out, 'oleg_evaluation.plugin' in sys.modules, 'matplotlib' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True", "False"]

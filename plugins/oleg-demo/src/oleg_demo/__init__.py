@@ -11,4 +11,13 @@ from oleg_demo.config import DemoConfig, PlotStyle, Policy
 from oleg_demo.result import DemoResult, PolicyRun
 from oleg_demo.runner import RunSize, run_demo, run_policy
 
-__all__ = ["DemoConfig", "DemoResult", "PlotStyle", "Policy", "PolicyRun", "RunSize", "run_demo", "run_policy"]
+__all__ = [
+    "DemoConfig",
+    "DemoResult",
+    "PlotStyle",
+    "Policy",
+    "PolicyRun",
+    "RunSize",
+    "run_demo",
+    "run_policy",
+]

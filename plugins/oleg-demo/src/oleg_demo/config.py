@@ -49,6 +49,7 @@ class DemoSection(_Table):
     seed: int = 0
     start: AwareDatetime
     data_end: AwareDatetime
+    posts: str = "the replayed posts"
 
 
 class PlotStyle(_Table):
@@ -111,15 +112,25 @@ class DemoConfig:
             demo = DemoSection.model_validate(_table(raw, "demo", path))
         except ValidationError as exc:
             raise ConfigError(_format(exc, path, "demo")) from None
-        base = {name: _table(_table(raw, "base", path), name, path, "base.") for name in _table(raw, "base", path)}
+        base = {
+            name: _table(_table(raw, "base", path), name, path, "base.")
+            for name in _table(raw, "base", path)
+        }
         if "recommender" in base:
-            raise ConfigError(f"{path}: [base.recommender]: each policy names its own recommender; "
-                              "put its settings in [policies.NAME.recommender].")
+            raise ConfigError(
+                f"{path}: [base.recommender]: each policy names its own recommender; "
+                "put its settings in [policies.NAME.recommender]."
+            )
         for name, keys in FILLED_IN.items():
             for key in keys:
                 if key in base.get(name, {}):
-                    raise ConfigError(f"{path}: [base.{name}] {key}: the demo sets it for each run; remove it.")
-        policies = {name: _policy(name, value, base, path) for name, value in _table(raw, "policies", path).items()}
+                    raise ConfigError(
+                        f"{path}: [base.{name}] {key}: the demo sets it for each run; remove it."
+                    )
+        policies = {
+            name: _policy(name, value, base, path)
+            for name, value in _table(raw, "policies", path).items()
+        }
         return cls(path, demo, base, policies)
 
     # -- what runs ----------------------------------------------------------------------
@@ -129,10 +140,13 @@ class DemoConfig:
         return self.policies.get(name) or Policy(name)
 
     def start(self, days: int) -> datetime:
-        """The first simulated day: ``[demo] start``, earlier when ``days`` would run past the data."""
+        """The first simulated day: ``[demo] start``, or earlier when ``days`` from there
+        would run past the data."""
         return min(self.demo.start, self.demo.data_end - timedelta(days=days))
 
-    def deployment(self, policy: Policy, *, subscribers: int, days: int, seed: int, database: str) -> dict[str, Any]:
+    def deployment(
+        self, policy: Policy, *, subscribers: int, days: int, seed: int, database: str
+    ) -> dict[str, Any]:
         """The deployment ``policy`` runs, as the dict a TOML file would parse to."""
         start = self.start(days)
         raw: dict[str, dict[str, Any]] = {"deployment": {}, **copy.deepcopy(self.base)}
@@ -141,8 +155,17 @@ class DemoConfig:
                 raw[name] = _overlay(raw.get(name), table)
         settings = {k: v for k, v in policy.tables.get("recommender", {}).items() if k != "plugin"}
         raw["recommender"] = {"plugin": policy.recommender, **copy.deepcopy(settings)}
-        raw["deployment"] = {"name": f"demo-{policy.name}", "database": database, "seed": seed, **raw["deployment"]}
-        window = parse_duration(raw.get("engine", {}).get("pool_window", EngineSection.model_fields["pool_window"].default))
+        raw["deployment"] = {
+            "name": f"demo-{policy.name}",
+            "database": database,
+            "seed": seed,
+            **raw["deployment"],
+        }
+        window = parse_duration(
+            raw.get("engine", {}).get(
+                "pool_window", EngineSection.model_fields["pool_window"].default
+            )
+        )
         raw.setdefault("source", {})["start"] = (start - window).isoformat()
         raw.setdefault("sink", {})["subscribers"] = subscribers
         raw.setdefault("scheduler", {}).update(start=start.isoformat(), run_for=f"{days}d")
@@ -184,7 +207,8 @@ def _known(raw: dict[str, Any], known: tuple[str, ...], path: Path, prefix: str)
         if key not in known:
             match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             raise ConfigError(
-                f"{path}: unknown key [{prefix}{key}]." + (f" Did you mean {match[0]!r}?" if match else "")
+                f"{path}: unknown key [{prefix}{key}]."
+                + (f" Did you mean {match[0]!r}?" if match else "")
                 + f" Accepted: {', '.join(sorted(set(known)))}."
             )
 

@@ -22,7 +22,16 @@ def write_plot(result: DemoResult) -> Path:
     for name, run in result.runs.items():
         rates = [rate(r) * 100 for r in run.days]
         style = result.styles.get(name, PlotStyle())
-        ax.plot(range(1, len(rates) + 1), rates, style.line, color=style.color, marker="o", ms=3, lw=2, label=name)
+        ax.plot(
+            range(1, len(rates) + 1),
+            rates,
+            style.line,
+            color=style.color,
+            marker="o",
+            ms=3,
+            lw=2,
+            label=name,
+        )
     ax.set_xlabel("day of the simulation")
     ax.set_ylabel("like rate, % of posts sent")
     ax.set_title(f"oleg demo: {result.subscribers} simulated subscribers, real Telegram posts")

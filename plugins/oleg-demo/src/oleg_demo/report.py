@@ -48,9 +48,9 @@ def markdown(result: DemoResult) -> str:
     lines = [
         "# oleg demo report",
         "",
-        f"{result.days} days from {result.start.date()} on the bundled Telegram posts "
-        f"(\"Dataset of Telegram News Posts\" by NKTKLN, CC BY 4.0), {result.subscribers} simulated "
-        f"subscribers, seed {result.seed}. Like rate = 👍 / posts sent.",
+        f"{result.days} days from {result.start.date()} on {result.posts}, "
+        f"{result.subscribers} simulated subscribers, seed {result.seed}. "
+        "Like rate = 👍 / posts sent.",
         "",
         "![like rate by day](like_rate.png)",
         "",
@@ -59,8 +59,14 @@ def markdown(result: DemoResult) -> str:
     ]
     for i, label in enumerate(_day_labels(result)):
         lines.append(f"| {label} | " + " | ".join(_cell(result, n, i) for n in names) + " |")
-    lines.append(f"| **{result.last_week_label}** | " + " | ".join(f"**{week2[n]:.1%}**" for n in names) + " |")
-    lines.append("| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |")
+    lines.append(
+        f"| **{result.last_week_label}** | "
+        + " | ".join(f"**{week2[n]:.1%}**" for n in names)
+        + " |"
+    )
+    lines.append(
+        "| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |"
+    )
     reference = result.reference
     if reference in result.runs and week2.get(reference):
         lines += ["", f"Share of the {reference}'s like rate over {result.last_week_label}:", ""]

@@ -39,6 +39,8 @@ class DemoResult:
     reference: str | None = None
     """The policy the others' like rates are given as a share of (the config's ``reference``)."""
     config: Path | None = None
+    posts: str = "the replayed posts"
+    """What the posts are, for the report (the config's ``[demo] posts``)."""
 
     @property
     def last_week_label(self) -> str:

@@ -43,14 +43,22 @@ class RunSize:
 def resolve(config: DemoConfig, policy: Policy, size: RunSize, plugins: Plugins) -> Deployment:
     """``policy``'s deployment, validated by the core as a deployment file would be."""
     raw = config.deployment(
-        policy, subscribers=size.subscribers, days=size.days, seed=size.seed, database=size.database(policy)
+        policy,
+        subscribers=size.subscribers,
+        days=size.days,
+        seed=size.seed,
+        database=size.database(policy),
     )
     return load_deployment_dict(raw, plugins=plugins, source_file=config.path)
 
 
 def run_policy(
-    config: DemoConfig, policy: Policy, size: RunSize, *,
-    report: Callable[[float], None] | None = None, plugins: Plugins | None = None,
+    config: DemoConfig,
+    policy: Policy,
+    size: RunSize,
+    *,
+    report: Callable[[float], None] | None = None,
+    plugins: Plugins | None = None,
 ) -> PolicyRun:
     """One complete simulated deployment of ``policy``, from an empty store.
 
@@ -127,27 +135,41 @@ def run_demo(
     names = [p.name for p in policies]
     workers = max(1, min(workers or os.cpu_count() or 1, len(policies)))
     console.print(
-        f"Simulating {size.days} days of a feed for {size.subscribers} subscribers on real Telegram posts "
+        f"Simulating {size.days} days of a feed for {size.subscribers} subscribers "
+        "on real Telegram posts "
         f"(seed {size.seed}): {', '.join(names)}"
     )
     runs: dict[str, PolicyRun] = {}
     with Progress(
-        TextColumn("{task.description:>12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("{task.description:>12}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         tasks = {name: progress.add_task(name, total=1.0) for name in names}
         if workers == 1:
             for policy in policies:
                 runs[policy.name] = run_policy(
-                    config, policy, size, plugins=plugins,
+                    config,
+                    policy,
+                    size,
+                    plugins=plugins,
                     report=lambda share, n=policy.name: progress.update(tasks[n], completed=share),
                 )
                 progress.update(tasks[policy.name], completed=1.0)
         else:
             context = multiprocessing.get_context("spawn")
-            with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+            with (
+                context.Manager() as manager,
+                ProcessPoolExecutor(workers, mp_context=context) as pool,
+            ):
                 queue = manager.Queue()
-                futures = {pool.submit(_worker, config, policy, size, queue): policy.name for policy in policies}
+                futures = {
+                    pool.submit(_worker, config, policy, size, queue): policy.name
+                    for policy in policies
+                }
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -158,9 +180,17 @@ def run_demo(
                         runs[futures[future]] = future.result()
                         progress.update(tasks[futures[future]], completed=1.0)
     result = DemoResult(
-        names[0], size.subscribers, size.days, size.seed, config.start(size.days),
-        {name: runs[name] for name in names}, out,
-        styles={p.name: p.plot for p in policies}, reference=config.demo.reference, config=config.path,
+        names[0],
+        size.subscribers,
+        size.days,
+        size.seed,
+        config.start(size.days),
+        {name: runs[name] for name in names},
+        out,
+        styles={p.name: p.plot for p in policies},
+        reference=config.demo.reference,
+        config=config.path,
+        posts=config.demo.posts,
     )
     result.files = write_report(result)
     print_summary(result, console)

@@ -26,7 +26,11 @@ class Selection:
 
 
 def select_policies(
-    config: DemoConfig, plugins: Plugins, *, recommender: str | None = None, compare: bool | Sequence[str] = True,
+    config: DemoConfig,
+    plugins: Plugins,
+    *,
+    recommender: str | None = None,
+    compare: bool | Sequence[str] = True,
 ) -> Selection:
     """``recommender``: the headline policy (default: the first installed of ``[demo]
     recommender``); ``compare``: the policies beside it, True for ``[demo] compare``'s
@@ -40,8 +44,10 @@ def select_policies(
         recommender = next((n for n in config.demo.recommender if is_installed(n)), None)
         if recommender is None:
             raise PluginError(
-                f"{config.path}: none of [demo] recommender ({', '.join(config.demo.recommender)}) is installed.",
-                hint="Install one, or name an installed recommender with --recommender NAME (oleg plugins lists them).",
+                f"{config.path}: none of [demo] recommender "
+                f"({', '.join(config.demo.recommender)}) is installed.",
+                hint="Install one, or name an installed recommender with --recommender NAME "
+                "(oleg plugins lists them).",
             )
     if compare is True:
         names = [n for n in config.demo.compare if is_installed(n)]
