@@ -23,7 +23,7 @@ def test_only_named_plugins_are_imported_and_no_heavy_dependency():
         from oleg.engine import Engine
         load_deployment({str(ROOT / "examples" / "demo.toml")!r})
         loaded = sorted(m for m in sys.modules if m.startswith("oleg_"))
-        heavy = sorted(m for m in ("torch", "vowpalwabbit", "implicit", "telegram", "apscheduler") if m in sys.modules)
+        heavy = sorted(m for m in ("torch", "vowpalwabbit", "implicit", "telegram", "apscheduler", "matplotlib") if m in sys.modules)
         print(loaded, heavy)
         """
     )

@@ -229,37 +229,5 @@ def train(deployment: Path) -> None:
     )
 
 
-@cli.command()
-@click.option(
-    "--recommender", default=None,
-    help="The recommender to show off [default: embedding-nn if installed, else popular].",
-)
-@click.option("--subscribers", default=200, show_default=True, type=click.IntRange(1))
-@click.option("--days", default=14, show_default=True, type=click.IntRange(1))
-@click.option("--seed", default=0, show_default=True)
-@click.option(
-    "--out", default="oleg-demo-report", show_default=True, type=click.Path(path_type=Path),
-    help="Folder for the report (plot, markdown page, JSON, the SQLite stores).",
-)
-@click.option(
-    "--compare/--no-compare", default=True, show_default=True,
-    help="Also run those of random, popular, als and the oracle that are installed, on the same subscribers.",
-)
-@click.option("--workers", type=click.IntRange(1), default=None, help="Processes to run policies in (default: one per core).")
-def demo(recommender: str | None, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
-    """Simulate a deployment on real Telegram posts and report the like rate by day."""
-    from oleg.demo import run_demo
-
-    run_demo(
-        recommender=recommender, subscribers=subscribers, days=days, seed=seed, out=out,
-        compare=compare, workers=workers, console=console,
-    )
-
-
-from oleg.cli.evaluate import evaluate  # noqa: E402
-
-cli.add_command(evaluate)
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
