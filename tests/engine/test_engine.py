@@ -206,7 +206,7 @@ def test_long_run_forgets_old_posts_without_repeating(plugins, tmp_path):
     assert engine.stats.rounds == 72  # past the 50th round, when old posts are forgotten
     total, distinct = rows(store, "select count(*), count(distinct subscriber_id || '-' || post_id) from delivery")[0]
     assert total == distinct == 3 * 72  # one new post per subscriber in every round
-    assert max(len(s) for s in engine.seen.values()) <= len(engine.pool)
+    assert max(len(s) for s in engine.audience.seen.values()) <= len(engine.pool)
     store.close()
 
 

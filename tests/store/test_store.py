@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from oleg.store import Store
 from oleg.store.tables import delivery_t, subscriber_t
-from oleg.types import Delivery, FeedbackEvent, Policy, PolicyKind, Post
+from oleg.types import Delivery, DeliveryStatus, DeliveryUpdate, FeedbackEvent, Policy, PolicyKind, Post
 from oleg.versions import ModelKind, ModelStatus, ModelVersion
 
 TEST_POLICY = Policy(PolicyKind.RECOMMENDER, "test")
@@ -218,7 +218,9 @@ def test_set_delivery_status(store: Store) -> None:
     posts, (s1, _) = seed(store)
     d1, d2 = deliver(store, [(s1, posts[0].id), (s1, posts[1].id)])
     assert d1.status == "pending"
-    store.set_delivery_status([(d1.id, "sent", None), (d2.id, "failed", "blocked")])
+    store.set_delivery_status([
+        DeliveryUpdate(d1.id, DeliveryStatus.SENT), DeliveryUpdate(d2.id, DeliveryStatus.FAILED, "blocked")
+    ])
     with store.engine.connect() as conn:
         stmt = sa.select(delivery_t.c.id, delivery_t.c.status, delivery_t.c.error)
         rows = {r.id: (r.status, r.error) for r in conn.execute(stmt)}

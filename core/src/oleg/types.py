@@ -139,6 +139,15 @@ class DeliveryStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryUpdate:
+    """What became of a delivery once the sink answered: its new status, and why it failed."""
+
+    delivery_id: int
+    status: DeliveryStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     """What a sink gets to deliver: the stored delivery, its post and its recipient."""
 

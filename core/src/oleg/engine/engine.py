@@ -23,6 +23,7 @@ import numpy as np
 
 from oleg.components import Component
 from oleg.config.loader import Deployment
+from oleg.engine.audience import Audience
 from oleg.engine.mailing import PlannedDelivery, RoundScores, plan_round
 from oleg.engine.pool import FreshPool
 from oleg.engine.training import Trainer
@@ -38,6 +39,7 @@ from oleg.types import (
     Delivery,
     DeliveryResult,
     DeliveryStatus,
+    DeliveryUpdate,
     FeedbackEvent,
     MoreRequest,
     Outgoing,
@@ -86,11 +88,7 @@ class Engine:
         self.warm_policy = Policy(PolicyKind.RECOMMENDER, self.recommender_name)
 
         self.pool = FreshPool(settings.pool_window, settings.pool_size)
-        self.subscribers: dict[int, Subscriber] = {}
-        self.by_external: dict[str, int] = {}
-        self.seen: dict[int, set[int]] = {}
-        self.n_rated: dict[int, int] = {}
-        self.n_delivered: dict[int, int] = {}
+        self.audience = Audience()
         self.retries: list[tuple[datetime, Outgoing]] = []
         self.feedback_cursor = 0
         sched = self.scheduler.settings
@@ -174,7 +172,7 @@ class Engine:
             self.scheduler.every("train", sched.train_every, self._guard(self.train))
             log.info(
                 "%s starts at %s: %d subscribers, %d posts in the pool, recommender %s",
-                self.deployment.deployment.name, begin, len(self.subscribers), len(self.pool),
+                self.deployment.deployment.name, begin, len(self.audience.subscribers), len(self.pool),
                 self.recommender_name,
             )
             run = self.run_info(utc(begin) if begin else None)
@@ -210,16 +208,11 @@ class Engine:
 
     def _restore(self, begin: datetime | None) -> None:
         """Rebuild the in-memory view (subscribers, pool, what each got) from the store."""
-        for sub in self.store.subscribers(active_only=True):
-            self._remember(sub)
-        self.n_rated = dict(self.store.rating_counts())
+        since = begin - self.pool.window if begin is not None else None
+        self.audience.restore(self.store, since)
         self.feedback_cursor = self.store.last_feedback_id()
-        self.n_delivered = dict(self.store.delivery_counts())
-        if begin is not None:
-            since = begin - self.pool.window
+        if begin is not None and since is not None:
             self.pool.add(self.store.recent_posts(since, self.pool.max_size))
-            for sub_id, posts in self.store.delivered_posts(since=since).items():
-                self.seen[sub_id] = set(posts)
             self._restore_retries(begin)
             self.trainer.retrain(begin)
 
@@ -230,16 +223,11 @@ class Engine:
             return
         posts = {p.id: p for p in self.store.posts_by_id([d.post_id for d in waiting])}
         for delivery in waiting:
-            sub = self.subscribers.get(delivery.subscriber_id)
+            sub = self.audience.subscribers.get(delivery.subscriber_id)
             post = posts.get(delivery.post_id)
             if sub is not None and post is not None:
                 self.retries.append((begin, Outgoing(delivery, post, sub)))
         log.info("%d deliveries waiting for a retry since the last run", len(self.retries))
-
-    def _remember(self, sub: Subscriber) -> None:
-        self.subscribers[sub.id] = sub
-        self.by_external[sub.external_id] = sub.id
-        self.seen.setdefault(sub.id, set())
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -264,7 +252,7 @@ class Engine:
             if isinstance(event, SubscriptionEvent):
                 self._subscription(event)
             elif isinstance(event, MoreRequest):
-                sub_id = self.by_external.get(event.external_id)
+                sub_id = self.audience.by_external.get(event.external_id)
                 if sub_id is not None and sub_id not in more:
                     more.append(sub_id)
             else:
@@ -289,7 +277,7 @@ class Engine:
             if not rows:
                 return
             for stored in rows:
-                self.n_rated[stored.subscriber_id] = self.n_rated.get(stored.subscriber_id, 0) + 1
+                self.audience.rated(stored.subscriber_id)
                 self.stats.feedback += 1
                 self.hooks.feedback_received(stored)
             self.feedback_cursor = rows[-1].id
@@ -297,29 +285,27 @@ class Engine:
     def _subscription(self, event: SubscriptionEvent) -> None:
         sub = self.store.upsert_subscriber(event.external_id, active=event.active, at=event.at, name=event.name)
         if sub.active:
-            self._remember(sub)
+            self.audience.remember(sub)
         else:
-            self.subscribers.pop(sub.id, None)
+            self.audience.forget(sub.id)
 
     def mail(self, now: datetime, only: Sequence[int] | None = None) -> None:
         """One mailing round: every active subscriber (or those in ``only``, who asked for a
         post with /more) gets their next post(s): planned, stored, then sent."""
         self.store.set_state(CLOCK_KEY, now.isoformat())
         candidates, posts = self.pool.candidates(now)
-        if only is None:
-            subs = list(self.subscribers.values())
-        else:
-            subs = [self.subscribers[i] for i in only if i in self.subscribers]
+        active = self.audience.subscribers
+        subs = list(active.values()) if only is None else [active[i] for i in only if i in active]
         if len(candidates) == 0 or not subs:
             return
         if only is None:
             self.stats.rounds += 1
             if self.stats.rounds % 50 == 0:
-                self._forget_old_posts({int(pid) for pid in candidates.post})
+                self.audience.keep_only(int(pid) for pid in candidates.post)
         planned = plan_round(
             candidates,
             self._scores(subs, candidates),
-            self.seen,
+            self.audience.seen,
             cold_policy=self.cold_policy,
             warm_policy=self.warm_policy,
             posts_per_round=self.posts_per_round,
@@ -337,7 +323,7 @@ class Engine:
     def _scores(self, subs: Sequence[Subscriber], candidates: Candidates) -> RoundScores:
         """The cold-start ranking (if anyone is in cold start) and the recommender's scores
         for everyone else."""
-        cold = [s for s in subs if self.cold_start.applies(self.n_rated.get(s.id, 0), self.n_delivered.get(s.id, 0))]
+        cold = [s for s in subs if self.cold_start.applies(*self.audience.counts(s.id))]
         cold_ids = {s.id for s in cold}
         warm = [s for s in subs if s.id not in cold_ids]
         ranking = self.cold_start.rank(candidates, self.recommender) if cold else None
@@ -370,24 +356,17 @@ class Engine:
         outgoing = []
         for p in planned:
             delivery = by_key.get((p.subscriber.id, p.post_id))
-            self.seen.setdefault(p.subscriber.id, set()).add(p.post_id)
+            self.audience.got(p.subscriber.id, p.post_id, stored=delivery is not None)
             if delivery is not None:
-                self.n_delivered[p.subscriber.id] = self.n_delivered.get(p.subscriber.id, 0) + 1
                 outgoing.append(Outgoing(delivery, posts[p.index], p.subscriber))
         return outgoing
-
-    def _forget_old_posts(self, pool: set[int]) -> None:
-        """Keep only pool posts in what each subscriber got: older posts never come back,
-        so memory stays bounded however long the deployment runs."""
-        for sub_id, seen in self.seen.items():
-            self.seen[sub_id] = {pid for pid in seen if pid in pool}
 
     def _send(self, outgoing: Sequence[Outgoing], now: datetime) -> None:
         if not outgoing:
             return
         results = self.sink.deliver(outgoing)
         by_id = {item.delivery.id: item for item in outgoing}
-        updates: list[tuple[int, str, str | None]] = []
+        updates: list[DeliveryUpdate] = []
         for result in results:
             item = by_id.get(result.delivery_id)
             if item is None:
@@ -395,21 +374,21 @@ class Engine:
             updates.append(self._outcome(result, item, now))
         self.store.set_delivery_status(updates)
 
-    def _outcome(self, result: DeliveryResult, item: Outgoing, now: datetime) -> tuple[int, str, str | None]:
+    def _outcome(self, result: DeliveryResult, item: Outgoing, now: datetime) -> DeliveryUpdate:
         delivery_id = result.delivery_id
         if result.ok:
             self.stats.delivered += 1
             self.hooks.delivered(item.delivery)
-            return (delivery_id, DeliveryStatus.SENT, None)
+            return DeliveryUpdate(delivery_id, DeliveryStatus.SENT)
         if result.retry_after is not None and not result.subscriber_gone:
             self.retries.append((now + timedelta(seconds=result.retry_after), item))
-            return (delivery_id, DeliveryStatus.RETRY, result.error)
+            return DeliveryUpdate(delivery_id, DeliveryStatus.RETRY, result.error)
         self.stats.failed += 1
         if result.subscriber_gone:
             sub = item.subscriber
             self.store.upsert_subscriber(sub.external_id, active=False, at=now)
-            self.subscribers.pop(sub.id, None)
-        return (delivery_id, DeliveryStatus.FAILED, result.error)
+            self.audience.forget(sub.id)
+        return DeliveryUpdate(delivery_id, DeliveryStatus.FAILED, result.error)
 
     def train(self, now: datetime) -> ModelVersion | None:
         return self.trainer.step(now)

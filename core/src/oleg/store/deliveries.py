@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from oleg.store.base import StoreBase, first_by
 from oleg.store.tables import delivery_t, post_t, subscriber_t
-from oleg.types import Delivery, Policy, Subscriber, utc
+from oleg.types import Delivery, DeliveryUpdate, Policy, Subscriber, utc
 
 
 def delivery_from_row(r: Any) -> Delivery:
@@ -112,8 +112,8 @@ class DeliveryMethods(StoreBase):
             if (d.subscriber_id, d.post_id) in ids
         ]
 
-    def set_delivery_status(self, updates: Sequence[tuple[int, str, str | None]]) -> None:
-        """Record what the sink reported: ``(delivery_id, status, error)`` per delivery."""
+    def set_delivery_status(self, updates: Sequence[DeliveryUpdate]) -> None:
+        """Record what the sink reported, per delivery."""
         if not updates:
             return
         stmt = (
@@ -121,7 +121,7 @@ class DeliveryMethods(StoreBase):
             .where(delivery_t.c.id == sa.bindparam("b_id"))
             .values(status=sa.bindparam("b_status"), error=sa.bindparam("b_error"))
         )
-        params = [{"b_id": i, "b_status": str(s), "b_error": e} for i, s, e in updates]
+        params = [{"b_id": u.delivery_id, "b_status": str(u.status), "b_error": u.error} for u in updates]
         with self.engine.begin() as conn:
             conn.execute(stmt, params)
 

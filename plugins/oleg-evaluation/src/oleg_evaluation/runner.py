@@ -104,8 +104,5 @@ def _run_one(
 
 
 def _history(model: Recommender) -> list[dict[str, Any]] | None:
-    """A learning curve, if the model keeps one: ``history`` as a list of dicts."""
-    history = getattr(model, "history", None)
-    if isinstance(history, list) and history and all(isinstance(h, dict) for h in history):
-        return [dict(h) for h in history]
-    return None
+    """The model's learning curve (:attr:`Recommender.history`), if it keeps one."""
+    return [dict(h) for h in model.history] or None

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from oleg.components import Recommender
+from oleg.components import Recommender, build_component
 from oleg.errors import ConfigError
 from oleg.plugins import Plugins
 from pydantic import ValidationError
@@ -67,7 +67,7 @@ class RecommenderSpec:
                 f"{'.'.join(str(p) for p in e['loc']) or '(settings)'}: {e['msg']}" for e in exc.errors()
             )
             raise ConfigError(f"recommender {self.label!r}: {problems}") from None
-        return reg.cls(settings, seed=seed)  # type: ignore[call-arg]
+        return build_component(cast(type[Recommender], reg.cls), settings, seed=seed)
 
 
 def _value(text: str) -> Any:
