@@ -258,8 +258,10 @@ def demo(recommender: str | None, subscribers: int, days: int, seed: int, out: P
 
 
 from oleg.cli.evaluate import evaluate  # noqa: E402
+from oleg.cli.scaffold import new_plugin  # noqa: E402
 
 cli.add_command(evaluate)
+cli.add_command(new_plugin)
 
 
 if __name__ == "__main__":  # pragma: no cover
