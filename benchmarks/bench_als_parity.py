@@ -9,7 +9,7 @@ the same temporal split as bench_topk. Both sides, in the same run:
   count, fitted on the same matrix (`oleg_recommender_als.als_matrix(train)`, alpha already
   in it, so implicit gets alpha=1.0), with BLAS limited to one thread as implicit advises.
 
-Both are measured by the same harness (oleg.evaluation.evaluate: the same catalogue, the
+Both are measured by the same harness (oleg_evaluation.evaluate: the same catalogue, the
 same excluded train items, the same full ranking and metrics). The direct model reaches it
 through a thin adapter that exposes implicit's factors through `score_many` with the
 plugin's documented rules (known pair: item · user in float64; unknown user: the mean user
@@ -41,7 +41,7 @@ from rich.table import Table
 
 from results_file import write_results
 from oleg import Candidates, Interactions, Recommender
-from oleg.evaluation import EvalConfig, RecommenderSpec, evaluate, load_ratings, temporal
+from oleg_evaluation import EvalConfig, RecommenderSpec, evaluate, load_ratings, temporal
 from oleg.plugins import Plugins
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,8 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         np.array_equal(ours.matrix.indptr, m.matrix.indptr)
         and np.array_equal(ours.matrix.indices, m.matrix.indices)
         and np.array_equal(ours.matrix.data, m.matrix.data)
-        and np.array_equal(ours.users.ids, theirs.user_ids)
-        and np.array_equal(ours.posts.ids, theirs.post_ids)
+        and np.array_equal(ours.users.ids(), theirs.user_ids)
+        and np.array_equal(ours.posts.ids(), theirs.post_ids)
     )
     factor_diff = max(
         float(np.abs(ours.user_factors.astype(np.float64) - theirs.user_factors).max()),

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from oleg.demo import run_demo
+from oleg_demo import run_demo
 from results_file import write_results
 from rich.console import Console
 from rich.table import Table

@@ -1,7 +1,7 @@
 """Explicit ratings: oleg's rating models against Surprise's SVD, SVD++ and BaselineOnly,
 side by side on the same splits of MovieLens (random 5-fold and temporal), in one run.
 
-Every model, Surprise's included, goes through the same harness (oleg.evaluation): the
+Every model, Surprise's included, goes through the same harness (oleg_evaluation): the
 same train rows, the same test rows, the same RMSE/MAE on the original 0.5..5 stars.
 oleg's models see ratings rescaled to 0..1 and their predictions are scaled back.
 
@@ -24,8 +24,8 @@ from rich.table import Table
 
 from results_file import write_results
 from oleg import Candidates, Interactions, Recommender
-from oleg.evaluation import EvalConfig, Evaluation, RecommenderSpec, evaluate, kfold, load_ratings, temporal
-from oleg.evaluation.dataset import rescale
+from oleg_evaluation import EvalConfig, Evaluation, RecommenderSpec, evaluate, kfold, load_ratings, temporal
+from oleg_evaluation.dataset import rescale
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"

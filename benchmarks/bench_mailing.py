@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oleg.store import Store
-from oleg.testing.runtime import StaticRuntime
-from oleg.types import Delivery, Outgoing, Post
+from oleg.testing.runtime import static_runtime
+from oleg.types import Delivery, Outgoing, Policy, PolicyKind, Post
+from oleg_tdlib.testing import TdlibTestStore
 from results_file import write_results
 from rich.console import Console
 from rich.table import Table
@@ -74,7 +74,7 @@ def wait_until(cond: Any, timeout: float = 60.0) -> None:
 
 
 def setup(
-    tg: Any, store: Store, tmp: Path, n: int, rate: float
+    tg: Any, store: TdlibTestStore, tmp: Path, n: int, rate: float
 ) -> tuple[Any, Any, int, list[Outgoing]]:
     from oleg_sink_telegram_bot.settings import BotSettings
     from oleg_sink_telegram_bot.sink import TelegramBotSink
@@ -109,7 +109,7 @@ def setup(
             rate=rate,
         )
     )
-    sink.start(StaticRuntime(store, tmp, at=T0))
+    sink.start(static_runtime(store, tmp, plugin="telegram-bot", at=T0))
     ids = tg.publish(chan, "The post everybody gets")
     listener.request("forwardMessages", rq.forward_messages(bot_id, chan, ids))
     wait_until(lambda: store.message_ref("telegram-bot", chan, ids[0]) is not None)
@@ -125,7 +125,7 @@ def setup(
     wait_until(lambda: seen.update(e.external_id for e in sink.poll(T0)) or want <= seen, 120)
     sink.inbox.reply = reply
     subs = [store.upsert_subscriber(str(u), active=True, at=T0) for u in users]
-    deliveries = store.add_deliveries([Delivery(s.id, post.id, T0, "bench") for s in subs])
+    deliveries = store.add_deliveries([Delivery(s.id, post.id, T0, Policy(PolicyKind.RECOMMENDER, "bench")) for s in subs])
     batch = [Outgoing(d, post, s) for d, s in zip(deliveries, subs, strict=True)]
     assert sink.mailer is not None
     sink.mailer.known_chats.clear()  # as after a restart: every chat opened with createPrivateChat
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         FakeTelegram(api_id=API_ID, api_hash=API_HASH, enforce_limits=True) as tg,
     ):
         tmp = Path(tmpdir)
-        store = Store.open("sqlite:///" + str(tmp / "bench.db"))
+        store = TdlibTestStore.open("sqlite:///" + str(tmp / "bench.db"))
         console.print(f"setting up {n} subscribers ...")
         sink, listener, bot_id, batch = setup(tg, store, tmp, n, args.rate)
         sent0, rejected0 = tg.stats["sent"], tg.stats["rejected_429"]

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from oleg.demo.runner import run_policy
+from oleg_demo import DemoConfig, RunSize, run_policy
 from results_file import write_results
 from rich.console import Console
 from rich.table import Table
@@ -36,11 +36,11 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _run(label: str, args: dict[str, Any], out: str) -> tuple[str, float, float]:
+    """One run: the bundled demo.toml's policy, its recommender's settings updated."""
     name, settings = RUNS[label]
-    run = run_policy(
-        name, subscribers=args["subscribers"], days=args["days"], seed=args["seed"], out=Path(out),
-        settings=settings, label=label.replace(" ", "-").replace("+", "and"),
-    )
+    config = DemoConfig.load()
+    policy = config.policy(name).with_settings(label.replace(" ", "-").replace("+", "and"), settings)
+    run = run_policy(config, policy, RunSize(args["subscribers"], args["days"], args["seed"], Path(out)))
     first = max(0, args["days"] - 7)
     return label, run.like_rate(first), run.seconds
 

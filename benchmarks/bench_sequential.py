@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from results_file import write_results
-from oleg.evaluation import EvalConfig, evaluate, leave_last_out, load_sequences, print_table
+from oleg_evaluation import EvalConfig, evaluate, leave_last_out, load_sequences, print_table
 from oleg.plugins import Plugins
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from results_file import write_results
-from oleg.evaluation import EvalConfig, evaluate, load_ratings, print_table, temporal
+from oleg_evaluation import EvalConfig, evaluate, load_ratings, print_table, temporal
 from oleg.plugins import Plugins
 
 ROOT = Path(__file__).resolve().parents[1]

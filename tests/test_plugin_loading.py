@@ -23,7 +23,7 @@ def test_only_named_plugins_are_imported_and_no_heavy_dependency():
         from oleg.engine import Engine
         load_deployment({str(ROOT / "examples" / "demo.toml")!r})
         loaded = sorted(m for m in sys.modules if m.startswith("oleg_"))
-        heavy = sorted(m for m in ("torch", "vowpalwabbit", "implicit", "telegram", "apscheduler") if m in sys.modules)
+        heavy = sorted(m for m in ("torch", "vowpalwabbit", "implicit", "telegram", "apscheduler", "matplotlib") if m in sys.modules)
         print(loaded, heavy)
         """
     )
@@ -58,11 +58,11 @@ def test_plugins_command_lists_builtins_and_the_example():
 
 
 def test_temporary_plugin_registration_and_misspelled_hooks():
-    import pytest
-
     import oleg
+    import pytest
     from oleg.errors import PluginError
     from oleg.plugins import Plugins
+    from oleg.registry import ComponentKind
     from oleg_recommender_baseline import PopularRecommender
 
     class Mine(PopularRecommender):
@@ -70,27 +70,27 @@ def test_temporary_plugin_registration_and_misspelled_hooks():
 
     class Plugin:
         @oleg.hookimpl
-        def oleg_register_recommenders(self, register):
-            register(Mine)
+        def oleg_register_components(self, registry):
+            registry.add_recommender(Mine)
 
     plugins = Plugins()
     with plugins.registered(Plugin(), name="mine-plugin"):
         assert plugins.component("recommender", "mine").cls is Mine
         assert plugins.component("recommender", "mine").plugin == "mine-plugin"
-    assert "mine" not in plugins.collect()["recommender"]
+    assert "mine" not in plugins.collect().names(ComponentKind.RECOMMENDER)
 
     class Typo:
         @oleg.hookimpl
-        def oleg_register_recommender(self, register):  # missing "s"
-            register(Mine)
+        def oleg_register_component(self, registry):  # missing "s"
+            registry.add_recommender(Mine)
 
     with pytest.raises(PluginError, match="unknown hook"), plugins.registered(Typo()):
         pass
 
     class NotAComponent:
         @oleg.hookimpl
-        def oleg_register_recommenders(self, register):
-            register(dict)
+        def oleg_register_components(self, registry):
+            registry.add_recommender(dict)
 
     with plugins.registered(NotAComponent()), pytest.raises(PluginError, match="not a subclass"):
         plugins.collect()

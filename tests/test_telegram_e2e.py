@@ -126,7 +126,8 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
             subs = [tg.add_subscriber(f"Sub{i}") for i in range(3)]
             for uid in subs:
                 tg.user_sends(uid, bot, "/start")
-            wait_until(lambda: len(store.subscribers()) == 3, 15, what="three subscribers")
+            wait_until(lambda: len(store.subscribers()) == 3 or failure, 15, what="three subscribers")
+            assert not failure, failure
             # 5. channels post: text, an album, a protected post
             tg.publish(news, "Rates are up")
             tg.publish(science, "A new comet", kind="photo", album=3)
@@ -158,12 +159,12 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
             shown = next(m for m in tg.messages_in(bot, viewer=subs[0]) if m["id"] == first["id"])
             assert "👍 ✓" in buttons(shown)
             # 8. the presses reach the trainer
-            wait_until(lambda: engine.stats["feedback"] == 2, 15, what="the engine counting both presses")
+            wait_until(lambda: engine.stats.feedback == 2, 15, what="the engine counting both presses")
             version = wait_until(
-                lambda: next((v for v in store.model_versions() if v["n_feedback"] >= 2), None),
+                lambda: next((v for v in store.model_versions() if v.n_feedback >= 2), None),
                 15, what="a model version trained on the presses",
             )
-            assert version["plugin"] == "popular"
+            assert version.plugin == "popular"
             # 9. the admin asks for stats; a subscriber may not
             tg.user_sends(admin, bot, "/stats")
             tg.user_sends(subs[2], bot, "/stats")
@@ -178,7 +179,7 @@ def test_posts_travel_from_channels_to_subscribers_and_presses_back_to_the_train
             runner.join(timeout=30)
         assert not failure, failure
         assert not runner.is_alive()
-        assert engine.stats["delivered"] >= 3
+        assert engine.stats.delivered >= 3
         # the protected channel's post went out as a link, never as a forward
         assert store.channel_info([secret])[secret]["protected"] is True
         store.close()

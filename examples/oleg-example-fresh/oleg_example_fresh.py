@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from pydantic import Field
-
 import oleg
+from pydantic import Field
 
 
 class FreshSettings(oleg.PluginSettings):
@@ -69,5 +68,5 @@ class FreshRecommender(oleg.Recommender):
 
 
 @oleg.hookimpl
-def oleg_register_recommenders(register):
-    register(FreshRecommender)
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    registry.add_recommender(FreshRecommender)

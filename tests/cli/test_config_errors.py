@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from oleg.testing.distributions import write_distribution
 
 GOOD = """
@@ -193,8 +192,8 @@ class Tokened(ConsoleSink):
     Settings = S
 
 @oleg.hookimpl
-def oleg_register_sinks(register):
-    register(Tokened)
+def oleg_register_components(registry):
+    registry.add_sink(Tokened)
 """
     site = write_distribution(
         tmp_path / "site", "oleg-tokened", entry_points={"tokened": "oleg_tokened"}, module=("oleg_tokened", source)

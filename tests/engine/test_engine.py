@@ -6,16 +6,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import oleg
 import pytest
 import sqlalchemy as sa
-
-import oleg
 from oleg.config import load_deployment_dict
 from oleg.engine import Engine
+from oleg.errors import PluginError
 from oleg.plugins import Plugins
 from oleg.store import Store
 from oleg.testing.fakes import fakes_plugin
-from oleg.types import DeliveryResult, Post, utc
+from oleg.types import Delivery, DeliveryResult, FeedbackEvent, Policy, PolicyKind, Post, utc
 
 T0 = datetime(2024, 11, 10, tzinfo=UTC)
 
@@ -85,7 +85,7 @@ def test_a_deployment_learns_and_records_everything(plugins, store_url):
     # the rule likes even channels: popular must learn to send them
     days = store.daily_stats()
     assert days[-1]["likes"] / days[-1]["deliveries"] > 0.8
-    assert engine.stats["delivered"] == len(deliveries)
+    assert engine.stats.delivered == len(deliveries)
     store.close()
 
 
@@ -131,23 +131,35 @@ def test_lifecycle_hooks_see_every_event(plugins, store_url):
 
     @oleg.hookimpl
     def oleg_model_trained(version):
+        assert isinstance(version, oleg.ModelVersion) and version.status is oleg.ModelStatus.CANDIDATE
         seen["trained"] += 1
 
     @oleg.hookimpl
-    def oleg_started(runtime):
+    def oleg_model_promoted(version):
+        assert version.status is oleg.ModelStatus.CHAMPION
+        seen["promoted"] += 1
+
+    @oleg.hookimpl
+    def oleg_started(run):
         seen["started"] += 1
-        assert runtime.components["sink"].name == "rule"
+        assert run.components["sink"] == "rule" and run.components["recommender"] == "popular"
+
+    @oleg.hookimpl
+    def oleg_stopped(run, summary):
+        seen["stopped"] += 1
+        assert summary.feedback == rows(store, "select count(*) from feedback")[0][0] > 0
 
     observer = SimpleNamespace(**{f.__name__: f for f in (
-        oleg_post_ingested, oleg_delivered, oleg_feedback_received, oleg_model_trained, oleg_started)})
+        oleg_post_ingested, oleg_delivered, oleg_feedback_received, oleg_model_trained,
+        oleg_model_promoted, oleg_started, oleg_stopped)})
     store = Store.open(store_url)
     with plugins.registered(observer, name="observer"):
         run(plugins, deployment(store_url, run_for="1d"), store)
-    assert seen["started"] == 1
+    assert seen["started"] == seen["stopped"] == 1
     assert seen["post"] == store.post_count()
     assert seen["delivered"] == rows(store, "select count(*) from delivery")[0][0]
     assert seen["feedback"] == rows(store, "select count(*) from feedback")[0][0]
-    assert seen["trained"] == rows(store, "select count(*) from model_version")[0][0]
+    assert seen["trained"] == seen["promoted"] == rows(store, "select count(*) from model_version")[0][0]
     store.close()
 
 
@@ -191,7 +203,7 @@ def test_long_run_forgets_old_posts_without_repeating(plugins, tmp_path):
     url = f"sqlite:///{tmp_path / 'long.db'}"
     store = Store.open(url)
     engine = run(plugins, deployment(url, run_for="3d"), store)
-    assert engine.stats["rounds"] == 72  # past the 50th round, when old posts are forgotten
+    assert engine.stats.rounds == 72  # past the 50th round, when old posts are forgotten
     total, distinct = rows(store, "select count(*), count(distinct subscriber_id || '-' || post_id) from delivery")[0]
     assert total == distinct == 3 * 72  # one new post per subscriber in every round
     assert max(len(s) for s in engine.seen.values()) <= len(engine.pool)
@@ -230,23 +242,23 @@ def test_model_versions_record_what_the_model_reports_of_its_fit(plugins, tmp_pa
 
     class Plugin:
         @oleg.hookimpl
-        def oleg_register_recommenders(self, register):
-            register(Reporting)
+        def oleg_register_components(self, registry):
+            registry.add_recommender(Reporting)
 
     url = f"sqlite:///{tmp_path / 'fit.db'}"
     store = Store.open(url)
     with plugins.registered(Plugin(), name="reporting-plugin"):
         run(plugins, deployment(url, recommender="reporting", run_for="12h"), store)
     versions = store.model_versions(limit=100)
-    full = [v for v in versions if v["kind"] == "full"]
-    assert full and all(v["metrics"]["fit"]["epochs"] == 3 for v in full)
-    assert all(v["metrics"]["fit"]["rows"] == v["n_feedback"] for v in full)
-    assert all("fit" not in v["metrics"] for v in versions if v["kind"] == "incremental")
+    full = [v for v in versions if v.kind is oleg.ModelKind.FULL]
+    assert full and all(v.metrics["fit"]["epochs"] == 3 for v in full)
+    assert all(v.metrics["fit"]["rows"] == v.n_feedback for v in full)
+    assert all("fit" not in v.metrics for v in versions if v.kind is oleg.ModelKind.INCREMENTAL)
     store.close()
 
 
-def test_feedback_a_sink_stores_itself_is_counted_and_announced_once(plugins, tmp_path):
-    """A Telegram sink stores a press before acknowledging it; the engine still sees it."""
+def test_feedback_recorded_through_the_runtime_is_counted_and_announced_once(plugins, tmp_path):
+    """Every sink stores presses with runtime.record_feedback; the engine follows the table."""
     announced = Counter()
 
     @oleg.hookimpl
@@ -254,19 +266,36 @@ def test_feedback_a_sink_stores_itself_is_counted_and_announced_once(plugins, tm
         announced[feedback.delivery_id] += 1
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    raw = deployment(url, run_for="1d")
-    raw["sink"]["store_directly"] = True
     store = Store.open(url)
     observer = SimpleNamespace(oleg_feedback_received=oleg_feedback_received)
     with plugins.registered(observer, name="observer"):
-        engine = run(plugins, raw, store)
+        engine = run(plugins, deployment(url, run_for="1d"), store)
     stored = rows(store, "select delivery_id from feedback")
     assert len(stored) > 20
+    assert engine.sink.recorded == [True] * len(stored)  # each press was new when recorded
     assert announced == Counter({d: 1 for (d,) in stored})
-    assert engine.stats["feedback"] == len(stored)
+    assert engine.stats.feedback == len(stored)
     # the counts drove cold start: later posts came from the recommender
     policies = {p for (p,) in rows(store, "select policy from delivery")}
     assert "recommender:popular" in policies
+    # a repeated press, a second vote on one delivery in a batch, an unknown delivery: not new
+    (first,) = stored[0]
+    [post] = store.add_posts([Post(-100, 10**6, T0)])
+    [fresh] = store.add_deliveries([Delivery(1, post.id, T0, Policy(PolicyKind.RECOMMENDER, "popular"))])
+    fresh = fresh.id
+    again = [FeedbackEvent(first, 0, T0), FeedbackEvent(fresh, 1, T0), FeedbackEvent(fresh, 0, T0),
+             FeedbackEvent(10**9, 1, T0)]
+    assert engine.record_feedback(again) == [False, True, False, False]
+    store.close()
+
+
+def test_a_sink_returning_feedback_from_poll_is_told_the_one_path(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    store = Store.open(url)
+    engine = Engine(load_deployment_dict(deployment(url, run_for="1h"), plugins=plugins), plugins, store=store)
+    engine.sink.events.append(FeedbackEvent(1, 1, T0))
+    with pytest.raises(PluginError, match="record_feedback"):
+        engine.run()
     store.close()
 
 
@@ -289,5 +318,5 @@ def test_more_request_mails_that_subscriber_at_once(plugins, tmp_path):
     engine.run()
     per_sub = dict(rows(store, "select s.external_id, count(*) from delivery d join subscriber s on s.id = d.subscriber_id group by s.external_id"))
     assert per_sub == {"alice": 1, "bob": 2, "carol": 1}
-    assert engine.stats["rounds"] == 1  # /more is not a mailing round
+    assert engine.stats.rounds == 1  # /more is not a mailing round
     store.close()

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-
 from oleg.store import Store
-from oleg.store.store import delivery_t, subscriber_t
-from oleg.types import Delivery, FeedbackEvent, Post
+from oleg.store.tables import delivery_t, subscriber_t
+from oleg.types import Delivery, FeedbackEvent, Policy, PolicyKind, Post
+from oleg.versions import ModelKind, ModelStatus, ModelVersion
 
+TEST_POLICY = Policy(PolicyKind.RECOMMENDER, "test")
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 MSK = timezone(timedelta(hours=3))
 CHAN = -1001465826763
@@ -37,7 +38,7 @@ def seed(store: Store, n_posts: int = 3, n_subs: int = 2) -> tuple[list[Post], l
 
 
 def deliver(store: Store, pairs: list[tuple[int, int]], at: datetime = T0) -> list[Delivery]:
-    return store.add_deliveries([Delivery(s, p, at, "test") for s, p in pairs])
+    return store.add_deliveries([Delivery(s, p, at, TEST_POLICY) for s, p in pairs])
 
 
 # -- posts ------------------------------------------------------------------------------
@@ -127,24 +128,23 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
     naive = datetime(2024, 3, 1, 12, 0)  # taken as UTC
     (p,) = store.add_posts([Post(CHAN, 1, local)])
     sub = store.upsert_subscriber("1", active=True, at=naive)
-    (d,) = store.add_deliveries([Delivery(sub.id, p.id, local, "t")])
+    (d,) = store.add_deliveries([Delivery(sub.id, p.id, local, TEST_POLICY)])
     (fb,) = store.add_feedback([FeedbackEvent(d.id, 1, local)])
     version = store.add_model_version(plugin="p", kind="full", params={}, metrics={},
                                       n_feedback=1, status="candidate", at=local)
-    store.assign_channel(CHAN, store.add_account("a"), "joined", local)
     values = [
         p.date, d.sent_at, fb.at, sub.joined_at,
         store.recent_posts(T0, 1)[0].date,
         store.last_post_date(),
         store.subscribers()[0].joined_at,
-        store.model_versions()[0]["created_at"],
-        store.assignments()[0]["updated_at"],
+        store.model_versions()[0].created_at,
+        version.created_at,
     ]
     for v in values:
         assert isinstance(v, datetime) and v.tzinfo is not None
         assert v.utcoffset() == timedelta(0)
         assert v == T0
-    assert version > 0
+    assert version.id > 0
 
 
 # -- subscribers ------------------------------------------------------------------------
@@ -295,20 +295,20 @@ def test_feedback_cursor(store: Store) -> None:
 def _version(store: Store, status: str = "candidate", **kw: object) -> int:
     args = {"plugin": "baseline", "kind": "full", "params": {"k": 1}, "metrics": {"auc": 0.5},
             "n_feedback": 10, "status": status, "at": T0}
-    return store.add_model_version(**{**args, **kw})  # type: ignore[arg-type]
+    return store.add_model_version(**{**args, **kw}).id  # type: ignore[arg-type]
 
 
 def test_champion_switch_retires_the_old_one(store: Store) -> None:
     assert store.champion() is None
     v1, v2 = _version(store), _version(store)
     store.set_model_status(v1, "champion")
-    assert store.champion()["id"] == v1  # type: ignore[index]
+    assert store.champion().id == v1  # type: ignore[union-attr]
     store.set_model_status(v2, "champion")
-    assert store.champion()["id"] == v2  # type: ignore[index]
-    statuses = {v["id"]: v["status"] for v in store.model_versions()}
+    assert store.champion().id == v2  # type: ignore[union-attr]
+    statuses = {v.id: v.status for v in store.model_versions()}
     assert statuses == {v1: "retired", v2: "champion"}
     v3 = _version(store, status="champion")
-    assert {v["id"]: v["status"] for v in store.model_versions()} == {
+    assert {v.id: v.status for v in store.model_versions()} == {
         v1: "retired", v2: "retired", v3: "champion"
     }
     with pytest.raises(KeyError):
@@ -321,11 +321,11 @@ def test_model_versions_newest_first(store: Store) -> None:
     ids = [_version(store, params={"i": i, "nested": [1, 2]}, metrics={"ndcg": i / 10})
            for i in range(5)]
     versions = store.model_versions(limit=3)
-    assert [v["id"] for v in versions] == ids[::-1][:3]
-    assert versions[0] == {
-        "id": ids[4], "plugin": "baseline", "kind": "full", "params": {"i": 4, "nested": [1, 2]},
-        "metrics": {"ndcg": 0.4}, "status": "candidate", "n_feedback": 10, "created_at": T0,
-    }
+    assert [v.id for v in versions] == ids[::-1][:3]
+    assert versions[0] == ModelVersion(
+        id=ids[4], plugin="baseline", kind=ModelKind.FULL, status=ModelStatus.CANDIDATE,
+        n_feedback=10, created_at=T0, params={"i": 4, "nested": [1, 2]}, metrics={"ndcg": 0.4},
+    )
     with pytest.raises(ValueError):
         _version(store, kind="partial")
 
@@ -346,24 +346,6 @@ def test_state_upsert(store: Store) -> None:
 
 
 # -- listener accounts ------------------------------------------------------------------
-
-
-def test_accounts_and_assignments(store: Store) -> None:
-    a = store.add_account("+100", max_channels=2)
-    b = store.add_account("+200")
-    assert a != b and store.add_account("+100") == a
-    store.add_posts([post(1, channel_title="Known")])
-    store.assign_channel(CHAN, a, "queued", T0)
-    store.assign_channel(CHAN2, a, "queued", T0)  # no channel row yet: created
-    store.assign_channel(CHAN, b, "joined", T0 + timedelta(minutes=1))
-    assert store.assignments() == [
-        {"channel_id": CHAN, "username": None, "title": "Known", "account": "+200",
-         "status": "joined", "updated_at": T0 + timedelta(minutes=1)},
-        {"channel_id": CHAN2, "username": None, "title": None, "account": "+100",
-         "status": "queued", "updated_at": T0},
-    ]
-    with pytest.raises(ValueError):
-        store.assign_channel(CHAN, a, "sleeping", T0)
 
 
 # -- reporting --------------------------------------------------------------------------

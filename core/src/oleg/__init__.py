@@ -5,8 +5,8 @@ Plugin authors need little more than this module::
     import oleg
 
     @oleg.hookimpl
-    def oleg_register_recommenders(register):
-        register(MyRecommender)
+    def oleg_register_components(registry):
+        registry.add_recommender(MyRecommender)
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from oleg.components import (
     ColdStartPolicy,
     PluginSettings,
     Recommender,
-    Runtime,
     Scheduler,
     SchedulerSettings,
     Sink,
     Source,
 )
 from oleg.errors import ConfigError, DataError, OlegError, PluginError
+from oleg.registry import ComponentKind, ComponentRegistry
+from oleg.runtime import Runtime, SharedKey
 from oleg.types import (
     DISLIKE,
     LIKE,
@@ -33,11 +34,15 @@ from oleg.types import (
     Feedback,
     FeedbackEvent,
     Interactions,
+    MoreRequest,
     Outgoing,
+    Policy,
+    PolicyKind,
     Post,
     Subscriber,
     SubscriptionEvent,
 )
+from oleg.versions import ModelKind, ModelStatus, ModelVersion
 
 __version__ = "0.1.0"
 
@@ -49,6 +54,8 @@ __all__ = [
     "LIKE",
     "Candidates",
     "ColdStartPolicy",
+    "ComponentKind",
+    "ComponentRegistry",
     "ConfigError",
     "DataError",
     "Delivery",
@@ -56,15 +63,22 @@ __all__ = [
     "Feedback",
     "FeedbackEvent",
     "Interactions",
+    "ModelKind",
+    "ModelStatus",
+    "ModelVersion",
+    "MoreRequest",
     "OlegError",
     "Outgoing",
     "PluginError",
     "PluginSettings",
+    "Policy",
+    "PolicyKind",
     "Post",
     "Recommender",
     "Runtime",
     "Scheduler",
     "SchedulerSettings",
+    "SharedKey",
     "Sink",
     "Source",
     "Subscriber",

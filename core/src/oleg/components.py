@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,6 @@ from oleg.durations import Duration
 from oleg.types import (
     Candidates,
     DeliveryResult,
-    FeedbackEvent,
     FloatArray,
     Interactions,
     MoreRequest,
@@ -33,8 +32,7 @@ from oleg.types import (
 )
 
 if TYPE_CHECKING:
-    from oleg.hooks import Hooks
-    from oleg.store import Store
+    from oleg.runtime import Runtime
 
 
 class PluginSettings(BaseModel):
@@ -45,27 +43,19 @@ class PluginSettings(BaseModel):
     )
 
 
-class Runtime(Protocol):
-    """What a running deployment offers its components when it starts them."""
-
-    store: Store
-    hooks: Hooks
-    seed: int
-    data_dir: Path
-    components: dict[str, Component]
-    """The deployment's selected components by kind: source, sink, recommender, ..."""
-
-    def now(self) -> datetime: ...
-
-
 class Component(ABC):  # noqa: B024 - a base that holds the shared constructor, nothing abstract
-    """Common base: a registered name, a settings model, and the validated settings."""
+    """Common base: a registered name, a settings model, the validated settings, the seed.
+
+    Every component is built the same way, by :func:`build_component`: ``cls(settings,
+    seed=seed)``. A subclass that needs its own ``__init__`` keeps that signature.
+    """
 
     name: ClassVar[str] = ""
     Settings: ClassVar[type[PluginSettings]] = PluginSettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
         self.settings = settings if settings is not None else self.Settings()
+        self.seed = seed
 
     def check(self) -> None:  # noqa: B027 - optional hook for subclasses
         """Validate what the settings point to (a file, a path) without side effects.
@@ -75,7 +65,12 @@ class Component(ABC):  # noqa: B024 - a base that holds the shared constructor, 
         """
 
     def start(self, runtime: Runtime) -> None:  # noqa: B027 - optional hook for subclasses
-        """Called once before the deployment runs; keep what you need from ``runtime``."""
+        """Called once before the deployment runs; keep what you need from ``runtime``
+        (:class:`oleg.runtime.Runtime`: clock, store reader, own folder, state and tables).
+
+        Components start in the order sink, source, recommender, cold start, scheduler, and
+        close in the reverse order.
+        """
 
     def close(self) -> None:  # noqa: B027
         """Called once when the deployment stops; release connections and threads."""
@@ -116,12 +111,13 @@ class Sink(Component):
         """
 
     @abstractmethod
-    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent | MoreRequest]:
-        """Events that arrived up to ``now``. A repeated event is stored once.
+    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | MoreRequest]:
+        """(Un)subscriptions and requests for a post that arrived up to ``now``.
 
-        A sink that must acknowledge a 👍/👎 at once (a Telegram button) may instead store it
-        itself with ``runtime.store.add_feedback`` before acknowledging: the engine follows
-        the feedback table, so it is counted and announced either way, once.
+        👍/👎 do not come back from here: a sink stores each press with
+        :meth:`oleg.runtime.Runtime.record_feedback` as it receives it (before acknowledging
+        it, where the user is waiting for an answer), and the engine follows the feedback
+        table, so every press is counted and announced once.
         """
 
 
@@ -134,9 +130,20 @@ class Recommender(Component):
     the same seed gives the same results.
     """
 
+    fit_info: dict[str, Any]
+    """What the last full fit reports of itself (epochs run, early stop...): recorded with
+    the model version. Empty when there is nothing to say."""
+    history: list[dict[str, Any]]
+    """A learning curve of the last fit, one dict per epoch (``{"epoch": 1, "loss": ...}``),
+    drawn by ``oleg evaluate``; empty for models that do not train in epochs."""
+
     def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
-        super().__init__(settings)
-        self.seed = seed
+        super().__init__(settings, seed=seed)
+        # Empty until a fit says more; a subclass may define either as a property instead.
+        if not hasattr(type(self), "fit_info"):
+            self.fit_info = {}
+        if not hasattr(type(self), "history"):
+            self.history = []
 
     @abstractmethod
     def fit(self, feedback: Interactions) -> None:
@@ -236,3 +243,12 @@ class Scheduler(Component):
     @abstractmethod
     def stop(self) -> None:
         """Ask :meth:`run` to return after the job in progress."""
+
+
+C = TypeVar("C", bound=Component)
+
+
+def build_component(cls: type[C], settings: PluginSettings | None = None, *, seed: int = 0) -> C:
+    """Make a component from its class and validated settings: the one place oleg does it
+    (the engine, ``oleg check``, ``oleg train``, evaluation and the contract all call this)."""
+    return cls(settings, seed=seed)

@@ -3,6 +3,9 @@ without a traceback; anything else that escapes is a bug and keeps its traceback
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class OlegError(Exception):
     """A problem the deployer or plugin author can fix: wrong config, missing plugin...
@@ -31,3 +34,10 @@ class PluginError(OlegError):
 
 class DataError(OlegError):
     """A data file (posts, ratings) is malformed: names the file and the line."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``"Did you mean 'x'? "`` for the choice closest to ``name``, or ``""``: every message
+    that rejects a name (a plugin, a section, a key) suggests the same way."""
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"Did you mean {matches[0]!r}? " if matches else ""

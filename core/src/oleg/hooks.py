@@ -3,17 +3,20 @@ methods with checked signatures instead of spelling hook names as strings."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oleg.types import Delivery, Feedback, Post
+if TYPE_CHECKING:
+    from oleg.run_info import RunInfo, RunSummary
+    from oleg.types import Delivery, Feedback, Post
+    from oleg.versions import ModelVersion
 
 
 class Hooks:
     def __init__(self, hook: Any) -> None:
         self._hook = hook
 
-    def started(self, runtime: Any) -> None:
-        self._hook.oleg_started(runtime=runtime)
+    def started(self, run: RunInfo) -> None:
+        self._hook.oleg_started(run=run)
 
     def post_ingested(self, post: Post) -> None:
         self._hook.oleg_post_ingested(post=post)
@@ -24,11 +27,11 @@ class Hooks:
     def feedback_received(self, feedback: Feedback) -> None:
         self._hook.oleg_feedback_received(feedback=feedback)
 
-    def model_trained(self, version: dict[str, Any]) -> None:
+    def model_trained(self, version: ModelVersion) -> None:
         self._hook.oleg_model_trained(version=version)
 
-    def model_promoted(self, version: dict[str, Any]) -> None:
+    def model_promoted(self, version: ModelVersion) -> None:
         self._hook.oleg_model_promoted(version=version)
 
-    def stopped(self, runtime: Any) -> None:
-        self._hook.oleg_stopped(runtime=runtime)
+    def stopped(self, run: RunInfo, summary: RunSummary) -> None:
+        self._hook.oleg_stopped(run=run, summary=summary)

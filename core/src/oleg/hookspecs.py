@@ -1,95 +1,68 @@
-"""oleg's hook specifications.
+"""oleg's hook specifications, grouped by the phase in which they are called (as pytest's).
 
-Two families, as in datasette and llm:
-
-* **Registration hooks** (``oleg_register_*``) receive a ``register`` callback. A plugin calls
-  it once per component class it provides. They are called once per process, when oleg
-  collects the components of the plugins it loaded (``oleg.plugins.Plugins.collect``).
-* **Lifecycle hooks** observe a running deployment. They are called on every loaded plugin,
-  synchronously on the engine's thread, so keep them quick; their return values are ignored.
-  An exception in an observer propagates: a broken observer should fail loudly.
-
-A plugin implements any subset of these with ``@oleg.hookimpl``; a misspelled hook name is
-reported when plugins are loaded (``PluginManager.check_pending``).
+A plugin implements any subset of them with ``@oleg.hookimpl``; a misspelled hook name is
+reported when the plugin is loaded (``PluginManager.check_pending``). The components a
+plugin provides (sources, sinks, recommenders...) implement small interfaces of their own
+(:mod:`oleg.components`); the engine calls the selected ones directly, never through hooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
 
-    from oleg.components import ColdStartPolicy, Recommender, Scheduler, Sink, Source
+    from oleg.registry import ComponentRegistry
+    from oleg.run_info import RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
+    from oleg.versions import ModelVersion
 
 hookspec = pluggy.HookspecMarker("oleg")
 
-Register = Callable[..., None]
-"""``register(cls, name=None)``: record a component class; ``name`` defaults to ``cls.name``."""
 
-
-# -- registration -----------------------------------------------------------------------
+# -- registration: once per process, when a plugin is loaded --------------------------
 
 
 @hookspec
-def oleg_register_sources(register: Callable[[type[Source]], None]) -> None:
-    """Register source classes (subclasses of :class:`oleg.components.Source`).
+def oleg_register_components(registry: ComponentRegistry) -> None:
+    """Register the components this plugin provides, and the store tables it owns.
 
-    Called once when plugins are collected. Example::
+    Called once per plugin, when oleg collects what the loaded plugins provide (a deployment
+    loads only the plugins it names). Example::
 
         @oleg.hookimpl
-        def oleg_register_sources(register):
-            register(ReplaySource)
+        def oleg_register_components(registry):
+            from my_plugin.model import MyRecommender   # heavy imports stay inside
+
+            registry.add_recommender(MyRecommender)     # named by MyRecommender.name
+
+    The component's name must be the plugin's entry-point name (``[project.entry-points.oleg]
+    my-name = "my_plugin"``): that is the name a deployment writes (``plugin = "my-name"``).
+    A plugin that keeps state of its own adds its tables with ``registry.add_schema(...)``.
     """
-
-
-@hookspec
-def oleg_register_sinks(register: Callable[[type[Sink]], None]) -> None:
-    """Register sink classes (subclasses of :class:`oleg.components.Sink`)."""
-
-
-@hookspec
-def oleg_register_recommenders(register: Callable[[type[Recommender]], None]) -> None:
-    """Register recommender classes (subclasses of :class:`oleg.components.Recommender`).
-
-    Import heavy dependencies inside the class's methods, not at module level: every
-    installed plugin module is imported by ``oleg plugins``.
-    """
-
-
-@hookspec
-def oleg_register_cold_start_policies(
-    register: Callable[[type[ColdStartPolicy]], None],
-) -> None:
-    """Register cold-start policy classes (:class:`oleg.components.ColdStartPolicy`)."""
-
-
-@hookspec
-def oleg_register_schedulers(register: Callable[[type[Scheduler]], None]) -> None:
-    """Register scheduler classes (:class:`oleg.components.Scheduler`)."""
 
 
 @hookspec
 def oleg_register_commands(cli: click.Group) -> None:
     """Add sub-commands to the ``oleg`` command: ``@cli.command() def login(): ...``.
 
-    Called when the CLI is asked for a command it does not know itself, or for its help.
+    Called when the CLI is asked for a command it does not know itself, or for its help;
+    every installed plugin is loaded then.
     """
 
 
-# -- lifecycle --------------------------------------------------------------------------
+# -- a running deployment: on the engine's thread, on every loaded plugin -------------
+#
+# Observers only: their return values are ignored. Keep them quick, since the engine waits.
+# An exception in an observer propagates and stops the run: a broken observer fails loudly.
 
 
 @hookspec
-def oleg_started(runtime: Any) -> None:
-    """The deployment's components are started and the engine is about to run.
-
-    ``runtime`` is the engine (:class:`oleg.components.Runtime`): store, components, clock.
-    """
+def oleg_started(run: RunInfo) -> None:
+    """The deployment's components are started and the engine is about to run its jobs."""
 
 
 @hookspec
@@ -108,15 +81,15 @@ def oleg_feedback_received(feedback: Feedback) -> None:
 
 
 @hookspec
-def oleg_model_trained(version: dict[str, Any]) -> None:
-    """A model version was trained and recorded (``kind`` is ``full`` or ``incremental``)."""
+def oleg_model_trained(version: ModelVersion) -> None:
+    """A model version was trained and recorded (``version.kind``: full or incremental)."""
 
 
 @hookspec
-def oleg_model_promoted(version: dict[str, Any]) -> None:
+def oleg_model_promoted(version: ModelVersion) -> None:
     """A model version became the champion: the one whose scores are served."""
 
 
 @hookspec
-def oleg_stopped(runtime: Any) -> None:
+def oleg_stopped(run: RunInfo, summary: RunSummary) -> None:
     """The deployment stopped (end of a virtual run, or a signal) and is about to close."""

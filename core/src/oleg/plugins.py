@@ -1,68 +1,59 @@
 """Finding, loading and collecting plugins.
 
-A plugin is an installed distribution that declares entry points in the group ``oleg``.
-The entry-point *name* is the component name a deployment uses (``plugin = "popular"``);
-its *value* is the module holding the plugin's ``@oleg.hookimpl`` functions. One module may
-stand behind several names (a distribution registering two recommenders).
+A plugin is an installed distribution that declares entry points in the group ``oleg``. The
+entry-point *name* is the component name a deployment uses (``plugin = "popular"``); its
+*value* is the module holding the plugin's ``@oleg.hookimpl`` functions. One module may stand
+behind several names (a distribution registering two recommenders).
 
-Only the entry points a deployment names are imported (``Plugins.load``); ``oleg plugins``
-imports all of them (``Plugins.load_all``). Before importing, the distribution's declared
-requirements are checked, so a missing dependency says what to install instead of failing
-somewhere inside the plugin.
+The core's own components (the ``virtual`` scheduler, the ``none`` cold-start policy) are
+listed in :data:`INTERNAL_PLUGINS` and registered by every :class:`Plugins`, as tox does with
+its ``internal_plugins``: they need no entry point. Other plugins are imported only when a
+deployment names them (``Plugins.load``); ``oleg plugins`` imports all (``Plugins.load_all``).
+Before importing, the distribution's declared requirements are checked, so a missing
+dependency says what to install instead of failing somewhere inside the plugin.
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
+import importlib
 import importlib.metadata as md
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import pluggy
 from packaging.requirements import InvalidRequirement, Requirement
 
-from oleg import hookspecs
-from oleg.components import ColdStartPolicy, Component, Recommender, Scheduler, Sink, Source
-from oleg.errors import PluginError
+from oleg import __version__, hookspecs
+from oleg.errors import PluginError, did_you_mean
+from oleg.registry import ComponentKind, ComponentRegistry, Registered
 
 GROUP = "oleg"
 
-KINDS: dict[str, tuple[str, type[Component]]] = {
-    # config section -> (registration hook, base class)
-    "source": ("oleg_register_sources", Source),
-    "sink": ("oleg_register_sinks", Sink),
-    "recommender": ("oleg_register_recommenders", Recommender),
-    "cold_start": ("oleg_register_cold_start_policies", ColdStartPolicy),
-    "scheduler": ("oleg_register_schedulers", Scheduler),
-}
-
-
-@dataclass(frozen=True)
-class Registered:
-    """A component class and the plugin that registered it."""
-
-    kind: str
-    name: str
-    cls: type[Component]
-    plugin: str
+INTERNAL_PLUGINS = (
+    "oleg.builtin.virtual_scheduler",
+    "oleg.builtin.no_cold_start",
+)
+"""Modules of the core that register components, always loaded (they import nothing heavy)."""
 
 
 @dataclass
 class PluginInfo:
-    """What ``oleg plugins`` shows for one plugin module."""
+    """One plugin module: the entry-point names behind it, its distribution, what it
+    registered, and why it failed to load, if it did."""
 
     module: str
-    names: list[str]
-    distribution: str | None
-    version: str | None
+    names: list[str] = field(default_factory=list)
+    distribution: str | None = None
+    version: str | None = None
     components: list[Registered] = field(default_factory=list)
     error: str | None = None
+    plugin: object | None = None
 
 
 def _entry_points() -> dict[str, list[md.EntryPoint]]:
+    """Installed entry points of the group by name (several if distributions clash)."""
     found: dict[str, list[md.EntryPoint]] = {}
     for ep in md.entry_points(group=GROUP):
         found.setdefault(ep.name, []).append(ep)
@@ -101,11 +92,6 @@ def _install_hint(requirements: list[str]) -> str:
     return f"Install it with: pip install {pins}"
 
 
-def closest(name: str, choices: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    return matches[0] if matches else None
-
-
 class Plugins:
     """oleg's plugin manager: pluggy underneath, entry points on top, components collected.
 
@@ -116,10 +102,14 @@ class Plugins:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
-        self._loaded: dict[str, ModuleType | object] = {}  # plugin name -> module/object
-        self._names: dict[str, list[str]] = {}  # plugin name -> entry-point names
-        self._errors: dict[str, str] = {}
-        self._registry: dict[str, dict[str, Registered]] | None = None
+        self._plugins: dict[str, PluginInfo] = {}
+        """Plugin key (the entry point's module, or an in-process name) -> what we know."""
+        self._registry: ComponentRegistry | None = None
+        for module in INTERNAL_PLUGINS:
+            self._register(
+                PluginInfo(module, distribution="oleg-core", version=__version__),
+                importlib.import_module(module),
+            )
 
     # -- discovery and loading ------------------------------------------------------
 
@@ -132,14 +122,12 @@ class Plugins:
         """Import the plugins behind these entry-point names (each once)."""
         eps = _entry_points()
         for name in names:
-            if name in self._names_loaded():
+            if self._loaded_name(name):
                 continue
             if name not in eps:
-                suggestion = closest(name, eps)
                 raise PluginError(
                     f"no installed plugin is named {name!r}.",
-                    hint=(f"Did you mean {suggestion!r}? " if suggestion else "")
-                    + f"Installed plugins: {', '.join(sorted(eps)) or 'none'}.",
+                    hint=did_you_mean(name, eps) + f"Installed plugins: {', '.join(sorted(eps)) or 'none'}.",
                 )
             candidates = eps[name]
             if len({ep.value for ep in candidates}) > 1:
@@ -148,29 +136,43 @@ class Plugins:
                     + ", ".join(_dist_label(ep) for ep in candidates)
                     + ". Uninstall all but one."
                 )
-            self._load_entry_point(candidates[0])
+            self._load_entry_point(candidates[0], eps)
 
     def load_all(self, *, strict: bool = False) -> None:
         """Import every installed plugin; a broken one is recorded, not raised (unless strict)."""
-        for name, candidates in sorted(_entry_points().items()):
-            if name in self._names_loaded() or candidates[0].value in self._errors:
+        eps = _entry_points()
+        for _name, candidates in sorted(eps.items()):
+            known = self._plugins.get(candidates[0].value)
+            if known is not None and (known.plugin is not None or known.error is not None):
                 continue
             try:
-                self._load_entry_point(candidates[0])
+                self._load_entry_point(candidates[0], eps)
             except PluginError as exc:
                 if strict:
                     raise
-                self._errors[candidates[0].value] = str(exc)
+                info = self._info_for(candidates[0], eps)
+                info.error = str(exc)
 
-    def _names_loaded(self) -> set[str]:
-        return {n for key, names in self._names.items() if key in self._loaded for n in names}
+    def _loaded_name(self, name: str) -> bool:
+        return any(name in p.names and p.plugin is not None for p in self._plugins.values())
 
-    def _load_entry_point(self, ep: md.EntryPoint) -> None:
-        key = ep.value
-        self._names.setdefault(key, [])
-        if ep.name not in self._names[key]:
-            self._names[key].append(ep.name)
-        if key in self._loaded:
+    def _info_for(self, ep: md.EntryPoint, eps: dict[str, list[md.EntryPoint]]) -> PluginInfo:
+        """The record of ``ep``'s module, with every entry-point name that points at it."""
+        info = self._plugins.get(ep.value)
+        if info is None:
+            dist = ep.dist
+            info = self._plugins[ep.value] = PluginInfo(
+                ep.value, distribution=dist.name if dist else None, version=dist.version if dist else None
+            )
+        for name, others in eps.items():
+            if any(o.value == ep.value for o in others) and name not in info.names:
+                info.names.append(name)
+        info.names.sort()
+        return info
+
+    def _load_entry_point(self, ep: md.EntryPoint, eps: dict[str, list[md.EntryPoint]]) -> None:
+        info = self._info_for(ep, eps)
+        if info.plugin is not None:
             return
         missing = missing_requirements(ep.dist)
         if missing:
@@ -195,144 +197,108 @@ class Plugins:
                 f"plugin {ep.name!r} ({_dist_label(ep)}) failed to import: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        self._register(key, module)
-        # A plugin may implement all hooks of its distribution from one module: the other
-        # entry-point names pointing at it count as loaded too.
-        for name, others in _entry_points().items():
-            if any(o.value == key for o in others) and name not in self._names[key]:
-                self._names[key].append(name)
+        self._register(info, module)
 
-    def _register(self, key: str, plugin: ModuleType | object) -> None:
-        if self.pm.is_registered(plugin):
-            self._loaded[key] = plugin
-            return
-        self.pm.register(plugin, name=key)
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            self.pm.unregister(plugin)
-            raise PluginError(f"plugin {key!r} implements an unknown hook: {exc}") from exc
-        self._loaded[key] = plugin
+    def _register(self, info: PluginInfo, plugin: object) -> None:
+        if not self.pm.is_registered(plugin):
+            self.pm.register(plugin, name=info.module)
+            try:
+                self.pm.check_pending()
+            except pluggy.PluginValidationError as exc:
+                self.pm.unregister(plugin)
+                raise PluginError(f"plugin {info.module!r} implements an unknown hook: {exc}") from exc
+        info.plugin = plugin
+        info.error = None
+        self._plugins[info.module] = info
         self._registry = None
 
     @contextlib.contextmanager
     def registered(self, plugin: object, name: str | None = None) -> Iterator[None]:
         """Register an in-process plugin for the duration of a ``with`` block."""
-        key = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
-        self._names[key] = []
-        try:
-            self._register(key, plugin)
-        except PluginError:
-            self._names.pop(key, None)
-            raise
+        key = self.add(plugin, name)
         try:
             yield
         finally:
             self.pm.unregister(plugin)
-            self._loaded.pop(key, None)
-            self._names.pop(key, None)
+            self._plugins.pop(key, None)
             self._registry = None
 
-    def add(self, plugin: object, name: str | None = None) -> None:
-        """Register an in-process plugin for good (scripts, notebooks)."""
+    def add(self, plugin: object, name: str | None = None) -> str:
+        """Register an in-process plugin for good (scripts, notebooks); returns its key."""
         key = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
-        self._names.setdefault(key, [])
-        self._register(key, plugin)
+        self._register(PluginInfo(key), plugin)
+        return key
 
     # -- components -------------------------------------------------------------------
 
-    def collect(self) -> dict[str, dict[str, Registered]]:
-        """Call every registration hook of the loaded plugins; components by kind and name."""
+    def collect(self) -> ComponentRegistry:
+        """Call every loaded plugin's ``oleg_register_components`` once; the registry."""
         if self._registry is not None:
             return self._registry
-        registry: dict[str, dict[str, Registered]] = {kind: {} for kind in KINDS}
-        for kind, (hook_name, base) in KINDS.items():
-            caller = getattr(self.pm.hook, hook_name)
-            for impl in caller.get_hookimpls():
-                plugin_name = impl.plugin_name
-
-                def register(
-                    cls: type[Component],
-                    name: str | None = None,
-                    *,
-                    _kind: str = kind,
-                    _base: type[Component] = base,
-                    _plugin: str = plugin_name,
-                ) -> None:
-                    if not (isinstance(cls, type) and issubclass(cls, _base)):
-                        raise PluginError(
-                            f"plugin {_plugin!r} registered {cls!r} as a {_kind}, "
-                            f"but it is not a subclass of {_base.__module__}.{_base.__name__}."
-                        )
-                    component_name = name or cls.name
-                    if not component_name:
-                        raise PluginError(f"plugin {_plugin!r} registered {cls.__name__} without a name.")
-                    previous = registry[_kind].get(component_name)
-                    if previous is not None and previous.cls is not cls:
-                        raise PluginError(
-                            f"{_kind} {component_name!r} is registered twice: by "
-                            f"{previous.plugin!r} and by {_plugin!r}."
-                        )
-                    registry[_kind][component_name] = Registered(_kind, component_name, cls, _plugin)
-
-                impl.function(register=register)
+        registry = ComponentRegistry()
+        for impl in self.pm.hook.oleg_register_components.get_hookimpls():
+            registry.plugin = impl.plugin_name
+            impl.function(registry=registry)
+        registry.plugin = "<unknown>"
         self._registry = registry
         return registry
 
-    def component(self, kind: str, name: str) -> Registered:
+    def component(self, kind: ComponentKind | str, name: str) -> Registered:
         """The component ``name`` of ``kind``, loading its plugin if needed."""
-        if kind not in KINDS:
-            raise PluginError(f"unknown component kind {kind!r}; kinds: {', '.join(KINDS)}")
-        label = kind.replace("_", "-")
-        if name not in self.collect()[kind]:
-            try:
-                self.load([name])
-            except PluginError:
-                if name in _entry_points():
-                    raise  # installed but broken: that message says what to do
-                # Unknown name: look at every installed plugin to suggest one of this kind.
-                self.load_all()
-                names = sorted(self.collect()[kind])
-                suggestion = closest(name, names)
+        kind = ComponentKind(kind)
+        found = self.collect().get(kind, name)
+        if found is not None:
+            return found
+        eps = _entry_points()
+        if name not in eps:
+            # Unknown name: look at every installed plugin to suggest one of this kind.
+            self.load_all()
+            registry = self.collect()
+            found = registry.get(kind, name)
+            if found is not None:
                 raise PluginError(
-                    f"no installed plugin is named {name!r}.",
-                    hint=(f"Did you mean {suggestion!r}? " if suggestion else "")
-                    + f"Installed {label} plugins: {', '.join(names) or 'none'}.",
-                ) from None
-        registry = self.collect()
-        if name not in registry[kind]:
-            others = [f"{k.replace('_', '-')} {n!r}" for k, regs in registry.items() for n in regs if n == name]
+                    f"{kind.label} {name!r} is registered by plugin {found.plugin!r}, but no "
+                    f"entry point is named {name!r}.",
+                    hint=f"A plugin's entry-point name must be its component's name: declare "
+                    f'{name} = "{found.plugin}" under [project.entry-points.oleg] in its pyproject.toml.',
+                )
+            names = registry.names(kind)
             raise PluginError(
-                f"plugin {name!r} provides no {label} named {name!r}"
-                + (f"; it provides a {', '.join(others)}" if others else "")
-                + f". A [{kind}] section needs a {label} plugin.",
+                f"no installed plugin is named {name!r}.",
+                hint=did_you_mean(name, names) + f"Installed {kind.label} plugins: {', '.join(names) or 'none'}.",
             )
-        return registry[kind][name]
+        self.load([name])
+        registry = self.collect()
+        found = registry.get(kind, name)
+        if found is not None:
+            return found
+        other_kinds = registry.kinds_of(name)
+        if other_kinds:
+            raise PluginError(
+                f"plugin {name!r} provides no {kind.label} named {name!r}; it provides a "
+                + ", ".join(f"{k.label} {name!r}" for k in other_kinds)
+                + f". A [{kind.value}] section needs a {kind.label} plugin."
+            )
+        ep = eps[name][0]
+        own = [f"{r.kind.label} {r.name!r}" for r in registry.all() if r.plugin == ep.value]
+        raise PluginError(
+            f"the entry point {name!r} ({_dist_label(ep)}) registers no component named {name!r}"
+            + (f": it registers {', '.join(own)}." if own else ": it registers no component at all."),
+            hint="An entry point's name must be the name of the component it registers "
+            "(the class's `name`, or the name given to registry.add_...).",
+        )
 
     # -- introspection ----------------------------------------------------------------
 
     def info(self) -> list[PluginInfo]:
         """Every loaded (or failed) plugin with its distribution and components."""
         registry = self.collect()
-        by_plugin: dict[str, list[Registered]] = {}
-        for regs in registry.values():
-            for reg in regs.values():
-                by_plugin.setdefault(reg.plugin, []).append(reg)
-        eps = {ep.value: ep for candidates in _entry_points().values() for ep in candidates}
         out = []
-        for key in sorted(set(self._loaded) | set(self._errors)):
-            ep = eps.get(key)
-            dist = ep.dist if ep is not None else None
-            out.append(
-                PluginInfo(
-                    module=key,
-                    names=sorted(self._names.get(key, [])),
-                    distribution=dist.name if dist else None,
-                    version=dist.version if dist else None,
-                    components=sorted(by_plugin.get(key, []), key=lambda r: (r.kind, r.name)),
-                    error=self._errors.get(key),
-                )
-            )
+        for key, info in sorted(self._plugins.items()):
+            components = [r for r in registry.all() if r.plugin == key]
+            out.append(PluginInfo(
+                key, list(info.names), info.distribution, info.version, components, info.error
+            ))
         return out
 
     @property

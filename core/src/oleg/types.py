@@ -81,19 +81,47 @@ class Subscriber:
     joined_at: datetime | None = None
 
 
+class PolicyKind(StrEnum):
+    """Which part of the engine chose a post."""
+
+    COLD_START = "cold_start"
+    RECOMMENDER = "recommender"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What chose a delivery: the cold-start policy or the recommender, and which plugin.
+
+    Stored as ``"<kind>:<plugin>"`` (``"cold_start:top-bias"``, ``"recommender:popular"``).
+    """
+
+    kind: PolicyKind
+    plugin: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.plugin}"
+
+    @classmethod
+    def parse(cls, text: str) -> Policy:
+        kind, sep, plugin = text.partition(":")
+        kinds = [k.value for k in PolicyKind]
+        if not sep or kind not in kinds:
+            raise ValueError(f"a policy reads '<kind>:<plugin>' with kind one of {kinds}, got {text!r}")
+        return cls(PolicyKind(kind), plugin)
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One post sent (or about to be sent) to one subscriber, with how it was chosen.
 
-    ``policy`` names what chose it (``"cold_start:top-bias"``, ``"recommender:popular"``),
-    ``propensity`` the probability that the policy picks this post, so that any later model
-    can be evaluated off-policy.
+    ``policy`` names what chose it, ``propensity`` the probability that the policy picks
+    this post, so that any later model can be evaluated off-policy.
     """
 
     subscriber_id: int
     post_id: int
     sent_at: datetime
-    policy: str
+    policy: Policy
     score: float | None = None
     propensity: float | None = None
     model_version_id: int | None = None
@@ -245,16 +273,6 @@ class Interactions:
     @classmethod
     def empty(cls) -> Interactions:
         return cls.from_arrays([], [], [], [], [])
-
-    @classmethod
-    def from_feedback(cls, rows: list[Feedback]) -> Interactions:
-        return cls.from_arrays(
-            [f.subscriber_id for f in rows],
-            [f.post_id for f in rows],
-            [f.channel_id for f in rows],
-            [float(f.value) for f in rows],
-            [to_epoch(f.at) for f in rows],
-        )
 
     def __len__(self) -> int:
         return len(self.user)

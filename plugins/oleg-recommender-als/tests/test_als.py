@@ -87,7 +87,7 @@ def test_implicit_has_the_incremental_api() -> None:
 def test_plugin_import_stays_light() -> None:
     code = (
         "import sys; from oleg.plugins import Plugins; p = Plugins(); p.load(['als']); "
-        "assert 'als' in p.collect()['recommender']; "
+        "assert 'als' in p.collect().names('recommender'); "
         "import oleg_recommender_als; "
         "heavy = [m for m in ('implicit', 'scipy', 'threadpoolctl') if m in sys.modules]; "
         "assert not heavy, heavy"
@@ -121,9 +121,9 @@ def test_fit_on_a_shuffled_id_space_uses_first_appearance(data) -> None:  # type
     model = AlsRecommender(small())
     model.fit(data.train)
     m = als_matrix(data.train, small())
-    np.testing.assert_array_equal(model.users.ids, m.user_ids)
-    np.testing.assert_array_equal(model.posts.ids, m.post_ids)
-    assert model.users.ids[0] == data.train.user[0]
+    np.testing.assert_array_equal(model.users.ids(), m.user_ids)
+    np.testing.assert_array_equal(model.posts.ids(), m.post_ids)
+    assert model.users.ids()[0] == data.train.user[0]
     assert (model.matrix != m.matrix).nnz == 0
 
 
@@ -224,30 +224,30 @@ def test_partial_fit_updates_only_the_users_who_rated(data) -> None:  # type: ig
 
     model.partial_fit(batch)
 
-    touched = model.users.lookup([2, 3, 4, 900])
+    touched = model.users.get([2, 3, 4, 900])
     assert (touched >= 0).all()
     others = np.setdiff1d(np.arange(n_users), touched)
     np.testing.assert_array_equal(model.user_factors[others], users_before[others])
     for row in touched[:3]:
         assert not np.allclose(model.user_factors[row], users_before[row])
     # new ids come after the known ones, in order of first appearance
-    assert model.users.ids[n_users:].tolist() == [900]
+    assert model.users.ids()[n_users:].tolist() == [900]
     seen = set(first.post.tolist())
-    assert model.posts.ids[n_posts:].tolist() == [
+    assert model.posts.ids()[n_posts:].tolist() == [
         p for p in dict.fromkeys(batch.post.tolist()) if p not in seen
     ]
-    assert model.post_channel[model.posts.lookup([5001])[0]] == -42
+    assert model.post_channel[model.posts.get([5001])[0]] == -42
     # existing posts keep their vectors when update_items is off
     np.testing.assert_array_equal(model.item_factors[:n_posts], items_before)
     # the new post of a known channel starts from that channel's mean vector
     in_channel = model.post_channel[:n_posts] == known_channel
     np.testing.assert_allclose(
-        model.item_factors[model.posts.lookup([5000])[0]],
+        model.item_factors[model.posts.get([5000])[0]],
         items_before[in_channel].mean(axis=0),
         rtol=1e-5,
     )
     # each updated user is solved on the full history: old ratings plus new
-    u = model.users.lookup([3])[0]
+    u = model.users.get([3])[0]
     row = model.matrix[u]
     assert row.nnz == row_nnz[u] + len(np.unique(batch.post[batch.user == 3]))
     expected = closed_form(model.item_factors, row.data, row.indices, model.settings.regularization)
@@ -264,7 +264,7 @@ def test_partial_fit_updates_the_rated_posts_too(data) -> None:  # type: ignore[
     model.fit(first)
     items_before = model.item_factors.copy()
     model.partial_fit(later)
-    touched = model.posts.lookup(np.unique(later.post))
+    touched = model.posts.get(np.unique(later.post))
     untouched = np.setdiff1d(np.arange(len(items_before)), touched)
     np.testing.assert_array_equal(model.item_factors[untouched], items_before[untouched])
     old = touched[touched < len(items_before)]
@@ -306,7 +306,7 @@ def test_unseen_users_and_posts_fall_back_to_means(data) -> None:  # type: ignor
         model.score(424242, cands), expected_items @ users.mean(axis=0), rtol=1e-9
     )
     np.testing.assert_allclose(model.bias(data.candidates), model.score(None, data.candidates))
-    u = model.users.lookup([7])[0]
+    u = model.users.get([7])[0]
     np.testing.assert_allclose(model.score(7, cands), expected_items @ users[u], rtol=1e-9)
 
 
@@ -367,7 +367,7 @@ def test_save_load_is_plain_arrays_and_partial_fit_continues(data, tmp_path: Pat
     loaded = AlsRecommender.load(path)
     assert loaded.settings == model.settings and loaded.seed == 5
     np.testing.assert_array_equal(loaded.user_factors, model.user_factors)
-    np.testing.assert_array_equal(loaded.users.ids, model.users.ids)
+    np.testing.assert_array_equal(loaded.users.ids(), model.users.ids())
     assert (loaded.matrix != model.matrix).nnz == 0
     assert loaded.loss_history == model.loss_history
     model.partial_fit(data.test)

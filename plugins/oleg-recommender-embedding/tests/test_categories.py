@@ -31,8 +31,14 @@ def test_a_subscribers_category_taste_scores_posts_never_rated() -> None:
     model = EmbeddingNNRecommender(EmbeddingNNSettings(epochs=20), seed=0)
     model.fit(_taste_data())
     science_fan, sport_fan = 2, 3
-    assert model.score(science_fan, _fresh(SCIENCE)).mean() > model.score(science_fan, _fresh(SPORT)).mean() + 0.2
-    assert model.score(sport_fan, _fresh(SPORT)).mean() > model.score(sport_fan, _fresh(SCIENCE)).mean() + 0.2
+    assert (
+        model.score(science_fan, _fresh(SCIENCE)).mean()
+        > model.score(science_fan, _fresh(SPORT)).mean() + 0.2
+    )
+    assert (
+        model.score(sport_fan, _fresh(SPORT)).mean()
+        > model.score(sport_fan, _fresh(SCIENCE)).mean() + 0.2
+    )
     mixed = Candidates.from_arrays([10_001, 10_002], [-100, -100], category=[SCIENCE, SPORT])
     scores = model.score(science_fan, mixed)
     assert scores[0] > scores[1]

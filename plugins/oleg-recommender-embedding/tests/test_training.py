@@ -135,6 +135,21 @@ def test_seed_decides_and_thread_count_does_not(cls, synthetic) -> None:
 
 
 @pytest.mark.parametrize("cls", MODELS)
+def test_fit_info_and_history_are_plain_attributes_the_core_reads(cls, synthetic) -> None:
+    """``fit_info`` (a dict) and ``history`` (a list of per-epoch dicts) are instance
+    attributes, empty before a fit, and survive pickling (the default save of the core)."""
+    model = cls(cls.Settings(epochs=3), seed=0)
+    assert vars(model)["fit_info"] == {} and vars(model)["history"] == []
+    model.fit(synthetic.train)
+    assert isinstance(model.fit_info, dict) and model.fit_info["epochs"] == len(model.history)
+    assert [h["epoch"] for h in model.history] == list(range(1, len(model.history) + 1))
+    model.partial_fit(synthetic.test)  # an incremental round reports in partial_history only
+    assert model.fit_info["epochs"] == len(model.history) > 0
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone.history == model.history and clone.fit_info == model.fit_info
+
+
+@pytest.mark.parametrize("cls", MODELS)
 def test_save_load_continues_identically(cls, synthetic, tmp_path) -> None:
     model = cls(seed=4)
     model.fit(synthetic.train)

@@ -73,7 +73,7 @@ def test_engine_on_the_wall_clock(tmp_path):
         store = Store.open(raw["deployment"]["database"])
         engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins, store=store)
         engine.run(until=datetime.now(UTC) + timedelta(seconds=1.6))
-    assert engine.stats["delivered"] >= 6  # both subscribers, at least 3 rounds each
-    assert engine.stats["feedback"] >= 4
+    assert engine.stats.delivered >= 6  # both subscribers, at least 3 rounds each
+    assert engine.stats.feedback >= 4
     assert store.model_versions()
     store.close()

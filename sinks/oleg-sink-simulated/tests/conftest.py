@@ -5,14 +5,19 @@ Tests run with ``--import-mode=importlib``, so helpers reach them as fixtures, n
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from oleg.types import Delivery, Outgoing, Post, Subscriber
+from oleg.runtime import Runtime
+from oleg.types import Delivery, Outgoing, Policy, PolicyKind, Post, Subscriber
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _sim_testing import fake_runtime
 
 T0 = datetime(2024, 11, 10, 12, 0, tzinfo=UTC)
 CATEGORIES = ["political", "it", "moscow", "weather", "gaming", None, "unheard-of"]
@@ -38,7 +43,7 @@ def _outgoing(delivery_id: int, subscriber: int, post: Post, sent_at: datetime =
             subscriber_id=subscriber + 1,
             post_id=post.id or 0,
             sent_at=sent_at,
-            policy="test",
+            policy=Policy(PolicyKind.RECOMMENDER, "test"),
             id=delivery_id,
         ),
         post=post,
@@ -64,18 +69,6 @@ class FakeStore:
         return [self.posts[i] for i in ids if i in self.posts]
 
 
-@dataclass
-class FakeRuntime:
-    store: Any
-    components: dict[str, Any]
-    seed: int = 7
-    hooks: Any = None
-    data_dir: Path = Path(".")
-
-    def now(self) -> datetime:
-        return T0
-
-
 @pytest.fixture
 def make_posts() -> Callable[..., list[Post]]:
     return _make_posts
@@ -97,8 +90,5 @@ def fake_store() -> FakeStore:
 
 
 @pytest.fixture
-def make_runtime() -> Callable[..., FakeRuntime]:
-    def make(store: Any = None, *, sink: Any = None, seed: int = 7) -> FakeRuntime:
-        return FakeRuntime(store=store, components={"sink": sink}, seed=seed)
-
-    return make
+def make_runtime() -> Callable[..., Runtime]:
+    return fake_runtime

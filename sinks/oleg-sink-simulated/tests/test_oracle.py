@@ -15,11 +15,6 @@ from oleg_sink_simulated.oracle import OracleRecommender
 from oleg_sink_simulated.sink import SimulatedSettings, SimulatedSink
 
 
-@pytest.fixture(autouse=True)
-def _forget_last_started(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(OracleRecommender, "_last_started", None)
-
-
 @pytest.fixture
 def simulation(
     posts: list[Post], fake_store: Any, make_runtime: Callable[..., Any]
@@ -30,8 +25,8 @@ def simulation(
     fake_store.subscribers_list = [
         Subscriber(id=100 + k, external_id=f"sim-{7 - k}") for k in range(6)
     ]
-    runtime = make_runtime(fake_store, sink=sink)
-    sink.start(runtime)
+    runtime = make_runtime(fake_store)
+    sink.start(runtime)  # publishes itself for the oracle
     oracle = OracleRecommender()
     oracle.start(runtime)
     return oracle, sink, fake_store
@@ -100,11 +95,8 @@ def test_empty_inputs(simulation: Any, posts: list[Post]) -> None:
 
 
 def test_needs_the_simulated_sink(make_runtime: Callable[..., Any], fake_store: Any) -> None:
-    class OtherSink:
-        name = "console"
-
-    with pytest.raises(PluginError, match=r"needs the simulated sink.*'console'") as info:
-        OracleRecommender().start(make_runtime(fake_store, sink=OtherSink()))
+    with pytest.raises(PluginError, match=r"needs the simulated sink") as info:
+        OracleRecommender().start(make_runtime(fake_store))  # no simulated sink started before it
     assert 'plugin = "simulated"' in str(info.value)
 
 
@@ -113,13 +105,20 @@ def test_not_started_is_a_clear_error(posts: list[Post]) -> None:
         OracleRecommender().score(1, Candidates.from_posts(posts))
 
 
-def test_save_and_load_round_trip(simulation: Any, posts: list[Post], tmp_path: Path) -> None:
-    oracle, _, _ = simulation
+def test_save_and_load_round_trip(
+    simulation: Any, posts: list[Post], tmp_path: Path, make_runtime: Callable[..., Any]
+) -> None:
+    oracle, sink, store = simulation
+    runtime = make_runtime(store)
+    sink.start(runtime)
     candidates = Candidates.from_posts(posts)
     path = tmp_path / "oracle.pkl"
     oracle.save(path)
     assert b"FakeStore" not in path.read_bytes()  # the live simulation is not pickled
     loaded = OracleRecommender.load(path)
+    with pytest.raises(PluginError, match="not started"):  # it reads a live simulation
+        loaded.score(100, candidates)
+    loaded.start(runtime)
     np.testing.assert_array_equal(
         loaded.score_many([100, 105], candidates), oracle.score_many([100, 105], candidates)
     )

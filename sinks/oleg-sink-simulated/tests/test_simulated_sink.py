@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from _sim_testing import FeedbackLog, fake_runtime
 from oleg.types import FeedbackEvent, Outgoing, Post, SubscriptionEvent
 from oleg_sink_simulated.sink import SimulatedSettings, SimulatedSink
 from pydantic import ValidationError
@@ -16,13 +17,23 @@ MakePosts = Callable[..., list[Post]]
 MakeOutgoing = Callable[..., Outgoing]
 
 
+LOGS: dict[int, FeedbackLog] = {}
+
+
 def sink(**kw: object) -> SimulatedSink:
+    """A started sink whose recorded feedback :func:`reacted` reads back."""
     kw.setdefault("seed", 1)
-    return SimulatedSink(SimulatedSettings(**kw))
+    s = SimulatedSink(SimulatedSettings(**kw))
+    log = LOGS[id(s)] = FeedbackLog()
+    s.start(fake_runtime(log=log))
+    return s
 
 
-def feedback(events: list[object]) -> list[FeedbackEvent]:
-    return [e for e in events if isinstance(e, FeedbackEvent)]
+def reacted(s: SimulatedSink, now: datetime) -> list[FeedbackEvent]:
+    """Poll at ``now``; the reactions the sink recorded (``runtime.record_feedback``) then."""
+    LOGS[id(s)].take()
+    s.poll(now)
+    return LOGS[id(s)].take()
 
 
 def subscriptions(events: list[object]) -> list[SubscriptionEvent]:
@@ -114,12 +125,12 @@ def test_reactions_are_delayed_and_come_in_time_order(
     posts = make_posts(200)
     batch = [outgoing(i + 1, i % 50, post) for i, post in enumerate(posts)]
     s.deliver(batch)
-    assert feedback(s.poll(T0)) == []
+    assert reacted(s, T0) == []
     got: list[FeedbackEvent] = []
     now = T0
     for _ in range(12 * 24):  # every 5 minutes for a day
         now += timedelta(minutes=5)
-        step = feedback(s.poll(now))
+        step = reacted(s, now)
         assert all(e.at <= now for e in step)
         assert all(e.at > now - timedelta(minutes=5) for e in step)
         got += step
@@ -137,7 +148,7 @@ def test_likes_follow_the_true_probability(make_posts: MakePosts, outgoing: Make
     s.poll(T0)
     posts = make_posts(3000, channels=20)
     s.deliver([outgoing(i + 1, i % 100, post) for i, post in enumerate(posts)])
-    events = feedback(s.poll(T0 + timedelta(days=2)))
+    events = reacted(s, T0 + timedelta(days=2))
     assert len(events) == 3000
     p = dict(s.expected)
     likes = np.array([e.value for e in events], dtype=float)
@@ -152,13 +163,13 @@ def test_a_retried_delivery_reacts_once(posts: list[Post], outgoing: MakeOutgoin
     item = outgoing(9, 1, posts[0])
     assert s.deliver([item])[0].ok and s.deliver([item])[0].ok
     assert len(s.expected) == 1
-    assert len(feedback(s.poll(T0 + timedelta(days=1)))) == 1
+    assert len(reacted(s, T0 + timedelta(days=1))) == 1
 
 
 def test_naive_sent_at_is_utc(posts: list[Post], outgoing: MakeOutgoing) -> None:
     s = sink(subscribers=3, react_probability=1.0)
     s.deliver([outgoing(1, 0, posts[0], sent_at=T0.replace(tzinfo=None))])
-    (event,) = feedback(s.poll(T0 + timedelta(days=1)))
+    (event,) = reacted(s, T0 + timedelta(days=1))
     assert event.at.tzinfo is not None and event.at > T0
 
 
@@ -189,8 +200,8 @@ def test_same_post_same_subscriber_same_reaction_whatever_else_happens(
     a.deliver(a_items)
     b.deliver(b_items[:40])
     b.deliver(b_items[40:])
-    fa = {e.delivery_id: e for e in feedback(a.poll(T0 + timedelta(days=3)))}
-    fb = {e.delivery_id: e for e in feedback(b.poll(T0 + timedelta(days=3)))}
+    fa = {e.delivery_id: e for e in reacted(a, T0 + timedelta(days=3))}
+    fb = {e.delivery_id: e for e in reacted(b, T0 + timedelta(days=3))}
     compared = 0
     for i in shared:
         ea, eb = fa.get(i + 1), fb.get(10_000 + i)
@@ -202,13 +213,13 @@ def test_same_post_same_subscriber_same_reaction_whatever_else_happens(
     assert compared > 60
 
 
-def test_seed_none_takes_the_runtime_seed(
+def test_seed_none_takes_the_deployment_seed(
     posts: list[Post], make_runtime: Callable[..., object]
 ) -> None:
-    a = SimulatedSink(SimulatedSettings(subscribers=4))
+    a = SimulatedSink(SimulatedSettings(subscribers=4), seed=42)
     a.start(make_runtime(seed=42))
     b = sink(subscribers=4, seed=42)
-    c = SimulatedSink(SimulatedSettings(subscribers=4))
+    c = SimulatedSink(SimulatedSettings(subscribers=4), seed=43)
     c.start(make_runtime(seed=43))
     users = np.arange(4)
     np.testing.assert_array_equal(
@@ -219,8 +230,8 @@ def test_seed_none_takes_the_runtime_seed(
     )
 
 
-def test_the_explicit_seed_wins_over_the_runtime_seed(make_runtime: Callable[..., object]) -> None:
-    s = sink(subscribers=4, seed=3)
+def test_the_explicit_seed_wins_over_the_deployment_seed(make_runtime: Callable[..., object]) -> None:
+    s = SimulatedSink(SimulatedSettings(subscribers=4, seed=3), seed=42)
     s.start(make_runtime(seed=42))
     assert s.world.seed == 3
 
@@ -233,7 +244,7 @@ def test_leave_probability_one_everyone_blocks(posts: list[Post], outgoing: Make
     results = s.deliver([outgoing(i + 1, i % 4, p) for i, p in enumerate(posts[:8])])
     assert all(not r.ok and r.subscriber_gone for r in results)
     assert s.expected == []
-    assert feedback(s.poll(T0 + timedelta(days=1))) == []
+    assert reacted(s, T0 + timedelta(days=1)) == []
 
 
 def test_leave_probability_some_block_and_stay_gone(

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oleg.store import Store
-from oleg.testing.runtime import StaticRuntime, wait_until
-from oleg.types import Delivery, Outgoing, Post
+from oleg.testing.runtime import static_runtime, wait_until
+from oleg.types import Delivery, Outgoing, Policy, PolicyKind, Post
 from oleg_sink_telegram_bot.settings import BotSettings
 from oleg_sink_telegram_bot.sink import TelegramBotSink
 from oleg_tdlib import requests as rq
+from oleg_tdlib.testing import TdlibTestStore
 from oleg_tdlib.transport import TdClient, TdSettings
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ ADMIN_NAME = "admin"
 @dataclass
 class World:
     tg: Any  # oleg_tdlib.fake.FakeTelegram
-    store: Store
+    store: TdlibTestStore
     sink: TelegramBotSink
     bot_id: int
     listener: TdClient
@@ -77,8 +77,9 @@ class World:
             )
             if album > 1:
                 ref = self.store.message_ref("telegram-bot", chat_id, ids[0])
+                assert ref is not None and ref.album_id is not None
                 wait_until(
-                    lambda: len(self.store.album_refs("telegram-bot", ref[0], ref[2])) == album,
+                    lambda: len(self.store.album_refs("telegram-bot", ref.chat_id, ref.album_id)) == album,
                     what="the whole album",
                 )
         (stored,) = self.store.add_posts(
@@ -89,7 +90,7 @@ class World:
     def outgoing(self, uid: int, post: Post) -> Outgoing:
         sub = self.store.subscriber_by_external(str(uid))
         assert sub is not None
-        (d,) = self.store.add_deliveries([Delivery(sub.id, post.id, T0, "test")])
+        (d,) = self.store.add_deliveries([Delivery(sub.id, post.id, T0, Policy(PolicyKind.RECOMMENDER, "test"))])
         return Outgoing(d, post, sub)
 
     T0 = T0
@@ -167,7 +168,7 @@ def world(tmp_path: Path, settings_overrides: dict[str, Any]) -> Iterator[World]
         bot_id = tg.add_bot(BOT_TOKEN, BOT_NAME)
         listener_id = tg.add_user(LISTENER_PHONE, code="12345", first_name="Listener")
         admin_id = tg.add_subscriber("Admin")
-        store = Store.open("sqlite:///" + str(tmp_path / "s.db"))
+        store = TdlibTestStore.open("sqlite:///" + str(tmp_path / "s.db"))
         listener = TdClient(
             TdSettings(
                 api_id=API_ID,
@@ -184,7 +185,7 @@ def world(tmp_path: Path, settings_overrides: dict[str, Any]) -> Iterator[World]
         listener.request("sendBotStartMessage", rq.send_bot_start(bot_id, int(bot_chat["id"])))
         settings = make_settings(tmp_path, admins=[admin_id], **settings_overrides)
         sink = TelegramBotSink(settings)
-        sink.start(StaticRuntime(store, tmp_path, at=T0))
+        sink.start(static_runtime(store, tmp_path, plugin="telegram-bot", at=T0))
         tg.user_sends(admin_id, bot_id, "/start")
         try:
             yield World(tg, store, sink, bot_id, listener, listener_id, admin_id, tmp_path)

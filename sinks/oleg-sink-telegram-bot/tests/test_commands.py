@@ -89,3 +89,22 @@ def test_the_listener_account_is_not_a_subscriber(world: Any) -> None:
         )
     )
     assert [e for e in seen if e.external_id == listener] == []
+
+
+def test_a_listener_the_tdlib_source_announced_is_never_a_subscriber(world: Any) -> None:
+    from oleg_tdlib.shared import LISTENER_USER_IDS
+
+    assert world.sink.inbox is not None
+    admin = str(world.admin_id)
+    world.wait_until(lambda: any(e.external_id == admin for e in world.sink.poll(world.T0)))  # the set-up's
+    world.sink.inbox.shared.publish(LISTENER_USER_IDS, frozenset({world.listener_id}))
+    world.tg.user_sends(world.listener_id, world.bot_id, "/start")  # before any forward
+    uid = world.tg.add_subscriber("Carol")
+    world.tg.user_sends(uid, world.bot_id, "/start")  # handled after the listener's /start
+    seen: list = []
+    world.wait_until(
+        lambda: (
+            seen.extend(world.sink.poll(world.T0)) or any(e.external_id == str(uid) for e in seen)
+        )
+    )
+    assert [e for e in seen if e.external_id == str(world.listener_id)] == []

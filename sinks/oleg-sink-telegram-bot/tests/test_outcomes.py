@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from oleg.types import Delivery, Outgoing, Post, Subscriber
+from oleg.types import Delivery, Outgoing, Policy, PolicyKind, Post, Subscriber
 from oleg_sink_telegram_bot.mailer import _Item, by_chat_round_robin, message_keys, result_of
 from oleg_sink_telegram_bot.outcomes import Outcomes, outcome_of
 from oleg_tdlib.errors import TdError
@@ -12,7 +12,7 @@ T = datetime(2025, 1, 1, tzinfo=UTC)
 
 def _out(delivery_id: int, chat: int) -> Outgoing:
     return Outgoing(
-        Delivery(1, 1, T, "t", id=delivery_id), Post(-1001, 1 << 20, T), Subscriber(1, str(chat))
+        Delivery(1, 1, T, Policy(PolicyKind.RECOMMENDER, "t"), id=delivery_id), Post(-1001, 1 << 20, T), Subscriber(1, str(chat))
     )
 
 

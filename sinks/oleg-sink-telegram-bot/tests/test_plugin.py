@@ -14,7 +14,20 @@ def test_settings_defaults_and_masked_secrets() -> None:
     s = BotSettings(api_id=1, api_hash="h" * 32, bot_token="1:tok", database_encryption_key="k")
     assert s.rate == 30 and s.per_chat_interval == timedelta(seconds=1)
     assert s.send_timeout == timedelta(seconds=30) and s.recycle_every == timedelta(hours=6)
-    assert s.admins == [] and str(s.files_directory) == "tdlib/bot"
+    assert s.admins == [] and str(s.files_directory) == "."  # the plugin's own folder
     assert "1:tok" not in repr(s) and "h" * 32 not in repr(s)
     with pytest.raises(ValidationError):
         BotSettings(api_id=1, api_hash="h", bot_token="t", database_encryption_key="k", speed=3)
+
+
+def test_a_session_from_before_plugin_folders_is_used_where_it_is(tmp_path) -> None:
+    from oleg_tdlib.shared import legacy_folder
+
+    legacy, folder = tmp_path / "tdlib" / "bot", tmp_path / "telegram-bot"
+    assert legacy_folder(legacy, folder) == folder  # nothing old: the plugin's own folder
+    legacy.mkdir(parents=True)
+    (legacy / "td.binlog").write_bytes(b"session")
+    folder.mkdir()  # the engine creates the plugin's folder, empty
+    assert legacy_folder(legacy, folder) == legacy
+    (folder / "td.binlog").write_bytes(b"new session")
+    assert legacy_folder(legacy, folder) == folder  # once the new one is in use, it stays

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oleg.runtime import Runtime, SharedValues
 from oleg.store import Store
-from oleg.testing.runtime import StaticRuntime
+from oleg.testing.runtime import static_runtime
 from oleg_source_tdlib.accounts import td_settings
 from oleg_source_tdlib.source import TdlibSource
 from oleg_tdlib.fake import FakeTelegram
+from oleg_tdlib.shared import BOT_USERNAME
+from oleg_tdlib.testing import TdlibTestStore
 from oleg_tdlib.transport import TdClient
 
 T0 = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
@@ -32,8 +35,8 @@ def tg() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open("sqlite:///" + str(tmp_path / "s.db")) as s:
+def store(tmp_path: Path) -> Iterator[TdlibTestStore]:
+    with TdlibTestStore.open("sqlite:///" + str(tmp_path / "s.db")) as s:
         yield s
 
 
@@ -52,8 +55,15 @@ def settings(tmp_path: Path, **overrides: Any) -> TdlibSource.Settings:  # type:
     return TdlibSource.Settings.model_validate(values)
 
 
-def runtime(store: Store, tmp_path: Path, sink: Any = None) -> StaticRuntime:
-    return StaticRuntime(store, tmp_path, {"sink": sink} if sink is not None else {}, at=T0)
+def runtime(store: Store, tmp_path: Path, shared: SharedValues | None = None) -> Runtime:
+    return static_runtime(store, tmp_path, plugin="tdlib", at=T0, shared=shared)
+
+
+def bot_published(name: str = BOT) -> SharedValues:
+    """What the telegram-bot sink leaves for the source when it has started."""
+    shared = SharedValues()
+    shared.publish(BOT_USERNAME, name)
+    return shared
 
 
 def log_in(s: Any, phone: str, code: str = "12345") -> None:
@@ -72,14 +82,14 @@ def make_source(tg: FakeTelegram, store: Store, tmp_path: Path) -> Iterator[Call
     """Start a source (its accounts logged in first); every one started is closed at the end."""
     started: list[TdlibSource] = []
 
-    def make(*, login: bool = True, sink: Any = None, **overrides: Any) -> TdlibSource:
+    def make(*, login: bool = True, shared: SharedValues | None = None, **overrides: Any) -> TdlibSource:
         s = settings(tmp_path, **overrides)
         if login:
             for phone in s.accounts:
                 log_in(s, phone)
         source = TdlibSource(s)
         started.append(source)
-        source.start(runtime(store, tmp_path, sink))  # type: ignore[arg-type]
+        source.start(runtime(store, tmp_path, shared))
         return source
 
     yield make
@@ -121,4 +131,16 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
         time.sleep(0.05)
 
 
-__all__ = ["BOT", "PHONES", "T0", "follow", "log_in", "poll_until", "settings", "timedelta", "wait_for"]
+__all__ = [
+    "BOT",
+    "PHONES",
+    "T0",
+    "TdlibTestStore",
+    "bot_published",
+    "follow",
+    "log_in",
+    "poll_until",
+    "settings",
+    "timedelta",
+    "wait_for",
+]

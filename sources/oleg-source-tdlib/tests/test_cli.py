@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _tdlib_testing import API_HASH, API_ID, BOT, PHONES
+from _tdlib_testing import API_HASH, API_ID, BOT, PHONES, TdlibTestStore
 from click.testing import CliRunner
 from oleg.cli.main import cli
-from oleg.store import Store
 
 
 def write_deployment(tmp_path: Path, source: str | None = None) -> Path:
@@ -97,7 +96,7 @@ def test_channels_add_and_list(tg, deployment: Path, tmp_path: Path, monkeypatch
     assert added.exit_code == 0, added.output
     assert "Queued 3" in added.output
 
-    with Store.open(f"sqlite:///{tmp_path / 'feed.db'}") as store:
+    with TdlibTestStore.open(f"sqlite:///{tmp_path / 'feed.db'}") as store:
         assert [r["username"] for r in store.channel_requests()] == ["first_news", "second_news", "third_news"]
         store.update_channel_request("second_news", status="failed", at=store.channel_requests()[0]["requested_at"],
                                      error="400 USERNAME_NOT_OCCUPIED", attempt=True)
@@ -115,5 +114,5 @@ def test_channels_add_rejects_a_bad_name(tg, deployment: Path) -> None:
     result = run("channels", "add", "-d", str(deployment), "good_name", "no")
     assert result.exit_code == 2
     assert "'no' is not a channel username" in result.output
-    with Store.open(f"sqlite:///{deployment.parent / 'feed.db'}") as store:
+    with TdlibTestStore.open(f"sqlite:///{deployment.parent / 'feed.db'}") as store:
         assert store.channel_requests() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _tdlib_testing import BOT, follow, poll_until, wait_for
+from _tdlib_testing import BOT, bot_published, follow, poll_until, wait_for
 from oleg.types import MediaKind
 
 
@@ -92,22 +92,17 @@ def test_protected_channel_is_not_forwarded(tg, store, make_source) -> None:
 
 
 def test_bot_username_from_the_sink_and_started_once(tg, store, make_source) -> None:
-    from types import SimpleNamespace
-
     chat = tg.add_channel("sinkside")
-    sink = SimpleNamespace(username=None)  # a bot sink learns its name when it starts
-    source = make_source(bot_username=None, sink=sink)
+    shared = bot_published()  # the telegram-bot sink starts first and publishes its name
+    source = make_source(bot_username=None, shared=shared)
+    assert source.bot_username() == BOT
     now = follow(source, store, ["sinkside"])
     (mid,) = tg.publish(chat, "first")
     assert len(poll_until(source, now, lambda got: len(got) >= 1)) == 1
-    assert calls(tg, "forwardMessages") == 0 and len(source.forwarder.queue) == 1  # waits for the name
-
-    sink.username = BOT
-    source.poll(now)
     user = tg.users["+15550100"]
     assert wait_for(lambda: forwarded_to_bot(tg, user)) == [(chat, mid)]
     source.close()
-    again = make_source(bot_username=None, sink=sink)
+    again = make_source(bot_username=None, shared=shared)
     (mid2,) = tg.publish(chat, "second")
     poll_until(again, now, lambda got: any(p.message_id == mid2 for p in got))
     assert wait_for(lambda: (chat, mid2) in forwarded_to_bot(tg, user))

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from importlib import metadata
-from types import SimpleNamespace
 
 import pytest
 from _tdlib_testing import PHONES, T0, settings
 from oleg.errors import ConfigError, OlegError
+from oleg.registry import ComponentKind, ComponentRegistry
 from oleg_source_tdlib.buffer import PostBuffer
 from oleg_source_tdlib.settings import account_directory, read_channels_file
 from oleg_source_tdlib.source import TdlibSource
+from oleg_tdlib.tables import SCHEMA
 from pydantic import ValidationError
 
 
 def test_entry_point_registers_the_source_and_commands() -> None:
     (ep,) = [e for e in metadata.entry_points(group="oleg") if e.name == "tdlib"]
     assert ep.value == "oleg_source_tdlib.plugin"
-    registered: list[type] = []
     module = ep.load()
-    module.oleg_register_sources(register=registered.append)
-    assert registered == [TdlibSource]
+    registry = ComponentRegistry()
+    module.oleg_register_components(registry=registry)
+    assert [(r.kind, r.name, r.cls) for r in registry.all()] == [(ComponentKind.SOURCE, "tdlib", TdlibSource)]
+    assert registry.schemas == [SCHEMA]  # its tables: accounts, assignments, the join queue
     import click
 
     group = click.Group()
@@ -75,7 +77,7 @@ def test_an_account_not_logged_in_says_how_to_log_in(tg, store, make_source) -> 
 
 def test_no_bot_username_anywhere_is_a_config_error(tg, store, make_source) -> None:
     with pytest.raises(ConfigError, match="bot_username"):
-        make_source(bot_username=None, sink=SimpleNamespace())
+        make_source(bot_username=None)  # and no telegram-bot sink published one
 
 
 def test_wrong_api_hash_is_an_error(tg, store, make_source) -> None:

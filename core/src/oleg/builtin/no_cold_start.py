@@ -20,5 +20,5 @@ class NoColdStart(ColdStartPolicy):
 
 
 @oleg.hookimpl
-def oleg_register_cold_start_policies(register):  # type: ignore[no-untyped-def]
-    register(NoColdStart)
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    registry.add_cold_start_policy(NoColdStart)

@@ -27,8 +27,8 @@ class VirtualScheduler(Scheduler):
     Settings = VirtualSettings
     settings: VirtualSettings
 
-    def __init__(self, settings: VirtualSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: VirtualSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._now: datetime | None = None
         self._jobs: list[tuple[str, timedelta, Job]] = []
         self._stopped = False
@@ -79,5 +79,5 @@ class VirtualScheduler(Scheduler):
 
 
 @oleg.hookimpl
-def oleg_register_schedulers(register):  # type: ignore[no-untyped-def]
-    register(VirtualScheduler)
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    registry.add_scheduler(VirtualScheduler)

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from oleg import __version__
+from oleg.cli.scaffold import new_plugin
 from oleg.errors import ConfigError, OlegError
 
 console = Console()
@@ -88,7 +89,7 @@ def check(deployment: Path, as_json: bool) -> None:
 
     loaded = load_deployment(deployment)
     for comp in loaded.components.values():
-        instance = comp.cls(comp.settings)
+        instance = comp.build(seed=loaded.deployment.seed)
         try:
             instance.check()
         except OlegError as exc:
@@ -121,7 +122,7 @@ def plugins(as_json: bool) -> None:
                         "names": i.names,
                         "distribution": i.distribution,
                         "version": i.version,
-                        "components": [{"kind": c.kind, "name": c.name} for c in i.components],
+                        "components": [{"kind": c.kind.value, "name": c.name} for c in i.components],
                         "error": i.error,
                     }
                     for i in infos
@@ -134,7 +135,7 @@ def plugins(as_json: bool) -> None:
     for column in ("distribution", "version", "module", "components", "status"):
         table.add_column(column)
     for i in infos:
-        comps = "\n".join(f"{c.kind.replace('_', '-')}: {c.name}" for c in i.components) or "-"
+        comps = "\n".join(f"{c.kind.label}: {c.name}" for c in i.components) or "-"
         status = "[green]ok[/]" if i.error is None else f"[red]{i.error}[/]"
         table.add_row(i.distribution or "-", i.version or "-", i.module, comps, status)
     console.print(table)
@@ -158,7 +159,7 @@ def run(deployment: Path) -> None:
         engine.run()
     except ConfigError as exc:  # raised by a component while running: say which file
         raise ConfigError(f"{deployment}: {exc.message}", hint=exc.hint) from None
-    console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.items()))
+    console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.as_dict().items()))
 
 
 def open_existing_store(deployment: Path, url: str) -> Any:
@@ -192,11 +193,10 @@ def models(deployment: Path, limit: int) -> None:
     for column in ("id", "created", "plugin", "kind", "status", "ratings", "prequential AUC"):
         table.add_column(column)
     for v in versions:
-        preq = (v.get("metrics") or {}).get("prequential") or {}
-        auc = preq.get("auc")
+        auc = (v.metrics.get("prequential") or {}).get("auc")
         table.add_row(
-            str(v["id"]), str(v["created_at"])[:19], v["plugin"], v["kind"], v["status"],
-            str(v["n_feedback"]), f"{auc:.3f}" if isinstance(auc, float) else "-",
+            str(v.id), str(v.created_at)[:19], v.plugin, v.kind, v.status,
+            str(v.n_feedback), f"{auc:.3f}" if isinstance(auc, float) else "-",
         )
     console.print(table)
 
@@ -214,10 +214,10 @@ def train(deployment: Path) -> None:
 
     plugins = Plugins()
     resolved = load_deployment(deployment, plugins)
-    comp = resolved.components["recommender"]
+    comp = resolved.recommender
     store = open_existing_store(deployment, resolved.deployment.database)
     try:
-        recommender = comp.cls(comp.settings, seed=resolved.deployment.seed)  # type: ignore[call-arg]
+        recommender = comp.build(seed=resolved.deployment.seed)
         trainer = Trainer(recommender, comp.plugin, store, Hooks(plugins.hook), 1)
         version = trainer.retrain(datetime.now(UTC))
         if version is None:
@@ -225,42 +225,11 @@ def train(deployment: Path) -> None:
     finally:
         store.close()
     console.print(
-        f"Trained {comp.plugin} on {version['metrics']['n_batch']} ratings in {version['metrics']['train_seconds']:.3f} s: "
-        f"model version {version['id']} is the champion."
+        f"Trained {comp.plugin} on {version.metrics['n_batch']} ratings in "
+        f"{version.metrics['train_seconds']:.3f} s: model version {version.id} is the champion."
     )
 
 
-@cli.command()
-@click.option(
-    "--recommender", default=None,
-    help="The recommender to show off [default: embedding-nn if installed, else popular].",
-)
-@click.option("--subscribers", default=200, show_default=True, type=click.IntRange(1))
-@click.option("--days", default=14, show_default=True, type=click.IntRange(1))
-@click.option("--seed", default=0, show_default=True)
-@click.option(
-    "--out", default="oleg-demo-report", show_default=True, type=click.Path(path_type=Path),
-    help="Folder for the report (plot, markdown page, JSON, the SQLite stores).",
-)
-@click.option(
-    "--compare/--no-compare", default=True, show_default=True,
-    help="Also run those of random, popular, als and the oracle that are installed, on the same subscribers.",
-)
-@click.option("--workers", type=click.IntRange(1), default=None, help="Processes to run policies in (default: one per core).")
-def demo(recommender: str | None, subscribers: int, days: int, seed: int, out: Path, compare: bool, workers: int | None) -> None:
-    """Simulate a deployment on real Telegram posts and report the like rate by day."""
-    from oleg.demo import run_demo
-
-    run_demo(
-        recommender=recommender, subscribers=subscribers, days=days, seed=seed, out=out,
-        compare=compare, workers=workers, console=console,
-    )
-
-
-from oleg.cli.evaluate import evaluate  # noqa: E402
-from oleg.cli.scaffold import new_plugin  # noqa: E402
-
-cli.add_command(evaluate)
 cli.add_command(new_plugin)
 
 

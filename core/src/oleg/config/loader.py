@@ -4,35 +4,51 @@ by its plugin's settings model. Every error names the file, the key and what was
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from oleg.components import Component, PluginSettings
+from oleg.components import (
+    ColdStartPolicy,
+    Component,
+    PluginSettings,
+    Recommender,
+    Scheduler,
+    Sink,
+    Source,
+    build_component,
+)
 from oleg.config.sections import DeploymentSection, EngineSection
-from oleg.errors import ConfigError, PluginError
-from oleg.plugins import KINDS, Plugins
+from oleg.errors import ConfigError, PluginError, did_you_mean
+from oleg.plugins import Plugins
+from oleg.registry import ComponentKind
+from oleg.urls import mask_url
 
-REQUIRED_KINDS = ("source", "sink", "recommender")
-DEFAULT_PLUGINS = {"cold_start": "top-bias", "scheduler": "apscheduler"}
+REQUIRED_KINDS = (ComponentKind.SOURCE, ComponentKind.SINK, ComponentKind.RECOMMENDER)
+DEFAULT_PLUGINS = {ComponentKind.COLD_START: "top-bias", ComponentKind.SCHEDULER: "apscheduler"}
 CORE_SECTIONS = {"deployment": DeploymentSection, "engine": EngineSection}
+
+C = TypeVar("C", bound=Component)
 
 
 @dataclass(frozen=True)
-class ComponentConfig:
+class ComponentConfig(Generic[C]):
     """One component section, resolved: the plugin's class and its validated settings."""
 
-    kind: str
+    kind: ComponentKind
     plugin: str
-    cls: type[Component]
+    cls: type[C]
     settings: PluginSettings
     secrets: dict[str, str] = field(default_factory=dict)  # dotted key -> env variable
+
+    def build(self, *, seed: int = 0) -> C:
+        """A new instance of the component, with these settings and ``seed``."""
+        return build_component(self.cls, self.settings, seed=seed)
 
     def masked(self) -> dict[str, Any]:
         """Settings as plain values, with every secret shown as ``***`` and its variable."""
@@ -49,8 +65,29 @@ class Deployment:
     source_file: Path | None
     deployment: DeploymentSection
     engine: EngineSection
-    components: dict[str, ComponentConfig]
+    components: dict[ComponentKind, ComponentConfig[Any]]
     secrets: dict[str, str] = field(default_factory=dict)
+
+    # The components by kind, typed (the loader checked each class against its kind).
+    @property
+    def source(self) -> ComponentConfig[Source]:
+        return cast(ComponentConfig[Source], self.components[ComponentKind.SOURCE])
+
+    @property
+    def sink(self) -> ComponentConfig[Sink]:
+        return cast(ComponentConfig[Sink], self.components[ComponentKind.SINK])
+
+    @property
+    def recommender(self) -> ComponentConfig[Recommender]:
+        return cast(ComponentConfig[Recommender], self.components[ComponentKind.RECOMMENDER])
+
+    @property
+    def cold_start(self) -> ComponentConfig[ColdStartPolicy]:
+        return cast(ComponentConfig[ColdStartPolicy], self.components[ComponentKind.COLD_START])
+
+    @property
+    def scheduler(self) -> ComponentConfig[Scheduler]:
+        return cast(ComponentConfig[Scheduler], self.components[ComponentKind.SCHEDULER])
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -61,18 +98,8 @@ class Deployment:
         for key, env in self.secrets.items():
             _set_dotted(out, key, f"*** (from ${env})")
         for kind, comp in self.components.items():
-            out[kind] = {"plugin": comp.plugin, **comp.masked()}
+            out[kind.value] = {"plugin": comp.plugin, **comp.masked()}
         return out
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -116,7 +143,7 @@ def load_deployment_dict(
     context = {"base_dir": base_dir}
     env = os.environ if environ is None else environ
 
-    known = set(CORE_SECTIONS) | set(KINDS)
+    known = set(CORE_SECTIONS) | {k.value for k in ComponentKind}
     for section, value in raw.items():
         if section not in known:
             raise ConfigError(
@@ -145,12 +172,12 @@ def load_deployment_dict(
         except PluginError as exc:
             raise ConfigError(f"{where}: [deployment] plugins: {exc}") from None
 
-    components: dict[str, ComponentConfig] = {}
-    for kind in KINDS:
+    components: dict[ComponentKind, ComponentConfig[Any]] = {}
+    for kind in ComponentKind:
         section = dict(resolved.get(kind, {}))
         if kind not in resolved and kind in REQUIRED_KINDS:
             raise ConfigError(
-                f"{where}: missing section [{kind}]; it names the {kind.replace('_', '-')} "
+                f"{where}: missing section [{kind}]; it names the {kind.label} "
                 f"plugin, e.g.\n[{kind}]\nplugin = \"...\""
             )
         name = section.pop("plugin", DEFAULT_PLUGINS.get(kind) if kind not in resolved else None)
@@ -271,8 +298,8 @@ def _expected(model: type[BaseModel], loc: list[str]) -> str:
 
 
 def _did_you_mean(name: str, choices: Any) -> str:
-    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean {match[0]!r}?" if match else ""
+    suggestion = did_you_mean(name, choices)
+    return f" {suggestion.strip()}" if suggestion else ""
 
 
 def _kind_of(value: Any) -> str:

@@ -1,7 +1,7 @@
 """The engine: the flow of the design, as four jobs a scheduler runs.
 
 * ``ingest``   – new posts from the source into the store and the fresh pool;
-* ``collect``  – (un)subscriptions and 👍/👎 from the sink into the store; due retries;
+* ``collect``  – (un)subscriptions from the sink, the 👍/👎 stored since; due retries;
 * ``mail``     – for each subscriber, the next post: cold start or recommender + exploration;
 * ``train``    – incremental training on new feedback, from scratch every N rounds.
 
@@ -21,25 +21,34 @@ from typing import Any
 
 import numpy as np
 
-from oleg.components import ColdStartPolicy, Component, Recommender, Scheduler, Sink, Source
+from oleg.components import Component
 from oleg.config.loader import Deployment
-from oleg.engine.exploration import choose
+from oleg.engine.mailing import PlannedDelivery, RoundScores, plan_round
 from oleg.engine.pool import FreshPool
 from oleg.engine.training import Trainer
+from oleg.errors import PluginError
 from oleg.hooks import Hooks
 from oleg.plugins import Plugins
+from oleg.registry import ComponentKind
+from oleg.run_info import RunInfo, RunSummary
+from oleg.runtime import PluginState, Runtime, SharedValues
 from oleg.store import Store
 from oleg.types import (
+    Candidates,
     Delivery,
     DeliveryResult,
     DeliveryStatus,
     FeedbackEvent,
     MoreRequest,
     Outgoing,
+    Policy,
+    PolicyKind,
+    Post,
     Subscriber,
     SubscriptionEvent,
     utc,
 )
+from oleg.versions import ModelVersion
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +56,8 @@ CLOCK_KEY = "engine.clock"
 
 
 class Engine:
-    """A running deployment; also the :class:`oleg.components.Runtime` its components see."""
+    """A running deployment: builds its components, hands each a narrow
+    :class:`~oleg.runtime.Runtime`, and runs the four jobs on the scheduler."""
 
     def __init__(self, deployment: Deployment, plugins: Plugins, *, store: Store | None = None) -> None:
         self.deployment = deployment
@@ -55,29 +65,25 @@ class Engine:
         self.hooks = Hooks(plugins.hook)
         self.seed = deployment.deployment.seed
         self.data_dir = Path(deployment.deployment.data_dir)
-        self.store = store or Store.open(deployment.deployment.database)
+        schemas = plugins.collect().schemas
+        self.store = store or Store.open(deployment.deployment.database, schemas=schemas)
+        self.store.add_schemas(schemas)
         self._own_store = store is None
         settings = deployment.engine
         self.exploration = settings.exploration
         self.posts_per_round = settings.posts_per_round
         self.rng = np.random.default_rng(self.seed)
 
-        comps = deployment.components
-        self.source: Source = comps["source"].cls(comps["source"].settings)  # type: ignore[assignment]
-        self.sink: Sink = comps["sink"].cls(comps["sink"].settings)  # type: ignore[assignment]
-        rec_cls = comps["recommender"].cls
-        self.recommender: Recommender = rec_cls(comps["recommender"].settings, seed=self.seed)  # type: ignore[call-arg]
-        self.cold_start: ColdStartPolicy = comps["cold_start"].cls(comps["cold_start"].settings)  # type: ignore[assignment]
-        self.scheduler: Scheduler = comps["scheduler"].cls(comps["scheduler"].settings)  # type: ignore[assignment]
-        self.components: dict[str, Component] = {
-            "source": self.source,
-            "sink": self.sink,
-            "recommender": self.recommender,
-            "cold_start": self.cold_start,
-            "scheduler": self.scheduler,
-        }
-        self.recommender_name = comps["recommender"].plugin
-        self.cold_start_name = comps["cold_start"].plugin
+        self.source = deployment.source.build(seed=self.seed)
+        self.sink = deployment.sink.build(seed=self.seed)
+        self.recommender = deployment.recommender.build(seed=self.seed)
+        self.cold_start = deployment.cold_start.build(seed=self.seed)
+        self.scheduler = deployment.scheduler.build(seed=self.seed)
+        self.shared = SharedValues()
+        self.recommender_name = deployment.recommender.plugin
+        self.cold_start_name = deployment.cold_start.plugin
+        self.cold_policy = Policy(PolicyKind.COLD_START, self.cold_start_name)
+        self.warm_policy = Policy(PolicyKind.RECOMMENDER, self.recommender_name)
 
         self.pool = FreshPool(settings.pool_window, settings.pool_size)
         self.subscribers: dict[int, Subscriber] = {}
@@ -92,12 +98,54 @@ class Engine:
             self.recommender, self.recommender_name, self.store, self.hooks, sched.full_retrain_every
         )
         self._failure: BaseException | None = None
-        self.stats = {"ingested": 0, "delivered": 0, "failed": 0, "feedback": 0, "rounds": 0}
+        self.stats = RunSummary()
+
+    def _started_in_order(self) -> list[tuple[ComponentKind, Component]]:
+        """Sink first (it may publish what the source needs, the bot's username), the
+        scheduler last; they close in the reverse order."""
+        return [
+            (ComponentKind.SINK, self.sink),
+            (ComponentKind.SOURCE, self.source),
+            (ComponentKind.RECOMMENDER, self.recommender),
+            (ComponentKind.COLD_START, self.cold_start),
+            (ComponentKind.SCHEDULER, self.scheduler),
+        ]
+
+    def runtime_for(self, kind: ComponentKind) -> Runtime:
+        """The runtime one component sees: its own folder, state and tables, no other component."""
+        plugin = self.deployment.components[kind].plugin
+        folder = self.data_dir / plugin
+        folder.mkdir(parents=True, exist_ok=True)
+        return Runtime(
+            seed=self.seed,
+            clock=self.now,
+            data_dir=folder,
+            store=self.store,
+            catalog=self.store,
+            state=PluginState(self.store, plugin),
+            database=self.store.database,
+            shared=self.shared,
+            record_feedback_fn=self.record_feedback,
+        )
+
+    def run_info(self, begin: datetime | None) -> RunInfo:
+        return RunInfo(
+            name=self.deployment.deployment.name,
+            components={k.value: c.plugin for k, c in self.deployment.components.items()},
+            started_at=begin,
+            store=self.store,
+        )
 
     # -- Runtime -------------------------------------------------------------------------
 
     def now(self) -> datetime:
         return self.scheduler.now()
+
+    def record_feedback(self, events: Sequence[FeedbackEvent]) -> list[bool]:
+        """The one way feedback reaches the store (see :meth:`Runtime.record_feedback`):
+        per event, whether it was stored now. Safe from a sink's own threads: it only
+        writes the store; :meth:`collect` counts and announces, on the engine's thread."""
+        return self.store.record_feedback(events)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -113,9 +161,11 @@ class Engine:
             or getattr(self.scheduler.settings, "start", None)
             or self.source.first_date()
         )
-        for comp in self.components.values():
-            comp.start(self)
+        started: list[Component] = []
         try:
+            for kind, comp in self._started_in_order():
+                comp.start(self.runtime_for(kind))
+                started.append(comp)
             self._restore(utc(begin) if begin else None)
             sched = self.scheduler.settings
             self.scheduler.every("ingest", sched.ingest_every, self._guard(self.ingest))
@@ -127,14 +177,15 @@ class Engine:
                 self.deployment.deployment.name, begin, len(self.subscribers), len(self.pool),
                 self.recommender_name,
             )
-            self.hooks.started(self)
+            run = self.run_info(utc(begin) if begin else None)
+            self.hooks.started(run)
             self.scheduler.run(start=utc(begin) if begin else None, until=until)
             if self._failure is not None:
                 raise self._failure
             self.store.set_state(CLOCK_KEY, self.scheduler.now().isoformat())
-            self.hooks.stopped(self)
+            self.hooks.stopped(run, self.stats)
         finally:
-            for comp in reversed(list(self.components.values())):
+            for comp in reversed(started):
                 comp.close()
             if self._own_store:
                 self.store.close()
@@ -197,7 +248,7 @@ class Engine:
         if posts:
             new = self.store.add_posts(posts)
             self.pool.add(new)
-            self.stats["ingested"] += len(new)
+            self.stats.ingested += len(new)
             for post in new:
                 self.hooks.post_ingested(post)
         deleted = list(self.source.deleted(now))
@@ -206,19 +257,22 @@ class Engine:
             self.pool.remove(deleted)
 
     def collect(self, now: datetime) -> None:
-        feedback: list[FeedbackEvent] = []
+        """(Un)subscriptions and /more from the sink; the feedback stored since the last
+        look; due retries."""
         more: list[int] = []
         for event in self.sink.poll(now):
             if isinstance(event, SubscriptionEvent):
                 self._subscription(event)
-            elif isinstance(event, FeedbackEvent):
-                feedback.append(event)
             elif isinstance(event, MoreRequest):
                 sub_id = self.by_external.get(event.external_id)
                 if sub_id is not None and sub_id not in more:
                     more.append(sub_id)
-        if feedback:
-            self.store.add_feedback(feedback)
+            else:
+                raise PluginError(
+                    f"sink {self.deployment.sink.plugin!r} returned {type(event).__name__} from "
+                    "poll(); it returns SubscriptionEvent and MoreRequest only.",
+                    hint="A sink stores 👍/👎 with runtime.record_feedback(events) as they arrive.",
+                )
         self._follow_feedback()
         if more:
             self.mail(now, only=more)
@@ -228,15 +282,15 @@ class Engine:
             self._send(due, now)
 
     def _follow_feedback(self) -> None:
-        """Count and announce every rating stored since the last look, whoever stored it:
-        the engine from a sink's poll, or a sink itself before acknowledging a press."""
+        """Count and announce every rating stored since the last look (sinks store them
+        through :meth:`record_feedback`, from whatever thread receives them)."""
         while True:
             rows = self.store.feedback_rows(after_id=self.feedback_cursor)
             if not rows:
                 return
             for stored in rows:
                 self.n_rated[stored.subscriber_id] = self.n_rated.get(stored.subscriber_id, 0) + 1
-                self.stats["feedback"] += 1
+                self.stats.feedback += 1
                 self.hooks.feedback_received(stored)
             self.feedback_cursor = rows[-1].id
 
@@ -249,7 +303,7 @@ class Engine:
 
     def mail(self, now: datetime, only: Sequence[int] | None = None) -> None:
         """One mailing round: every active subscriber (or those in ``only``, who asked for a
-        post with /more) gets their next post(s)."""
+        post with /more) gets their next post(s): planned, stored, then sent."""
         self.store.set_state(CLOCK_KEY, now.isoformat())
         candidates, posts = self.pool.candidates(now)
         if only is None:
@@ -259,73 +313,70 @@ class Engine:
         if len(candidates) == 0 or not subs:
             return
         if only is None:
-            self.stats["rounds"] += 1
-        post_index = {int(pid): i for i, pid in enumerate(candidates.post)}
-        if only is None and self.stats["rounds"] % 50 == 0:
-            self._forget_old_posts(post_index)
+            self.stats.rounds += 1
+            if self.stats.rounds % 50 == 0:
+                self._forget_old_posts({int(pid) for pid in candidates.post})
+        planned = plan_round(
+            candidates,
+            self._scores(subs, candidates),
+            self.seen,
+            cold_policy=self.cold_policy,
+            warm_policy=self.warm_policy,
+            posts_per_round=self.posts_per_round,
+            exploration=self.exploration,
+            rng=self.rng,
+        )
+        outgoing = self._store_planned(planned, posts, now)
+        self._send(outgoing, now)
+        log.info(
+            "round at %s: %d posts for %d subscribers (%d in cold start), pool %d",
+            now, len(outgoing), len(subs), sum(p.policy == self.cold_policy for p in planned),
+            len(candidates),
+        )
+
+    def _scores(self, subs: Sequence[Subscriber], candidates: Candidates) -> RoundScores:
+        """The cold-start ranking (if anyone is in cold start) and the recommender's scores
+        for everyone else."""
         cold = [s for s in subs if self.cold_start.applies(self.n_rated.get(s.id, 0), self.n_delivered.get(s.id, 0))]
         cold_ids = {s.id for s in cold}
         warm = [s for s in subs if s.id not in cold_ids]
-        planned: list[tuple[Subscriber, int, float, float | None, str]] = []
+        ranking = self.cold_start.rank(candidates, self.recommender) if cold else None
+        scores = (
+            self.recommender.score_many([s.id for s in warm], candidates)
+            if warm
+            else np.zeros((0, len(candidates)))
+        )
+        return RoundScores(cold, ranking, warm, np.asarray(scores, dtype=np.float64))
 
-        if cold:
-            ranking = np.asarray(self.cold_start.rank(candidates, self.recommender), dtype=np.float64)
-            order = np.argsort(-ranking, kind="stable")
-            policy = f"cold_start:{self.cold_start_name}"
-            ranked_posts = candidates.post[order].tolist()
-            for sub in cold:
-                seen = self.seen.get(sub.id, set())
-                picked: list[int] = []
-                for rank, post_id in enumerate(ranked_posts):  # the best few are usually unseen
-                    if post_id not in seen:
-                        picked.append(int(order[rank]))
-                        if len(picked) == self.posts_per_round:
-                            break
-                planned += [(sub, i, float(ranking[i]), 1.0, policy) for i in picked]
-        if warm:
-            scores = np.asarray(
-                self.recommender.score_many([s.id for s in warm], candidates), dtype=np.float64
-            )
-            policy = f"recommender:{self.recommender_name}"
-            for row, sub in enumerate(warm):
-                masked = scores[row].copy()
-                for pid in self.seen.get(sub.id, ()):
-                    i = post_index.get(pid)
-                    if i is not None:
-                        masked[i] = -np.inf
-                for i, propensity in choose(masked, self.posts_per_round, self.exploration, self.rng):
-                    planned.append((sub, i, float(scores[row, i]), propensity, policy))
+    def _store_planned(self, planned: Sequence[PlannedDelivery], posts: Sequence[Post], now: datetime) -> list[Outgoing]:
+        """Store the planned deliveries (``pending``) before anything is sent, so that a
+        crash never sends a post twice; what each subscriber got is remembered."""
         if not planned:
-            return
-
+            return []
         deliveries = [
             Delivery(
-                subscriber_id=sub.id,
-                post_id=int(candidates.post[i]),
+                subscriber_id=p.subscriber.id,
+                post_id=p.post_id,
                 sent_at=now,
-                policy=policy,
-                score=score,
-                propensity=propensity,
-                model_version_id=self.trainer.version_id if policy.startswith("recommender") else None,
+                policy=p.policy,
+                score=p.score,
+                propensity=p.propensity,
+                model_version_id=self.trainer.version_id if p.policy.kind is PolicyKind.RECOMMENDER else None,
             )
-            for sub, i, score, propensity, policy in planned
+            for p in planned
         ]
         stored = self.store.add_deliveries(deliveries)
         by_key = {(d.subscriber_id, d.post_id): d for d in stored}
         outgoing = []
-        for sub, i, *_ in planned:
-            delivery = by_key.get((sub.id, int(candidates.post[i])))
-            self.seen.setdefault(sub.id, set()).add(int(candidates.post[i]))
+        for p in planned:
+            delivery = by_key.get((p.subscriber.id, p.post_id))
+            self.seen.setdefault(p.subscriber.id, set()).add(p.post_id)
             if delivery is not None:
-                self.n_delivered[sub.id] = self.n_delivered.get(sub.id, 0) + 1
-                outgoing.append(Outgoing(delivery, posts[i], sub))
-        self._send(outgoing, now)
-        log.info(
-            "round at %s: %d posts for %d subscribers (%d in cold start), pool %d",
-            now, len(outgoing), len(subs), len(cold), len(candidates),
-        )
+                self.n_delivered[p.subscriber.id] = self.n_delivered.get(p.subscriber.id, 0) + 1
+                outgoing.append(Outgoing(delivery, posts[p.index], p.subscriber))
+        return outgoing
 
-    def _forget_old_posts(self, pool: dict[int, int]) -> None:
+    def _forget_old_posts(self, pool: set[int]) -> None:
         """Keep only pool posts in what each subscriber got: older posts never come back,
         so memory stays bounded however long the deployment runs."""
         for sub_id, seen in self.seen.items():
@@ -347,19 +398,19 @@ class Engine:
     def _outcome(self, result: DeliveryResult, item: Outgoing, now: datetime) -> tuple[int, str, str | None]:
         delivery_id = result.delivery_id
         if result.ok:
-            self.stats["delivered"] += 1
+            self.stats.delivered += 1
             self.hooks.delivered(item.delivery)
             return (delivery_id, DeliveryStatus.SENT, None)
         if result.retry_after is not None and not result.subscriber_gone:
             self.retries.append((now + timedelta(seconds=result.retry_after), item))
             return (delivery_id, DeliveryStatus.RETRY, result.error)
-        self.stats["failed"] += 1
+        self.stats.failed += 1
         if result.subscriber_gone:
             sub = item.subscriber
             self.store.upsert_subscriber(sub.external_id, active=False, at=now)
             self.subscribers.pop(sub.id, None)
         return (delivery_id, DeliveryStatus.FAILED, result.error)
 
-    def train(self, now: datetime) -> dict[str, Any] | None:
+    def train(self, now: datetime) -> ModelVersion | None:
         return self.trainer.step(now)
 

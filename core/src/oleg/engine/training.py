@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from oleg import metrics
 from oleg.components import Recommender
 from oleg.types import Candidates, FloatArray, Interactions
+from oleg.versions import ModelKind, ModelStatus, ModelVersion
 
 if TYPE_CHECKING:
     from oleg.hooks import Hooks
@@ -85,15 +87,15 @@ class Trainer:
         self.fitted = False
         self.n_total = 0
 
-    def retrain(self, now: datetime) -> dict[str, Any] | None:
+    def retrain(self, now: datetime) -> ModelVersion | None:
         """Fit from scratch on everything the store holds (after a restart, or on demand)."""
         data, last = self.store.feedback(after_id=0)
         if len(data) == 0:
             return None
         self.history = data
-        return self._train(data, kind="full", now=now, last_id=last, prequential=None)
+        return self._train(data, kind=ModelKind.FULL, now=now, last_id=last, prequential=None)
 
-    def step(self, now: datetime) -> dict[str, Any] | None:
+    def step(self, now: datetime) -> ModelVersion | None:
         """One training round, if there is new feedback; returns the version recorded."""
         new, last = self.store.feedback(after_id=self.cursor)
         if len(new) == 0:
@@ -102,53 +104,52 @@ class Trainer:
         self.rounds += 1
         self.history = self.history.concat(new)
         if not self.fitted or self.rounds % self.full_every == 0:
-            return self._train(self.history, kind="full", now=now, last_id=last, prequential=prequential)
-        return self._train(new, kind="incremental", now=now, last_id=last, prequential=prequential)
+            return self._train(self.history, kind=ModelKind.FULL, now=now, last_id=last, prequential=prequential)
+        return self._train(new, kind=ModelKind.INCREMENTAL, now=now, last_id=last, prequential=prequential)
 
     def _train(
         self,
         data: Interactions,
         *,
-        kind: str,
+        kind: ModelKind,
         now: datetime,
         last_id: int,
         prequential: dict[str, float] | None,
-    ) -> dict[str, Any]:
+    ) -> ModelVersion:
         started = time.perf_counter()
-        if kind == "full":
+        if kind is ModelKind.FULL:
             self.recommender.fit(data)
         else:
             self.recommender.partial_fit(data)
         seconds = time.perf_counter() - started
         self.fitted = True
-        self.n_total = len(data) if kind == "full" else self.n_total + len(data)
+        self.n_total = len(data) if kind is ModelKind.FULL else self.n_total + len(data)
         self.cursor = last_id
         self.store.set_state(STATE_KEY, {"cursor": self.cursor, "rounds": self.rounds})
         metrics_: dict[str, Any] = {"train_seconds": round(seconds, 6), "n_batch": len(data)}
-        fit_info = getattr(self.recommender, "fit_info", None)
-        if kind == "full" and isinstance(fit_info, dict) and fit_info:
-            metrics_["fit"] = fit_info  # what the model reports of its fit (epochs, early stop)
+        if kind is ModelKind.FULL and self.recommender.fit_info:
+            metrics_["fit"] = dict(self.recommender.fit_info)  # epochs, early stop...
         if prequential is not None:
             metrics_["prequential"] = prequential
-        version_id = self.store.add_model_version(
+        version = self.store.add_model_version(
             plugin=self.plugin,
             kind=kind,
             params=self.recommender.params(),
             metrics=_jsonable(metrics_),
             n_feedback=self.n_total,
-            status="candidate",
+            status=ModelStatus.CANDIDATE,
             at=now,
         )
-        # Every version is served at once: a champion/challenger gate belongs here.
-        self.store.set_model_status(version_id, "champion")
-        self.version_id = version_id
-        version = {"id": version_id, "plugin": self.plugin, "kind": kind, "metrics": metrics_, "at": now}
         self.hooks.model_trained(version)
+        # Every version is served at once: a champion/challenger gate belongs here.
+        self.store.set_model_status(version.id, ModelStatus.CHAMPION)
+        version = replace(version, status=ModelStatus.CHAMPION)
+        self.version_id = version.id
         self.hooks.model_promoted(version)
         log.log(
-            logging.INFO if kind == "full" else logging.DEBUG,
+            logging.INFO if kind is ModelKind.FULL else logging.DEBUG,
             "trained %s version %s (%s) on %d ratings in %.3f s",
-            self.plugin, version_id, kind, len(data), seconds,
+            self.plugin, version.id, kind, len(data), seconds,
         )
         return version
 

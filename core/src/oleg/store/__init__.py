@@ -1,14 +1,13 @@
 """Persistence: the :class:`Store` API over SQLite or PostgreSQL, its SQLModel tables and
-their Alembic migrations (run by :meth:`Store.open`)."""
+their Alembic migrations (run by :meth:`Store.open`), and the schemas plugins own."""
 
+from oleg.store.schema import Database, StoreSchema, plugin_metadata
 from oleg.store.store import Store, alembic_config
 from oleg.store.tables import (
-    ChannelAssignmentRow,
     ChannelRow,
     DeliveryRow,
     EngineStateRow,
     FeedbackRow,
-    ListenerAccountRow,
     ModelVersionRow,
     PostRow,
     StoreTable,
@@ -18,18 +17,19 @@ from oleg.store.tables import (
 )
 
 __all__ = [
-    "ChannelAssignmentRow",
     "ChannelRow",
+    "Database",
     "DeliveryRow",
     "EngineStateRow",
     "FeedbackRow",
-    "ListenerAccountRow",
     "ModelVersionRow",
     "PostRow",
     "Store",
+    "StoreSchema",
     "StoreTable",
     "SubscriberRow",
     "UTCDateTime",
     "alembic_config",
     "metadata",
+    "plugin_metadata",
 ]

@@ -67,66 +67,6 @@ class ChannelRow(StoreTable, table=True):
     """The channel forbids forwarding (a sink sends a link instead)."""
 
 
-class ListenerAccountRow(StoreTable, table=True):
-    """A Telegram account that joins channels to listen to them (an account joins at most
-    ``max_channels``)."""
-
-    __tablename__ = "listener_account"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True)
-    max_channels: int = 500
-    active: bool = True
-
-
-class ChannelAssignmentRow(StoreTable, table=True):
-    """Which listener account follows a channel, and how far joining it went."""
-
-    __tablename__ = "channel_assignment"
-
-    channel_id: int = Field(
-        sa_type=sa.BigInteger,
-        primary_key=True,
-        foreign_key="channel.id",
-        sa_column_kwargs={"autoincrement": False},
-    )
-    account_id: int = Field(foreign_key="listener_account.id")
-    status: str  # queued | joined | failed | left
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class ChannelRequestRow(StoreTable, table=True):
-    """A channel a deployer asked to follow, by username, until a listener account joins it:
-    the joiner's persistent queue."""
-
-    __tablename__ = "channel_request"
-
-    username: str = Field(primary_key=True)
-    status: str  # queued | joined | failed
-    attempts: int = 0
-    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    error: str | None = None
-    channel_id: int | None = Field(default=None, sa_type=sa.BigInteger)
-    account_id: int | None = Field(default=None, foreign_key="listener_account.id")
-    requested_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class MessageRefRow(StoreTable, table=True):
-    """Where a sink keeps its own copy of a post (the bot's forwarded message), so that it
-    can send the post again by copying it: ``owner`` is the sink's name."""
-
-    __tablename__ = "message_ref"
-    __table_args__ = (sa.Index("ix_message_ref_album", "owner", "chat_id", "album_id"),)
-
-    owner: str = Field(primary_key=True)
-    channel_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
-    message_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
-    chat_id: int = Field(sa_type=sa.BigInteger)
-    ref_message_id: int = Field(sa_type=sa.BigInteger)
-    album_id: str | None = None
-
-
 class PostRow(StoreTable, table=True):
     """A channel post, identified by ``(channel_id, message_id)``."""
 
@@ -216,25 +156,8 @@ class EngineStateRow(StoreTable, table=True):
     value: Any = Field(default=None, sa_type=sa.JSON)
 
 
-TABLES = (
-    ChannelRow,
-    ListenerAccountRow,
-    ChannelAssignmentRow,
-    PostRow,
-    SubscriberRow,
-    DeliveryRow,
-    FeedbackRow,
-    ModelVersionRow,
-    EngineStateRow,
-)
-
-
 # The tables as SQLAlchemy Core tables, for the store's queries.
 channel_t: sa.Table = ChannelRow.__table__  # type: ignore[assignment]
-account_t: sa.Table = ListenerAccountRow.__table__  # type: ignore[assignment]
-assignment_t: sa.Table = ChannelAssignmentRow.__table__  # type: ignore[assignment]
-request_t: sa.Table = ChannelRequestRow.__table__  # type: ignore[assignment]
-ref_t: sa.Table = MessageRefRow.__table__  # type: ignore[assignment]
 post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
 subscriber_t: sa.Table = SubscriberRow.__table__  # type: ignore[assignment]
 delivery_t: sa.Table = DeliveryRow.__table__  # type: ignore[assignment]

@@ -7,11 +7,11 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import oleg
 from oleg.components import PluginSettings, Sink, Source
 from oleg.fields import Duration
+from oleg.runtime import Runtime
 from oleg.types import DeliveryResult, FeedbackEvent, MoreRequest, Outgoing, Post, SubscriptionEvent
 
 
@@ -26,8 +26,8 @@ class ListSource(Source):
     Settings = ListSourceSettings
     settings: ListSourceSettings
 
-    def __init__(self, settings: ListSourceSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ListSourceSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._posts = sorted(self.settings.posts, key=lambda p: p.date)
         self._next = 0
         self.deletions: list[tuple[datetime, tuple[int, int]]] = []
@@ -52,9 +52,6 @@ class RuleSinkSettings(PluginSettings):
     delay: Duration = timedelta(minutes=5)
     rule: Callable[[str, Post], int | None] | None = None
     """``rule(external_id, post) -> 1, 0 or None`` (no reaction); default likes even channels."""
-    store_directly: bool = False
-    """Store each reaction with ``runtime.store.add_feedback`` instead of returning it from
-    poll, as a sink that acknowledges button presses at once does."""
 
 
 class RuleSink(Sink):
@@ -64,18 +61,20 @@ class RuleSink(Sink):
     Settings = RuleSinkSettings
     settings: RuleSinkSettings
 
-    def __init__(self, settings: RuleSinkSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: RuleSinkSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._joined = False
         self._due: list[tuple[datetime, int, int]] = []
         self.sent: list[Outgoing] = []
         self.fail: Callable[[Outgoing], DeliveryResult | None] | None = None
-        self.events: list[SubscriptionEvent | FeedbackEvent | MoreRequest] = []
+        self.events: list[SubscriptionEvent | MoreRequest] = []
         """Extra events the next poll returns (a test's /more, say)."""
-        self.store: Any = None
+        self.recorded: list[bool] = []
+        """What ``record_feedback`` answered for each reaction, in order."""
+        self.runtime: Runtime | None = None
 
-    def start(self, runtime: Any) -> None:
-        self.store = runtime.store
+    def start(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
         rule = self.settings.rule or (lambda ext, post: int(post.channel_id % 2 == 0))
@@ -92,16 +91,17 @@ class RuleSink(Sink):
             results.append(DeliveryResult(item.delivery.id, ok=True))
         return results
 
-    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | FeedbackEvent | MoreRequest]:
+    def poll(self, now: datetime) -> Iterable[SubscriptionEvent | MoreRequest]:
         if not self._joined:
             self._joined = True
             yield from (SubscriptionEvent(ext, True, now) for ext in self.settings.subscribers)
+        reactions = []
         while self._due and self._due[0][0] <= now:
             at, delivery_id, value = heapq.heappop(self._due)
-            if self.settings.store_directly:
-                self.store.add_feedback([FeedbackEvent(delivery_id, value, at)])
-            else:
-                yield FeedbackEvent(delivery_id, value, at)
+            reactions.append(FeedbackEvent(delivery_id, value, at))
+        if reactions:
+            assert self.runtime is not None, "start() first"
+            self.recorded += self.runtime.record_feedback(reactions)
         events, self.events = self.events, []
         yield from events
 
@@ -110,15 +110,8 @@ def fakes_plugin() -> SimpleNamespace:
     """A plugin object registering ``list`` (source) and ``rule`` (sink)."""
 
     @oleg.hookimpl
-    def oleg_register_sources(register):  # type: ignore[no-untyped-def]
-        register(ListSource)
+    def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+        registry.add_source(ListSource)
+        registry.add_sink(RuleSink)
 
-    @oleg.hookimpl
-    def oleg_register_sinks(register):  # type: ignore[no-untyped-def]
-        register(RuleSink)
-
-    return SimpleNamespace(
-        __name__="oleg-testing-fakes",
-        oleg_register_sources=oleg_register_sources,
-        oleg_register_sinks=oleg_register_sinks,
-    )
+    return SimpleNamespace(__name__="oleg-testing-fakes", oleg_register_components=oleg_register_components)

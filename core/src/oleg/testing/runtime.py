@@ -6,28 +6,57 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+from oleg.runtime import PluginState, Runtime, SharedValues
+
+if TYPE_CHECKING:
+    from oleg.store import Store
 
 T = TypeVar("T")
 
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
 
 @dataclass
-class StaticRuntime:
-    """What :meth:`oleg.components.Component.start` receives from the engine, with a clock
-    that stands at ``at`` (move it by assigning ``at``)."""
+class ManualClock:
+    """A clock that stands at ``at`` until a test moves it (``clock.at = ...``)."""
 
-    store: Any
-    data_dir: Path
-    components: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    hooks: Any = None
-    at: datetime = datetime(2025, 1, 1, tzinfo=UTC)
+    at: datetime = T0
 
-    def now(self) -> datetime:
+    def __call__(self) -> datetime:
         return self.at
+
+
+def static_runtime(
+    store: Store,
+    data_dir: Path,
+    *,
+    plugin: str = "test",
+    at: datetime = T0,
+    seed: int = 0,
+    shared: SharedValues | None = None,
+) -> Runtime:
+    """The :class:`~oleg.runtime.Runtime` the engine would hand plugin ``plugin``, over a
+    real store, with a :class:`ManualClock` (``runtime.clock.at = ...`` moves it) and the
+    plugin's folder ``data_dir / plugin``. Feedback goes straight to the store. Components
+    that share values (the bot and the TDLib source) are given the same ``shared``."""
+    folder = data_dir / plugin
+    folder.mkdir(parents=True, exist_ok=True)
+    return Runtime(
+        seed=seed,
+        clock=ManualClock(at),
+        data_dir=folder,
+        store=store,
+        catalog=store,
+        state=PluginState(store, plugin),
+        database=store.database,
+        shared=shared if shared is not None else SharedValues(),
+        record_feedback_fn=store.record_feedback,
+    )
 
 
 def wait_until(

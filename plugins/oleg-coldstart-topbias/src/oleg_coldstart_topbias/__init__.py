@@ -4,11 +4,10 @@ the first 30 posts of every new user. Deterministic, so its propensity is 1."""
 
 from __future__ import annotations
 
-from pydantic import Field
-
 import oleg
 from oleg import Candidates, ColdStartPolicy, PluginSettings, Recommender
 from oleg.types import FloatArray
+from pydantic import Field
 
 
 class TopBiasSettings(PluginSettings):
@@ -30,5 +29,5 @@ class TopBias(ColdStartPolicy):
 
 
 @oleg.hookimpl
-def oleg_register_cold_start_policies(register):  # type: ignore[no-untyped-def]
-    register(TopBias)
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    registry.add_cold_start_policy(TopBias)

@@ -5,7 +5,7 @@ Likes are positive confidences, dislikes negative ones (implicit reads a negativ
 affected subscribers' vectors (and the rated posts' vectors) on their full history.
 """
 
-from oleg_recommender_als.matrix import AlsMatrix, IdIndex, als_matrix
+from oleg_recommender_als.matrix import AlsMatrix, als_matrix
 from oleg_recommender_als.model import AlsRecommender, AlsSettings
 
-__all__ = ["AlsMatrix", "AlsRecommender", "AlsSettings", "IdIndex", "als_matrix"]
+__all__ = ["AlsMatrix", "AlsRecommender", "AlsSettings", "als_matrix"]

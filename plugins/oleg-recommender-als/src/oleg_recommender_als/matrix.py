@@ -2,8 +2,9 @@
 
 oleg's ids are the store's ints, neither dense nor ordered. Each one gets a dense index in
 order of *first appearance* in the feedback (row order, not id order), and later ids are
-appended after the known ones: the same feedback always gives the same matrix, so a fit
-through oleg and implicit called directly on :func:`als_matrix`'s result agree exactly.
+appended after the known ones (:class:`oleg.idmap.IdMap`): the same feedback always gives
+the same matrix, so a fit through oleg and implicit called directly on :func:`als_matrix`'s
+result agree exactly.
 
 Kept free of scipy and implicit at import time: ``oleg plugins`` imports this package.
 """
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from oleg import Interactions
+from oleg.idmap import IdMap, first_positions
 from oleg.types import IntArray
 
 from oleg_recommender_als.settings import AlsSettings
@@ -24,51 +26,6 @@ if TYPE_CHECKING:
 
 LIKE_THRESHOLD = 0.5
 """A feedback value at or above this is a 👍 (oleg's values are 1.0 and 0.0)."""
-
-
-class IdIndex:
-    """Store ids to dense indices 0..n-1, growable, in order of first appearance."""
-
-    def __init__(self, ids: Any = ()) -> None:
-        self.ids: IntArray = np.asarray(ids, dtype=np.int64).copy()
-        if len(np.unique(self.ids)) != len(self.ids):
-            raise ValueError("IdIndex ids must be unique")
-        self._sorted: tuple[IntArray, IntArray] | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def lookup(self, keys: Any) -> IntArray:
-        """The index of each key, -1 for ids never added."""
-        keys = np.asarray(keys, dtype=np.int64)
-        out = np.full(len(keys), -1, dtype=np.int64)
-        if len(self.ids) == 0 or len(keys) == 0:
-            return out
-        if self._sorted is None:
-            order = np.argsort(self.ids, kind="stable")
-            self._sorted = (self.ids[order], order)
-        values, order = self._sorted
-        pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
-        found = values[pos] == keys
-        out[found] = order[pos[found]]
-        return out
-
-    def add(self, keys: Any) -> tuple[IntArray, IntArray]:
-        """Add the unknown keys (in order of first appearance); return every key's index and
-        the positions in ``keys`` where a new id first appeared."""
-        keys = np.asarray(keys, dtype=np.int64)
-        index = self.lookup(keys)
-        unknown = np.flatnonzero(index < 0)
-        if len(unknown) == 0:
-            return index, unknown
-        _, first = np.unique(keys[unknown], return_index=True)
-        first_pos = unknown[np.sort(first)]  # positions in keys, by first appearance
-        start = len(self.ids)
-        self.ids = np.concatenate([self.ids, keys[first_pos]])
-        self._sorted = None
-        index[unknown] = self.lookup(keys[unknown])
-        assert np.all(index[first_pos] == np.arange(start, len(self.ids)))
-        return index, first_pos
 
 
 def confidences(value: Any, settings: AlsSettings) -> np.ndarray:
@@ -149,8 +106,9 @@ def als_matrix(feedback: Interactions, settings: AlsSettings | None = None) -> A
     """
     settings = settings if settings is not None else AlsSettings()
     feedback = usable(feedback, settings)
-    users, posts = IdIndex(), IdIndex()
-    rows, _ = users.add(feedback.user)
-    cols, first = posts.add(feedback.post)
+    users, posts = IdMap(), IdMap()
+    rows = users.add(feedback.user)
+    cols = posts.add(feedback.post)
+    first = first_positions(cols, 0)
     matrix = build_csr(rows, cols, confidences(feedback.value, settings), (len(users), len(posts)))
-    return AlsMatrix(matrix, users.ids, posts.ids, feedback.channel[first].copy())
+    return AlsMatrix(matrix, users.ids(), posts.ids(), feedback.channel[first].copy())

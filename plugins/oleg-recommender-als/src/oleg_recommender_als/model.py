@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from oleg import Candidates, Interactions, Recommender
+from oleg.idmap import IdMap, first_positions
 from oleg.types import FloatArray
 
 from oleg_recommender_als.matrix import (
-    IdIndex,
     als_matrix,
     build_csr,
     confidences,
@@ -50,8 +50,8 @@ class _Scoring:
         self.items = model.item_factors.astype(np.float64)
         self.mean_user = self.users.mean(axis=0) if len(self.users) else np.zeros(f)
         mean_item = self.items.mean(axis=0) if len(self.items) else np.zeros(f)
-        self.channels = IdIndex()
-        channel_of_item, _ = self.channels.add(model.post_channel)
+        self.channels = IdMap()
+        channel_of_item = self.channels.add(model.post_channel)
         sums = np.zeros((len(self.channels), f))
         np.add.at(sums, channel_of_item, self.items)
         counts = np.bincount(channel_of_item, minlength=len(self.channels)).astype(np.float64)
@@ -63,7 +63,7 @@ class AlsRecommender(Recommender):
     """Implicit-feedback matrix factorization: 👍 and 👎 are confidences, not targets.
 
     Scores are predicted preferences (roughly 0..1, not probabilities). Public state after a
-    fit: ``users``/``posts`` (:class:`IdIndex`: store id -> row/column), ``post_channel``,
+    fit: ``users``/``posts`` (:class:`oleg.idmap.IdMap`: store id -> row/column), ``post_channel``,
     ``user_factors``/``item_factors`` (float32, rows in index order), ``matrix`` (the
     accumulated user×post confidences) and ``loss_history`` (training loss per iteration of
     the last full fit, when ``calculate_training_loss``).
@@ -81,8 +81,8 @@ class AlsRecommender(Recommender):
 
     def _reset(self) -> None:
         f = self.settings.factors
-        self.users = IdIndex()
-        self.posts = IdIndex()
+        self.users = IdMap()
+        self.posts = IdMap()
         self.post_channel = np.zeros(0, dtype=np.int64)
         self.user_factors = np.zeros((0, f), dtype=DTYPE)
         self.item_factors = np.zeros((0, f), dtype=DTYPE)
@@ -117,8 +117,8 @@ class AlsRecommender(Recommender):
     def fit(self, feedback: Interactions) -> None:
         self._reset()
         m = als_matrix(feedback, self.settings)
-        self.users = IdIndex(m.user_ids)
-        self.posts = IdIndex(m.post_ids)
+        self.users = IdMap.from_ids(m.user_ids)
+        self.posts = IdMap.from_ids(m.post_ids)
         self.post_channel = m.post_channel
         self._matrix = m.matrix
         self._factorize()
@@ -182,8 +182,9 @@ class AlsRecommender(Recommender):
         if len(feedback) == 0:
             return
         old_users, old_posts = len(self.users), len(self.posts)
-        rows, _ = self.users.add(feedback.user)
-        cols, first = self.posts.add(feedback.post)
+        rows = self.users.add(feedback.user)
+        cols = self.posts.add(feedback.post)
+        first = first_positions(cols, old_posts)
         self._matrix = merge_csr(
             self.matrix,
             rows,
@@ -201,7 +202,7 @@ class AlsRecommender(Recommender):
         # channel's mean vector (the vector a post never seen is scored with).
         if len(first):
             fallback = self._scores()  # still the state before this batch
-            channel = fallback.channels.lookup(new_channels)
+            channel = fallback.channels.get(new_channels)
             start = fallback.fallback[np.where(channel >= 0, channel, len(fallback.fallback) - 1)]
             self.item_factors = np.vstack([self.item_factors, start.astype(DTYPE)])
         self.post_channel = np.concatenate([self.post_channel, new_channels])
@@ -233,19 +234,19 @@ class AlsRecommender(Recommender):
 
     def _item_vectors(self, candidates: Candidates) -> FloatArray:
         s = self._scores()
-        index = self.posts.lookup(candidates.post)
+        index = self.posts.get(candidates.post)
         known = index >= 0
         out = np.empty((len(candidates), self.settings.factors))
         out[known] = s.items[index[known]]
         if not known.all():
-            channel = s.channels.lookup(candidates.channel[~known])
+            channel = s.channels.get(candidates.channel[~known])
             out[~known] = s.fallback[np.where(channel >= 0, channel, len(s.fallback) - 1)]
         return out
 
     def _user_vectors(self, users: Sequence[int | None]) -> FloatArray:
         s = self._scores()
         ids = np.array([-1 if u is None else u for u in users], dtype=np.int64)
-        index = self.users.lookup(ids)
+        index = self.users.get(ids)
         index[np.array([u is None for u in users], dtype=bool)] = -1
         out = np.broadcast_to(s.mean_user, (len(users), self.settings.factors)).copy()
         known = index >= 0
@@ -284,8 +285,8 @@ class AlsRecommender(Recommender):
             "settings": np.array(self.settings.model_dump_json()),
             "seed": np.array(self.seed, dtype=np.int64),
             "factorized": np.array(self.factorized),
-            "user_ids": self.users.ids,
-            "post_ids": self.posts.ids,
+            "user_ids": self.users.ids(),
+            "post_ids": self.posts.ids(),
             "post_channel": self.post_channel,
             "user_factors": self.user_factors,
             "item_factors": self.item_factors,
@@ -310,8 +311,8 @@ class AlsRecommender(Recommender):
                 raise ValueError(f"{path} is not a model written by {cls.__name__}.save")
             settings = cls.Settings.model_validate(json.loads(str(z["settings"])))
             model = cls(settings, seed=int(z["seed"]))  # type: ignore[arg-type]
-            model.users = IdIndex(z["user_ids"])
-            model.posts = IdIndex(z["post_ids"])
+            model.users = IdMap.from_ids(z["user_ids"])
+            model.posts = IdMap.from_ids(z["post_ids"])
             model.post_channel = z["post_channel"].copy()
             model.user_factors = z["user_factors"].astype(DTYPE)
             model.item_factors = z["item_factors"].astype(DTYPE)

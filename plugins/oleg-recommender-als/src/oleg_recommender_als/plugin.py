@@ -8,7 +8,7 @@ import oleg
 
 
 @oleg.hookimpl
-def oleg_register_recommenders(register):  # type: ignore[no-untyped-def]
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
     from oleg_recommender_als.model import AlsRecommender
 
-    register(AlsRecommender)
+    registry.add_recommender(AlsRecommender)

@@ -4,8 +4,8 @@ import oleg
 
 
 @oleg.hookimpl
-def oleg_register_recommenders(register):  # type: ignore[no-untyped-def]
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
     from oleg_recommender_baseline import PopularRecommender, RandomRecommender
 
-    register(RandomRecommender)
-    register(PopularRecommender)
+    registry.add_recommender(RandomRecommender)
+    registry.add_recommender(PopularRecommender)

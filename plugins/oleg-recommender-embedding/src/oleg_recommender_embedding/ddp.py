@@ -10,7 +10,7 @@ Launched by torchrun, one process per worker::
 Every process reads the same ratings and builds the same id maps and initial weights (same
 seed); each takes its share of every global batch, and one ``all_gather`` per step hands
 every process all the (row, gradient) pairs and dense gradients, so the replicas stay equal
-(see :mod:`oleg_recommender_embedding._core`). Rank 0 writes the model; the engine loads it
+(see :mod:`oleg_recommender_embedding.distributed`). Rank 0 writes the model; the engine loads it
 with ``Recommender.load``. Across machines, give torchrun ``--nnodes`` and a rendezvous
 endpoint as usual.
 

@@ -1,7 +1,7 @@
 """The two recommenders, ``dot`` and ``embedding-nn``: oleg's side of the models.
 
 torch is imported only when a model is first used (``oleg plugins`` imports this module):
-the state lives in a :class:`oleg_recommender_embedding._core.Model`, built on demand.
+the state lives in a :class:`oleg_recommender_embedding.model.Model`, built on demand.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from oleg.types import FloatArray
 from oleg_recommender_embedding.settings import DotSettings, EmbeddingNNSettings, EmbeddingSettings
 
 if TYPE_CHECKING:
-    from oleg_recommender_embedding._core import Model
+    from oleg_recommender_embedding.model import Model
 
 FORMAT = "oleg-recommender-embedding/1"
 
@@ -31,30 +31,29 @@ class EmbeddingRecommender(Recommender):
     def __init__(self, settings: EmbeddingSettings | None = None, *, seed: int = 0) -> None:
         super().__init__(settings, seed=seed)
         self._model: Model | None = None
+        self.history: list[dict[str, Any]] = []
+        """Per-epoch record of the last full retrain: ``epoch``, ``train_loss``, ``val_loss``
+        (mean squared error, or cross-entropy with ``loss = "bce"``, on 0..1)."""
+        self.fit_info: dict[str, Any] = {}
+        """The last full retrain in brief: epochs, best epoch and loss, whether it stopped
+        early and restored the best weights, the fold-in pass's loss, seconds per epoch."""
 
     @property
     def model(self) -> Model:
         """The torch state, created (and torch imported) on first use."""
         if self._model is None:
-            from oleg_recommender_embedding._core import Model
+            from oleg_recommender_embedding.model import Model
 
             self._model = Model(self.kind, self.settings, self.seed)
         return self._model
 
-    @property
-    def history(self) -> list[dict[str, float]]:
-        """Per-epoch record of the last full retrain: ``epoch``, ``train_loss``, ``val_loss``
-        (mean squared error, or cross-entropy with ``loss = "bce"``, on 0..1)."""
-        return self._model.history if self._model is not None else []
+    def _report_fit(self) -> None:
+        """Expose the model's record of its last retrain as the attributes the core reads."""
+        self.history = self.model.history
+        self.fit_info = self.model.fit_info
 
     @property
-    def fit_info(self) -> dict[str, Any]:
-        """The last full retrain in brief: epochs, best epoch and loss, whether it stopped
-        early and restored the best weights, the fold-in pass's loss, seconds per epoch."""
-        return self._model.fit_info if self._model is not None else {}
-
-    @property
-    def partial_history(self) -> list[dict[str, float]]:
+    def partial_history(self) -> list[dict[str, Any]]:
         """Per-pass record of the last incremental round: epoch, train_loss."""
         return self._model.partial_history if self._model is not None else []
 
@@ -62,6 +61,7 @@ class EmbeddingRecommender(Recommender):
 
     def fit(self, feedback: Interactions) -> None:
         self.model.fit(feedback)
+        self._report_fit()
 
     def partial_fit(self, feedback: Interactions) -> None:
         self.model.partial_fit(feedback)
@@ -105,11 +105,13 @@ class EmbeddingRecommender(Recommender):
             target = _BY_NAME[blob["name"]]
         model = target(target.Settings.model_validate(blob["settings"]), seed=int(blob["seed"]))
         model.model.load_state(blob["state"])
+        model._report_fit()
         return model
 
     def __getstate__(self) -> dict[str, Any]:  # plain pickling goes through torch's state dicts
         state = dict(self.__dict__)
         state["_model"] = self._model.state() if self._model is not None else None
+        state["history"], state["fit_info"] = [], {}  # inside the model's state already
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -118,6 +120,7 @@ class EmbeddingRecommender(Recommender):
         self._model = None
         if saved is not None:
             self.model.load_state(saved)
+            self._report_fit()
 
     # -- introspection -----------------------------------------------------------------
 

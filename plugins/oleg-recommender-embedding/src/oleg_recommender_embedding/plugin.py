@@ -4,8 +4,8 @@ import oleg
 
 
 @oleg.hookimpl
-def oleg_register_recommenders(register):  # type: ignore[no-untyped-def]
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
     from oleg_recommender_embedding.models import DotRecommender, EmbeddingNNRecommender
 
-    register(DotRecommender)
-    register(EmbeddingNNRecommender)
+    registry.add_recommender(DotRecommender)
+    registry.add_recommender(EmbeddingNNRecommender)

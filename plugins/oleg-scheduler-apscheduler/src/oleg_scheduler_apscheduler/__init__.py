@@ -25,8 +25,8 @@ class APScheduler(Scheduler):
     Settings = APSchedulerSettings
     settings: APSchedulerSettings
 
-    def __init__(self, settings: APSchedulerSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: APSchedulerSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._jobs: list[tuple[str, timedelta, Job]] = []
         self._scheduler = None
         self._done = threading.Event()
@@ -80,5 +80,5 @@ class APScheduler(Scheduler):
 
 
 @oleg.hookimpl
-def oleg_register_schedulers(register):  # type: ignore[no-untyped-def]
-    register(APScheduler)
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    registry.add_scheduler(APScheduler)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import oleg
 
 
 @oleg.hookimpl
-def oleg_register_sinks(register: Any) -> None:
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
     from oleg_sink_console.sink import ConsoleSink
 
-    register(ConsoleSink)
+    registry.add_sink(ConsoleSink)

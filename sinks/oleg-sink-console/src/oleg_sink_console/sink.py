@@ -51,8 +51,8 @@ class ConsoleSink(Sink):
     Settings: ClassVar[type[PluginSettings]] = ConsoleSettings
     settings: ConsoleSettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._announced = False
 
     def poll(self, now: datetime) -> list[SubscriptionEvent | FeedbackEvent]:

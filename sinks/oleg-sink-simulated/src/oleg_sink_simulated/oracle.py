@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from oleg.components import PluginSettings, Recommender, Runtime
+from oleg.components import PluginSettings, Recommender
 from oleg.errors import PluginError
+from oleg.runtime import Runtime
 from oleg.types import Candidates, FloatArray, Interactions, Post
 
-from oleg_sink_simulated.sink import SimulatedSink
+from oleg_sink_simulated.sink import SIMULATION, SimulatedSink
 from oleg_sink_simulated.world import PostKeys
 
 
@@ -35,10 +36,6 @@ class OracleRecommender(Recommender):
     name: ClassVar[str] = "oracle"
     Settings: ClassVar[type[PluginSettings]] = OracleSettings
 
-    _last_started: ClassVar[tuple[SimulatedSink, Any] | None] = None
-    """The simulation last started in this process, so that a model loaded from disk (which
-    cannot carry a live sink and store) works again without another ``start``."""
-
     def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
         super().__init__(settings, seed=seed)
         self._sink: SimulatedSink | None = None
@@ -47,17 +44,15 @@ class OracleRecommender(Recommender):
         self._posts: dict[int, Post] = {}
 
     def start(self, runtime: Runtime) -> None:
-        sink = runtime.components.get("sink")
-        if not isinstance(sink, SimulatedSink):
-            kind = getattr(sink, "name", None) or type(sink).__name__
+        sink = runtime.shared.get(SIMULATION)
+        if sink is None:
             raise PluginError(
-                f"the oracle recommender needs the simulated sink, but this deployment's sink "
-                f"is {kind!r}",
+                "the oracle recommender needs the simulated sink, but this deployment's sink "
+                "is another one",
                 hint="The oracle scores with the simulated subscribers' hidden tastes: set "
                 '[sink] plugin = "simulated", or choose another recommender.',
             )
         self._sink, self._store = sink, runtime.store
-        OracleRecommender._last_started = (sink, runtime.store)
 
     # -- the Recommender interface -----------------------------------------------------------
 
@@ -89,8 +84,6 @@ class OracleRecommender(Recommender):
     # -- mapping store ids to what the sink knows ---------------------------------------------
 
     def _simulation(self) -> tuple[SimulatedSink, Any]:
-        if self._sink is None and OracleRecommender._last_started is not None:
-            self._sink, self._store = OracleRecommender._last_started
         if self._sink is None:
             raise PluginError(
                 "the oracle recommender was not started: it reads the running simulated sink",

@@ -6,20 +6,13 @@ components only when oleg asks for them, so listing plugins stays cheap.
 
 from __future__ import annotations
 
-from typing import Any
-
 import oleg
 
 
 @oleg.hookimpl
-def oleg_register_sinks(register: Any) -> None:
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    from oleg_sink_simulated.oracle import OracleRecommender
     from oleg_sink_simulated.sink import SimulatedSink
 
-    register(SimulatedSink)
-
-
-@oleg.hookimpl
-def oleg_register_recommenders(register: Any) -> None:
-    from oleg_sink_simulated.oracle import OracleRecommender
-
-    register(OracleRecommender)
+    registry.add_sink(SimulatedSink)
+    registry.add_recommender(OracleRecommender)

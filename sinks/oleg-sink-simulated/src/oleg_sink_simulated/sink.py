@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 import numpy as np
-from oleg.components import PluginSettings, Runtime, Sink
+from oleg.components import PluginSettings, Sink
 from oleg.fields import Duration
+from oleg.runtime import Runtime, SharedKey
 from oleg.types import (
     DISLIKE,
     LIKE,
@@ -75,8 +76,8 @@ class SimulatedSink(Sink):
     Settings: ClassVar[type[PluginSettings]] = SimulatedSettings
     settings: SimulatedSettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._world: World | None = None
         self._first_poll: datetime | None = None
         self._joins: list[tuple[datetime, int]] = []
@@ -84,14 +85,17 @@ class SimulatedSink(Sink):
         self._reactions: list[tuple[datetime, int, int]] = []  # heap of (at, delivery, value)
         self._handled: set[int] = set()
         self._gone: set[int] = set()
+        self._runtime: Runtime | None = None
         self.expected: list[tuple[int, float]] = []
         """(delivery id, true P(like)) of every post delivered, in delivery order."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, runtime: Runtime) -> None:
-        seed = self.settings.seed if self.settings.seed is not None else runtime.seed
+        seed = self.settings.seed if self.settings.seed is not None else self.seed
         self._world = World(seed, self.settings.subscribers, self.settings.world)
+        self._runtime = runtime
+        runtime.shared.publish(SIMULATION, self)  # the oracle reads the hidden tastes here
 
     @property
     def world(self) -> World:
@@ -104,18 +108,25 @@ class SimulatedSink(Sink):
 
     # -- the Sink interface ------------------------------------------------------------------
 
-    def poll(self, now: datetime) -> list[SubscriptionEvent | FeedbackEvent]:
+    def poll(self, now: datetime) -> list[SubscriptionEvent]:
+        """Subscribers who joined by ``now``; the reactions due by then are stored, the
+        one way feedback reaches the store (``runtime.record_feedback``)."""
         now = utc(now)
         if self._first_poll is None:
             self._schedule_joins(now)
-        events: list[SubscriptionEvent | FeedbackEvent] = []
+        events: list[SubscriptionEvent] = []
         while self._joined < len(self._joins) and self._joins[self._joined][0] <= now:
             at, index = self._joins[self._joined]
             events.append(SubscriptionEvent(external_id(index), active=True, at=at))
             self._joined += 1
+        reactions: list[FeedbackEvent] = []
         while self._reactions and self._reactions[0][0] <= now:
             at, delivery_id, value = heapq.heappop(self._reactions)
-            events.append(FeedbackEvent(delivery_id, value, at))
+            reactions.append(FeedbackEvent(delivery_id, value, at))
+        if reactions:
+            if self._runtime is None:
+                raise RuntimeError("the simulated sink was not started: start(runtime) first")
+            self._runtime.record_feedback(reactions)
         return events
 
     def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
@@ -220,3 +231,7 @@ class SimulatedSink(Sink):
             error=error,
             subscriber_gone=True,
         )
+
+
+SIMULATION = SharedKey("simulated.sink", SimulatedSink)
+"""The running simulated sink, published at its start for the ``oracle`` recommender."""

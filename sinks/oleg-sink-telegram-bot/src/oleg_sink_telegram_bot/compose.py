@@ -14,7 +14,8 @@ from oleg_tdlib import translate
 from oleg_sink_telegram_bot.keyboard import feedback_keyboard
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg.store.views import StoreReader
+    from oleg_tdlib.listening import ListeningStore
 
 OWNER = "telegram-bot"
 """Owner name of the bot's copies in the store's message refs."""
@@ -31,8 +32,9 @@ class Send:
 class Composer:
     """Builds the requests of a batch, asking the store once per post (not per subscriber)."""
 
-    def __init__(self, store: Store, key: bytes, rate_album_text: str) -> None:
+    def __init__(self, store: StoreReader, refs: ListeningStore, key: bytes, rate_album_text: str) -> None:
         self.store = store
+        self.refs = refs
         self.key = key
         self.rate_album_text = rate_album_text
         self._copies: dict[tuple[int, int], tuple[int, list[int]] | None] = {}
@@ -55,15 +57,14 @@ class Composer:
                 self._usernames[cid] = (info.get(cid) or {}).get("username")
 
     def _copy_of(self, channel_id: int, message_id: int) -> tuple[int, list[int]] | None:
-        ref = self.store.message_ref(OWNER, channel_id, message_id)
+        ref = self.refs.message_ref(OWNER, channel_id, message_id)
         if ref is None:
             return None
-        chat_id, ref_id, album = ref
-        if album:
-            ids = self.store.album_refs(OWNER, chat_id, album)
+        if ref.album_id:
+            ids = self.refs.album_refs(OWNER, ref.chat_id, ref.album_id)
             if len(ids) > 1:
-                return chat_id, list(ids)
-        return chat_id, [ref_id]
+                return ref.chat_id, list(ids)
+        return ref.chat_id, [ref.message_id]
 
     def sends(self, item: Outgoing, chat_id: int) -> list[Send]:
         delivery_id = item.delivery.id

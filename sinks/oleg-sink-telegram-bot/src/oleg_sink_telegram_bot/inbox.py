@@ -16,19 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from oleg.types import MoreRequest, SubscriptionEvent
 from oleg_tdlib import translate
+from oleg_tdlib.shared import LISTENER_USER_IDS
 
 from oleg_sink_telegram_bot import reports
 from oleg_sink_telegram_bot.compose import OWNER
 from oleg_sink_telegram_bot.settings import BotSettings
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg.runtime import PluginState, SharedValues
+    from oleg.store.views import StoreReader
+    from oleg_tdlib.listening import ListeningStore
 
 log = logging.getLogger(__name__)
 
 Event = SubscriptionEvent | MoreRequest
-LISTENERS_STATE = "telegram-bot:listeners"
-"""Engine-state key: user ids seen forwarding channel posts to the bot."""
+LISTENERS_STATE = "listeners"
+"""Plugin-state key: user ids seen forwarding channel posts to the bot."""
 
 
 class Inbox:
@@ -36,19 +39,25 @@ class Inbox:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreReader,
+        tables: ListeningStore,
+        state: PluginState,
+        shared: SharedValues,
         settings: BotSettings,
         *,
         reply: Callable[[int, str], None],
         now: Callable[[], datetime],
     ) -> None:
         self.store = store
+        self.tables = tables
+        self.state = state
+        self.shared = shared
         self.settings = settings
         self.reply = reply
         self.now = now
         self._events: deque[Event] = deque()
         self._lock = threading.Lock()
-        self._listeners: set[int] = set(store.get_state(LISTENERS_STATE, []) or [])
+        self._listeners: set[int] = set(state.get(LISTENERS_STATE, []) or [])
 
     def drain(self) -> list[Event]:
         """The queued (un)subscriptions and /more requests, oldest first."""
@@ -73,9 +82,13 @@ class Inbox:
             self._store_copy(origin, chat_id, message)
             return
         text = translate.message_text(message).strip()
-        if text.startswith("/") and chat_id not in self._listeners:
+        if text.startswith("/") and not self._is_listener(chat_id):
             user = translate.sender_user_id(message) or chat_id
             self._command(text, chat_id, user)
+
+    def _is_listener(self, user: int) -> bool:
+        """A listener account of the tdlib source: it published its id, or it forwarded."""
+        return user in self._listeners or user in (self.shared.get(LISTENER_USER_IDS) or ())
 
     def _note_listener(self, user: int) -> None:
         """A listener account starts the bot with /start like anyone; its first forward tells
@@ -83,7 +96,7 @@ class Inbox:
         if user in self._listeners:
             return
         self._listeners.add(user)
-        self.store.set_state(LISTENERS_STATE, sorted(self._listeners))
+        self.state.set(LISTENERS_STATE, sorted(self._listeners))
         self._queue(SubscriptionEvent(str(user), active=False, at=self.now()))
         log.info("user %d forwards posts: a listener account, not a subscriber", user)
 
@@ -91,7 +104,7 @@ class Inbox:
         self, origin: translate.ForwardOrigin, chat_id: int, message: dict[str, Any]
     ) -> None:
         """A post the listener forwarded: the bot keeps this copy and sends copies of it."""
-        self.store.set_message_ref(
+        self.tables.set_message_ref(
             OWNER,
             origin.chat_id,
             origin.message_id,
@@ -119,6 +132,6 @@ class Inbox:
             elif command == "stats":
                 self.reply(chat_id, reports.stats_text(self.store, self.now().date()))
             else:
-                self.reply(chat_id, reports.channels_text(self.store))
+                self.reply(chat_id, reports.channels_text(self.tables))
         else:
             self.reply(chat_id, texts.help)

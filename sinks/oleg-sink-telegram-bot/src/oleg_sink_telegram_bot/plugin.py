@@ -6,13 +6,14 @@ stays cheap.
 
 from __future__ import annotations
 
-from typing import Any
-
 import oleg
 
 
 @oleg.hookimpl
-def oleg_register_sinks(register: Any) -> None:
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    from oleg_tdlib.tables import SCHEMA
+
     from oleg_sink_telegram_bot.sink import TelegramBotSink
 
-    register(TelegramBotSink)
+    registry.add_schema(SCHEMA)  # listener accounts, assignments, join queue, message refs
+    registry.add_sink(TelegramBotSink)

@@ -24,7 +24,8 @@ from oleg_sink_telegram_bot.keyboard import feedback_keyboard
 from oleg_sink_telegram_bot.settings import Texts
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg.runtime import RecordFeedback
+    from oleg.store.views import StoreReader
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 class Presses:
     def __init__(
         self,
-        store: Store,
+        store: StoreReader,
+        record_feedback: RecordFeedback,
         client: Callable[[], TdClient],
         key: bytes,
         texts: Texts,
@@ -41,6 +43,7 @@ class Presses:
         timeout: float,
     ) -> None:
         self.store = store
+        self.record_feedback = record_feedback
         self.client = client
         self.key = key
         self.texts = texts
@@ -60,9 +63,7 @@ class Presses:
             self._answer(press.query_id, self.texts.expired)
             return
         try:
-            stored = self.store.add_feedback(
-                [FeedbackEvent(vote.delivery_id, vote.value, self.now())]
-            )
+            (stored,) = self.record_feedback([FeedbackEvent(vote.delivery_id, vote.value, self.now())])
         except Exception:
             log.exception("storing a press failed")
             self._answer(press.query_id, self.texts.try_again)

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg.store.views import StoreReader
+    from oleg_tdlib.listening import ListeningStore
 
 
-def stats_text(store: Store, today: date) -> str:
+def stats_text(store: StoreReader, today: date) -> str:
     """Active subscribers, the like rate of the last 7 days, the champion model."""
     active = len(store.subscribers(active_only=True))
     since = today - timedelta(days=6)
@@ -21,8 +22,7 @@ def stats_text(store: Store, today: date) -> str:
     rate = f"{likes / rated:.1%} ({likes} 👍 of {rated} rated)" if rated else "no ratings yet"
     champion = store.champion()
     model = (
-        f"#{champion['id']} {champion['plugin']} "
-        f"({champion['kind']}, {champion['n_feedback']} ratings)"
+        f"#{champion.id} {champion.plugin} ({champion.kind}, {champion.n_feedback} ratings)"
         if champion
         else "none yet"
     )
@@ -33,7 +33,7 @@ def stats_text(store: Store, today: date) -> str:
     )
 
 
-def channels_text(store: Store) -> str:
+def channels_text(store: ListeningStore) -> str:
     """Channel assignments by account and status, and the join queue by status."""
     by_account = Counter((a["account"], a["status"]) for a in store.assignments())
     requests = Counter(r["status"] for r in store.channel_requests())

@@ -50,10 +50,11 @@ class BotSettings(PluginSettings):
     """The bot's token from @BotFather; write ``{ env = "OLEG_BOT_TOKEN" }``."""
     database_encryption_key: Secret
     """Key of TDLib's local database for the bot; write ``{ env = "OLEG_BOT_DB_KEY" }``."""
-    files_directory: RelativePath = Path("tdlib/bot")
-    """Where TDLib keeps the bot's session and files (persistent). Left out, it is
-    ``tdlib/bot`` under the deployment's data folder; a value written in the file is relative
-    to the file."""
+    files_directory: RelativePath = Path(".")
+    """Where TDLib keeps the bot's session and files (persistent). Left out, it is the
+    plugin's own folder, ``<data_dir>/telegram-bot`` (a session made before oleg 0.2 in
+    ``<data_dir>/tdlib/bot`` is used where it is); a value written in the file is relative to
+    the file."""
     admins: list[int] = Field(default_factory=list)
     """Telegram user ids allowed /stats and /channels."""
     rate: float = Field(30.0, gt=0)

@@ -17,14 +17,16 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
-from oleg.components import PluginSettings, Runtime, Sink
-from oleg.types import DeliveryResult, FeedbackEvent, MoreRequest, Outgoing, SubscriptionEvent
+from oleg.components import PluginSettings, Sink
+from oleg.runtime import Runtime
+from oleg.types import DeliveryResult, MoreRequest, Outgoing, SubscriptionEvent
 from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.listening import ListeningStore
 from oleg_tdlib.ratelimit import RateLimiter, SendWindow
+from oleg_tdlib.shared import BOT_USERNAME, legacy_folder
 from oleg_tdlib.transport import TdClient, TdSettings
 
 from oleg_sink_telegram_bot import payload
@@ -45,8 +47,8 @@ class TelegramBotSink(Sink):
     Settings: ClassVar[type[PluginSettings]] = BotSettings
     settings: BotSettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self.client: TdClient | None = None
         self.username: str | None = None
         """The bot's @username (getMe): where the tdlib source forwards posts."""
@@ -70,9 +72,10 @@ class TelegramBotSink(Sink):
         files = (
             s.files_directory
             if s.files_directory.is_absolute()
-            else Path(runtime.data_dir) / s.files_directory
+            else legacy_folder(runtime.data_dir.parent / "tdlib" / "bot", runtime.data_dir / s.files_directory)
         )
         files.mkdir(parents=True, exist_ok=True)
+        tables = ListeningStore(runtime.database)
         timeout = s.request_timeout.total_seconds()
         client = TdClient(
             TdSettings(
@@ -93,14 +96,16 @@ class TelegramBotSink(Sink):
             client,
             self.limiter,
             self._outcomes,
-            Composer(runtime.store, key, s.texts.rate_album),
+            Composer(runtime.store, tables, key, s.texts.rate_album),
             self.window,
             send_timeout=s.send_timeout.total_seconds(),
             request_timeout=timeout,
         )
-        self.inbox = Inbox(runtime.store, s, reply=self._reply, now=self._now)
+        self.inbox = Inbox(
+            runtime.store, tables, runtime.state, runtime.shared, s, reply=self._reply, now=self._now
+        )
         self.presses = Presses(
-            runtime.store, self._client, key, s.texts, now=self._now, timeout=timeout
+            runtime.store, runtime.record_feedback, self._client, key, s.texts, now=self._now, timeout=timeout
         )
         self._chat_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-messages")
         self._press_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-presses")
@@ -113,6 +118,8 @@ class TelegramBotSink(Sink):
         self.user_id = int(me["id"])
         names = (me.get("usernames") or {}).get("active_usernames") or []
         self.username = names[0] if names else None
+        if self.username:
+            runtime.shared.publish(BOT_USERNAME, self.username)  # where the tdlib source forwards
         log.info("bot @%s (%d) is ready", self.username, self.user_id)
 
     def close(self) -> None:
@@ -139,7 +146,7 @@ class TelegramBotSink(Sink):
         self._maybe_recycle()
         return self.mailer.deliver(batch)
 
-    def poll(self, now: datetime) -> list[SubscriptionEvent | FeedbackEvent | MoreRequest]:
+    def poll(self, now: datetime) -> list[SubscriptionEvent | MoreRequest]:
         return list(self.inbox.drain()) if self.inbox is not None else []
 
     def _maybe_recycle(self) -> None:

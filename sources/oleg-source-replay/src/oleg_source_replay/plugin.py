@@ -5,13 +5,11 @@ Kept apart from the source module so that listing plugins imports nothing but th
 
 from __future__ import annotations
 
-from typing import Any
-
 import oleg
 
 
 @oleg.hookimpl
-def oleg_register_sources(register: Any) -> None:
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
     from oleg_source_replay.source import ReplaySource
 
-    register(ReplaySource)
+    registry.add_source(ReplaySource)

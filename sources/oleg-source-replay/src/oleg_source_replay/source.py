@@ -43,8 +43,8 @@ class ReplaySource(Source):
     Settings: ClassVar[type[PluginSettings]] = ReplaySettings
     settings: ReplaySettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self._posts: list[Post] | None = None
         self._dates: list[datetime] = []
         self._next = 0

@@ -7,13 +7,19 @@ channels`` shows and feeds the join queue in the deployment's store.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from oleg.errors import OlegError
 
 from oleg_source_tdlib.settings import TdlibSettings, phone_digits, read_channels_file
+
+if TYPE_CHECKING:
+    from oleg_tdlib.listening import ListeningStore
 
 WRONG = {"PHONE_CODE_INVALID": "Wrong code", "PASSWORD_HASH_INVALID": "Wrong password"}
 MAX_TRIES = 5
@@ -25,7 +31,8 @@ deployment_option = click.option(
 
 
 def load_tdlib(path: Path) -> tuple[TdlibSettings, Path, str]:
-    """The tdlib source's settings, the deployment's data folder, and its database URL."""
+    """The tdlib source's settings, its own data folder (``<data_dir>/tdlib``, as the engine
+    gives it), and the deployment's database URL."""
     from oleg.config import load_deployment
 
     loaded = load_deployment(path)
@@ -37,7 +44,7 @@ def load_tdlib(path: Path) -> tuple[TdlibSettings, Path, str]:
         )
     settings = source.settings
     assert isinstance(settings, TdlibSettings)
-    return settings, Path(loaded.deployment.data_dir), loaded.deployment.database
+    return settings, Path(loaded.deployment.data_dir) / source.plugin, loaded.deployment.database
 
 
 def console():  # type: ignore[no-untyped-def]
@@ -115,13 +122,11 @@ def channels(ctx: click.Context, deployment: Path) -> None:
     ctx.obj = deployment  # ``oleg channels -d x add ...`` means x for ``add`` too
     if ctx.invoked_subcommand is not None:
         return
-    from oleg.store import Store
-
     _, _, database = load_tdlib(deployment)
-    with Store.open(database) as store:
-        requests = store.channel_requests()
-        assignments = store.assignments()
-        counts = store.joined_counts()
+    with _open(database) as tables:
+        requests = tables.channel_requests()
+        assignments = tables.assignments()
+        counts = tables.joined_counts()
     console().print(channels_table(requests, assignments))
     if counts:
         console().print("Joined per account: " + ", ".join(f"{a} {n}" for a, n in sorted(counts.items())))
@@ -162,17 +167,26 @@ def _status(status: str) -> str:
 @click.pass_context
 def add(ctx: click.Context, deployment: Path | None, names: tuple[str, ...], file: Path | None) -> None:
     """Queue channels (@name, name or https://t.me/name) for joining."""
-    from oleg.store import Store
-
     deployment = deployment or ctx.obj or Path("oleg.toml")
 
     wanted = list(names) + (read_channels_file(file) if file is not None else [])
     if not wanted:
         raise click.UsageError("name at least one channel, or --file.")
     _, _, database = load_tdlib(deployment)
-    with Store.open(database) as store:
-        added = store.queue_channels(wanted, datetime.now(UTC))
+    with _open(database) as tables:
+        added = tables.queue_channels(wanted, datetime.now(UTC))
     out = console()
     out.print(f"Queued {len(added)} new channel(s)" + (": " + ", ".join("@" + n for n in added) if added else "."))
     if len(added) < len(set(wanted)):
         out.print(f"{len(set(wanted)) - len(added)} already known (queued, joined or failed before).")
+
+
+@contextlib.contextmanager
+def _open(database: str) -> Iterator[ListeningStore]:
+    """The deployment's store with the TDLib tables (migrated if needed)."""
+    from oleg.store import Store
+    from oleg_tdlib.listening import ListeningStore
+    from oleg_tdlib.tables import SCHEMA
+
+    with Store.open(database, schemas=[SCHEMA]) as store:
+        yield ListeningStore(store.database)

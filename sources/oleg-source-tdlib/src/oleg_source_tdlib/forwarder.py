@@ -22,7 +22,7 @@ from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_source_tdlib.accounts import Account
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg_source_tdlib.store_access import SourceStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Forwarder:
 
     def __init__(
         self,
-        store: Store,
+        store: SourceStore,
         accounts: dict[str, Account],
         bot_username: Callable[[], str | None],
         protected: set[int],
@@ -87,7 +87,7 @@ class Forwarder:
         if kind.get("@type") != "chatTypePrivate":
             raise TdError(400, f"@{username} is not a bot", "searchPublicChat")
         bot = BotChat(int(kind["user_id"]), int(chat["id"]))
-        key = f"tdlib.bot_started.{account.name}"
+        key = f"bot_started.{account.name}"  # tdlib:bot_started.<account> in the store
         if self.store.get_state(key) != username:
             account.client.request("sendBotStartMessage", rq.send_bot_start(bot.user_id, bot.chat_id))
             self.store.set_state(key, username)

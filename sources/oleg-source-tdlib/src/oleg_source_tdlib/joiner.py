@@ -21,7 +21,7 @@ from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_source_tdlib.accounts import Account
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg_source_tdlib.store_access import SourceStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Joiner:
 
     def __init__(
         self,
-        store: Store,
+        store: SourceStore,
         accounts: Sequence[Account],
         *,
         join_every: timedelta,

@@ -16,7 +16,7 @@ from oleg_source_tdlib.accounts import Account
 from oleg_source_tdlib.buffer import PostBuffer
 
 if TYPE_CHECKING:
-    from oleg.store import Store
+    from oleg_source_tdlib.store_access import SourceStore
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Listener:
     """Turns one account's updates into buffered posts, stored edits and deletions."""
 
-    def __init__(self, store: Store, buffer: PostBuffer) -> None:
+    def __init__(self, store: SourceStore, buffer: PostBuffer) -> None:
         self.store = store
         self.buffer = buffer
         self.protected: set[int] = set()

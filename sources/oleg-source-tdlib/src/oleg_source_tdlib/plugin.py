@@ -12,10 +12,13 @@ import oleg
 
 
 @oleg.hookimpl
-def oleg_register_sources(register: Any) -> None:
+def oleg_register_components(registry: oleg.ComponentRegistry) -> None:
+    from oleg_tdlib.tables import SCHEMA
+
     from oleg_source_tdlib.source import TdlibSource
 
-    register(TdlibSource)
+    registry.add_schema(SCHEMA)  # listener accounts, assignments, join queue, message refs
+    registry.add_source(TdlibSource)
 
 
 @oleg.hookimpl

@@ -28,10 +28,10 @@ class TdlibSettings(PluginSettings):
     """Encrypts each account's TDLib database; keep it: a new key loses the logins."""
     accounts: list[str] = Field(min_length=1)
     """Phone numbers of the listener accounts (log each in once with ``oleg login``)."""
-    files_directory: RelativePath = Path("tdlib")
+    files_directory: RelativePath = Path(".")
     """Where TDLib keeps each account's session (one subfolder per phone): keep it.
-    The default lies in the deployment's ``data_dir``; a value written in the file is
-    relative to the file."""
+    Left out, it is the plugin's own folder, ``<data_dir>/tdlib``; a value written in the
+    file is relative to the file."""
     bot_username: str | None = None
     """The bot posts are forwarded to; by default the sink's own ``username``."""
     channels_file: RelativePath | None = None

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from oleg.components import PluginSettings, Runtime, Source
+from oleg.components import PluginSettings, Source
 from oleg.errors import ConfigError, DataError, OlegError
+from oleg.runtime import Runtime, SharedValues
 from oleg.types import Post, utc
 from oleg_tdlib import translate
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.shared import BOT_USERNAME, LISTENER_USER_IDS
 from oleg_tdlib.transport import NeedsLogin
 
 from oleg_source_tdlib.accounts import Account, authorize_unattended, new_client
@@ -28,9 +30,7 @@ from oleg_source_tdlib.joiner import Joiner
 from oleg_source_tdlib.listener import Listener
 from oleg_source_tdlib.reconcile import catch_up
 from oleg_source_tdlib.settings import TdlibSettings, read_channels_file
-
-if TYPE_CHECKING:
-    from oleg.store import Store
+from oleg_source_tdlib.store_access import SourceStore
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,14 @@ class TdlibSource(Source):
     Settings: ClassVar[type[PluginSettings]] = TdlibSettings
     settings: TdlibSettings
 
-    def __init__(self, settings: PluginSettings | None = None) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
+        super().__init__(settings, seed=seed)
         self.accounts: dict[str, Account] = {}
         self.buffer = PostBuffer(self.settings.album_wait.total_seconds())
         self.titles: dict[int, str | None] = {}
         self.protected: set[int] = set()
-        self._store: Store | None = None
-        self._sink: Any = None
+        self._store: SourceStore | None = None
+        self._shared: SharedValues | None = None
         self._listener: Listener | None = None
         self.forwarder: Forwarder | None = None
         self.joiner: Joiner | None = None
@@ -63,13 +63,13 @@ class TdlibSource(Source):
 
     def start(self, runtime: Runtime) -> None:
         s = self.settings
-        store = self._store = runtime.store
+        store = self._store = SourceStore(runtime)
         now = _runtime_now(runtime)
-        self._sink = runtime.components.get("sink") if runtime.components else None
-        if s.bot_username is None and not hasattr(self._sink, "username"):
+        self._shared = runtime.shared
+        if s.bot_username is None and self.bot_username() is None:
             raise ConfigError(
-                "[source] bot_username: the sink has no bot username to forward posts to; "
-                "set bot_username = \"...\" (without @)."
+                "[source] bot_username: the sink published no bot username to forward posts to "
+                "(only the telegram-bot sink does); set bot_username = \"...\" (without @)."
             )
         if s.channels_file is not None:
             self.queue_file(now)
@@ -91,7 +91,7 @@ class TdlibSource(Source):
 
     def _open_accounts(self, runtime: Runtime) -> None:
         store = self._require_store()
-        deployment = getattr(getattr(runtime, "deployment", None), "source_file", None) or "oleg.toml"
+        deployment = "DEPLOYMENT.toml"  # the file is not the source's to know
         rows = store.assignments()
         info = store.channel_info([r["channel_id"] for r in rows]) if rows else {}
         self.protected.update(c for c, i in info.items() if i.get("protected"))
@@ -107,9 +107,20 @@ class TdlibSource(Source):
                 self._listener.attach(account)  # before authorizing: no update is missed
                 self.accounts[phone] = account
                 authorize_unattended(account.client, deployment=str(deployment))
+                self._publish_listener(runtime.shared, account)
         except BaseException:
             self.close()
             raise
+
+    def _publish_listener(self, shared: SharedValues, account: Account) -> None:
+        """Tell the bot this account's user id, so its /start is not taken for a subscriber."""
+        try:
+            me = account.client.request("getMe")
+        except (TdError, TdTimeout) as exc:
+            log.warning("%s: getMe failed (%s); the bot learns it from its first forward", account.name, exc)
+            return
+        known = shared.get(LISTENER_USER_IDS) or frozenset()
+        shared.publish(LISTENER_USER_IDS, frozenset(known | {int(me["id"])}))
 
     def _catch_up(self, account: Account, pages: int) -> None:
         store = self._require_store()
@@ -162,8 +173,10 @@ class TdlibSource(Source):
     # -- helpers ---------------------------------------------------------------------
 
     def bot_username(self) -> str | None:
-        """Where posts are forwarded: the setting, else the sink's bot (known once it started)."""
-        name = self.settings.bot_username or getattr(self._sink, "username", None)
+        """Where posts are forwarded: the setting, else the bot the telegram-bot sink
+        published when it started."""
+        shared = self._shared.get(BOT_USERNAME) if self._shared is not None else None
+        name = self.settings.bot_username or shared
         return str(name).lstrip("@") if name else None
 
     def queue_file(self, now: datetime) -> list[str]:
@@ -200,7 +213,7 @@ class TdlibSource(Source):
                     continue
                 self._catch_up(account, 1)  # the few posts made while it was closed
 
-    def _require_store(self) -> Store:
+    def _require_store(self) -> SourceStore:
         if self._store is None:
             raise OlegError("the tdlib source was not started")
         return self._store

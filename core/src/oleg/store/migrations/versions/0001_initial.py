@@ -1,5 +1,9 @@
-"""Initial schema: channels, listener accounts, posts, subscribers, deliveries, feedback,
-model versions and engine state.
+"""Initial schema: channels, posts, subscribers, deliveries, feedback, model versions and
+engine state.
+
+Stores made before the TDLib tables moved into their plugin (issue 9) also hold
+``listener_account`` and ``channel_assignment`` from this revision: the TDLib plugin's own
+revisions adopt them (see ``oleg_tdlib/migrations``), so no row is lost.
 
 Revision ID: 0001
 Revises:
@@ -39,15 +43,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_engine_state")),
     )
     op.create_table(
-        "listener_account",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(), nullable=False),
-        sa.Column("max_channels", sa.Integer(), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_listener_account")),
-        sa.UniqueConstraint("name", name=op.f("uq_listener_account_name")),
-    )
-    op.create_table(
         "model_version",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plugin", sa.String(), nullable=False),
@@ -69,21 +64,6 @@ def upgrade() -> None:
         sa.Column("left_at", _utc(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriber")),
         sa.UniqueConstraint("external_id", name=op.f("uq_subscriber_external_id")),
-    )
-    op.create_table(
-        "channel_assignment",
-        sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(), nullable=False),
-        sa.Column("updated_at", _utc(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["listener_account.id"],
-            name=op.f("fk_channel_assignment_account_id_listener_account"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["channel_id"], ["channel.id"], name=op.f("fk_channel_assignment_channel_id_channel")
-        ),
-        sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_channel_assignment")),
     )
     op.create_table(
         "post",
@@ -156,7 +136,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "feedback", "delivery", "post", "channel_assignment", "subscriber", "model_version",
-        "listener_account", "engine_state", "channel",
+        "feedback", "delivery", "post", "subscriber", "model_version", "engine_state", "channel",
     ):
         op.drop_table(table)

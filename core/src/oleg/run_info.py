@@ -1,0 +1,40 @@
+"""What the start and stop hooks tell observers about a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oleg.store.views import StoreReader
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A deployment about to run: its name, the plugins chosen per kind, where its clock
+    starts, and read access to its store (for an exporter or a report)."""
+
+    name: str
+    components: dict[str, str]
+    """Component kind (``source``, ``sink``, ``recommender``...) -> plugin name."""
+    started_at: datetime | None
+    store: StoreReader
+
+
+@dataclass
+class RunSummary:
+    """What one run did, counted by the engine as it went."""
+
+    ingested: int = 0
+    delivered: int = 0
+    failed: int = 0
+    feedback: int = 0
+    rounds: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "ingested": self.ingested, "delivered": self.delivered, "failed": self.failed,
+            "feedback": self.feedback, "rounds": self.rounds, **self.extra,
+        }

@@ -1,0 +1,68 @@
+"""The parts of the store that components are handed, as protocols.
+
+A component gets read access to the core's tables (:class:`StoreReader`), a source may also
+record what it learns of channels and edits (:class:`CatalogWriter`); writes of posts,
+deliveries and feedback go through the engine and :meth:`oleg.runtime.Runtime.record_feedback`.
+:class:`oleg.store.Store` implements all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from oleg.types import Delivery, Feedback, Interactions, Post, Subscriber
+from oleg.versions import ModelVersion
+
+
+class StoreReader(Protocol):
+    """Read-only queries of the core's tables."""
+
+    def posts_by_id(self, ids: Sequence[int]) -> list[Post]: ...
+
+    def recent_posts(self, since: datetime, limit: int) -> list[Post]: ...
+
+    def last_message_ids(self) -> dict[int, int]: ...
+
+    def channel_info(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
+
+    def subscribers(self, *, active_only: bool = True) -> list[Subscriber]: ...
+
+    def subscriber_by_external(self, external_id: str) -> Subscriber | None: ...
+
+    def delivery(self, delivery_id: int) -> Delivery | None: ...
+
+    def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]: ...
+
+    def feedback_rows(self, *, after_id: int = 0, limit: int = 10_000) -> list[Feedback]: ...
+
+    def daily_stats(self) -> list[dict[str, Any]]: ...
+
+    def model_versions(self, limit: int = 50) -> list[ModelVersion]: ...
+
+    def champion(self) -> ModelVersion | None: ...
+
+
+class CatalogWriter(Protocol):
+    """What a source records about channels and posts besides emitting posts."""
+
+    def set_channel_info(
+        self,
+        channel_id: int,
+        *,
+        at: datetime,
+        username: str | None = None,
+        title: str | None = None,
+        protected: bool | None = None,
+    ) -> None: ...
+
+    def update_post_text(self, channel_id: int, message_id: int, text: str | None) -> bool: ...
+
+
+class StateStore(Protocol):
+    """Small JSON values by key (the engine's, and each plugin's under its prefix)."""
+
+    def get_state(self, key: str, default: Any = None) -> Any: ...
+
+    def set_state(self, key: str, value: Any) -> None: ...

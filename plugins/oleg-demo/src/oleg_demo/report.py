@@ -1,0 +1,105 @@
+"""The demo's report: a terminal table, the plot, a markdown page and the raw JSON.
+
+Columns follow the runs' order: the headline policy, then those compared in the config's
+order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from oleg_demo.plot import rate, write_plot
+from oleg_demo.result import DemoResult
+
+
+def _day_labels(result: DemoResult) -> list[str]:
+    return [str(row["day"]) for row in next(iter(result.runs.values())).days]
+
+
+def _cell(result: DemoResult, name: str, day: int) -> str:
+    days = result.runs[name].days
+    return f"{rate(days[day]):.1%}" if day < len(days) else "-"
+
+
+def print_summary(result: DemoResult, console: Console) -> None:
+    names = list(result.runs)
+    table = Table(title=f"Like rate by day ({result.subscribers} subscribers, seed {result.seed})")
+    table.add_column("day")
+    for name in names:
+        table.add_column(name, justify="right")
+    for i, label in enumerate(_day_labels(result)):
+        table.add_row(label, *[_cell(result, name, i) for name in names])
+    week2 = result.last_week()
+    table.add_section()
+    table.add_row(result.last_week_label, *[f"[bold]{week2[n]:.1%}[/]" for n in names])
+    table.add_row("whole run", *[f"{result.runs[n].like_rate():.1%}" for n in names])
+    table.add_row("seconds", *[f"{result.runs[n].seconds:.1f}" for n in names])
+    console.print(table)
+    console.print(f"Report: {result.files.get('markdown', result.out)}")
+
+
+def markdown(result: DemoResult) -> str:
+    names = list(result.runs)
+    week2 = result.last_week()
+    lines = [
+        "# oleg demo report",
+        "",
+        f"{result.days} days from {result.start.date()} on {result.posts}, "
+        f"{result.subscribers} simulated subscribers, seed {result.seed}. "
+        "Like rate = 👍 / posts sent.",
+        "",
+        "![like rate by day](like_rate.png)",
+        "",
+        "| day | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for i, label in enumerate(_day_labels(result)):
+        lines.append(f"| {label} | " + " | ".join(_cell(result, n, i) for n in names) + " |")
+    lines.append(
+        f"| **{result.last_week_label}** | "
+        + " | ".join(f"**{week2[n]:.1%}**" for n in names)
+        + " |"
+    )
+    lines.append(
+        "| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |"
+    )
+    reference = result.reference
+    if reference in result.runs and week2.get(reference):
+        lines += ["", f"Share of the {reference}'s like rate over {result.last_week_label}:", ""]
+        lines += [f"- {n}: {week2[n] / week2[reference]:.0%}" for n in names if n != reference]
+    return "\n".join(lines) + "\n"
+
+
+def results_json(result: DemoResult) -> dict:
+    week2 = result.last_week()
+    return {
+        "recommender": result.recommender,
+        "subscribers": result.subscribers,
+        "days": result.days,
+        "seed": result.seed,
+        "start": result.start.isoformat(),
+        "config": str(result.config) if result.config else None,
+        "last_week": result.last_week_label,
+        "last_week_like_rate": week2,
+        "runs": {
+            n: {
+                "seconds": r.seconds,
+                "like_rate": r.like_rate(),
+                "days": [{**d, "day": str(d["day"])} for d in r.days],
+            }
+            for n, r in result.runs.items()
+        },
+    }
+
+
+def write_report(result: DemoResult) -> dict[str, Path]:
+    png = write_plot(result)
+    md = result.out / "report.md"
+    md.write_text(markdown(result), encoding="utf-8")
+    js = result.out / "results.json"
+    js.write_text(json.dumps(results_json(result), indent=2), encoding="utf-8")
+    return {"plot": png, "markdown": md, "json": js}

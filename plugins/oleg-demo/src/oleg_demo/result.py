@@ -1,0 +1,55 @@
+"""What a demo run gives back: each policy's daily figures, and the run around them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from oleg_demo.config import PlotStyle
+
+
+@dataclass
+class PolicyRun:
+    name: str
+    database: str
+    seconds: float
+    days: list[dict[str, Any]] = field(default_factory=list)
+
+    def like_rate(self, first_day: int = 0, last_day: int | None = None) -> float:
+        rows = self.days[first_day:last_day]
+        delivered = sum(r["deliveries"] for r in rows)
+        return sum(r["likes"] for r in rows) / delivered if delivered else 0.0
+
+
+@dataclass
+class DemoResult:
+    """The runs in the report's order: the headline policy first, then those compared."""
+
+    recommender: str
+    subscribers: int
+    days: int
+    seed: int
+    start: datetime
+    runs: dict[str, PolicyRun]
+    out: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    styles: dict[str, PlotStyle] = field(default_factory=dict)
+    reference: str | None = None
+    """The policy the others' like rates are given as a share of (the config's ``reference``)."""
+    config: Path | None = None
+    posts: str = "the replayed posts"
+    """What the posts are, for the report (the config's ``[demo] posts``)."""
+
+    @property
+    def last_week_label(self) -> str:
+        """The days the headline figure covers: the last 7 (days 8-14 of the default run)."""
+        first = max(0, self.days - 7)
+        return f"days {first + 1}-{self.days}"
+
+    def last_week(self) -> dict[str, float]:
+        """Like rate over the last 7 days (all days for shorter runs), per policy: by then
+        cold start is over and the models have data, so this is the figure to compare."""
+        first = max(0, self.days - 7)
+        return {name: run.like_rate(first) for name, run in self.runs.items()}

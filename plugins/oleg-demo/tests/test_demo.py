@@ -1,0 +1,72 @@
+"""`oleg demo` end to end, kept small: the full-size run is the README's first command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from oleg_demo import run_demo
+from rich.console import Console
+
+
+def test_demo_reports_every_policy(tmp_path):
+    result = run_demo(
+        recommender="popular", subscribers=40, days=3, seed=3, out=tmp_path, console=Console(quiet=True)
+    )
+    assert set(result.runs) == {"popular", "random", "als", "oracle"}  # those installed
+    for run in result.runs.values():
+        assert len(run.days) == 3
+        # every subscriber joined by the end of day 2 and gets 12 posts a day from then on
+        assert run.days[-1]["deliveries"] == 40 * 12
+    rates = {name: run.like_rate() for name, run in result.runs.items()}
+    assert rates["oracle"] > rates["popular"] and rates["oracle"] > rates["random"] + 0.3
+    assert 0.15 < rates["random"] < 0.35
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["runs"]["oracle"]["like_rate"] == rates["oracle"]
+    assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "report.md").read_text()
+    assert "![like rate by day](like_rate.png)" in page and "| **days 1-3** |" in page
+
+
+def test_demo_command_same_seed_same_numbers(tmp_path):
+    def once(folder):
+        out = subprocess.run(
+            [sys.executable, "-m", "oleg.cli", "demo", "--subscribers", "15", "--days", "1", "--seed", "5",
+             "--no-compare", "--recommender", "random", "--out", str(folder)],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads((folder / "results.json").read_text())["runs"]["random"]["days"]
+
+    assert once(tmp_path / "a") == once(tmp_path / "b")
+
+
+def test_demo_unknown_recommender_is_a_user_error(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "oleg.cli", "demo", "--recommender", "randon", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Did you mean 'random'?" in out.stderr
+
+
+def test_demo_compare_picks_the_policies_beside_it_in_order(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "oleg.cli", "demo", "--subscribers", "10", "--days", "1", "--recommender", "random",
+         "--compare", "oracle,random", "--compare", "popular", "--workers", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert list(data["runs"]) == ["random", "oracle", "popular"] and data["recommender"] == "random"
+    assert "| day | random | oracle | popular |" in (tmp_path / "report.md").read_text()
+    assert sorted(p.name for p in tmp_path.glob("demo-*.db")) == ["demo-oracle.db", "demo-popular.db", "demo-random.db"]
+
+
+def test_demo_compare_and_no_compare_exclude_each_other(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "oleg.cli", "demo", "--compare", "oracle", "--no-compare", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 2 and "exclude each other" in out.stderr and "Traceback" not in out.stderr

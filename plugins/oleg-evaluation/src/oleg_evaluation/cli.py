@@ -1,0 +1,183 @@
+"""``oleg evaluate``: several recommenders on one split of a data set, side by side.
+
+One subcommand per data source (``ratings``, ``sequences``, ``store``), the same options
+for the split, the recommenders and the report after each. Writes ``report.md``,
+``results.json`` and PNG plots into ``--out`` and prints the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from oleg.errors import OlegError
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+SPLITS = ("temporal", "leave-last-out", "kfold")
+
+
+def _common(default_split: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every data source shares: recommenders, split, metrics, output."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option(
+                "-r", "--recommender", "recommenders", multiple=True, metavar="SPEC",
+                help="A recommender by plugin name, with settings: 'als:factors=64,iterations=15'. "
+                "Repeat to compare several (default: random and popular).",
+            ),
+            click.option("--split", type=click.Choice(SPLITS), default=default_split, show_default=True,
+                         help="temporal: one cut in time; leave-last-out: each user's last; kfold: random folds."),
+            click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
+                         show_default=True, help="temporal: share of ratings, the latest, in the test."),
+            click.option("--cut", type=click.DateTime(), default=None,
+                         help="temporal: test from this date-time (UTC) on, instead of --test-share."),
+            click.option("--last", type=click.IntRange(1), default=1, show_default=True,
+                         help="leave-last-out: interactions per user held out."),
+            click.option("--folds", type=click.IntRange(2), default=5, show_default=True, help="kfold: number of folds."),
+            click.option("-k", "--k", "k", type=click.IntRange(1), default=10, show_default=True, help="K of the top-K metrics."),
+            click.option("--metrics", type=click.Choice(("all", "rating", "ranking")), default="all", show_default=True,
+                         help="rating: RMSE/MAE/AUC/PairAcc on the test rows; ranking: top-K from full ranking."),
+            click.option("--catalog", type=click.Choice(("train", "all")), default="train", show_default=True,
+                         help="Items ranked: those seen in train, or also the test's new ones (fresh posts, "
+                         "as in a deployment's pool: use it for stores)."),
+            click.option("--seed", type=int, default=0, show_default=True, help="Seeds the split and every recommender."),
+            click.option("--batch", type=click.IntRange(1), default=256, show_default=True,
+                         help="Users scored at once in full ranking (memory: batch x items scores)."),
+            click.option("--out", type=click.Path(path_type=Path), default=Path("eval-report"), show_default=True,
+                         help="Folder for report.md, results.json and the plots."),
+            click.option("--plots/--no-plots", default=True, show_default=True, help="Write the PNG plots."),
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def _skip_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--skip-bad-rows", "skip_bad", is_flag=True,
+                        help="Skip malformed rows and count them, instead of stopping at the first.")(f)
+
+
+def _items_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--item-channel", default="auto", show_default=True, metavar="HOW",
+                     help="How --items gives channels: a column name, 'first-genre' (MovieLens movies.csv), or auto.")(f)
+    return click.option("--items", type=click.Path(path_type=Path), default=None,
+                        help="CSV mapping items to channels (e.g. MovieLens movies.csv: first genre = channel).")(f)
+
+
+@click.group()
+def evaluate() -> None:
+    """Compare recommenders offline on a data set: ratings, sequences or a store.
+
+    \b
+    Examples:
+      oleg evaluate ratings ratings.csv --items movies.csv -r popular -r random -r als
+      oleg evaluate ratings ratings.csv --split kfold --folds 5 --metrics rating
+      oleg evaluate sequences Video.txt -r popular -r "als:factors=64,iterations=15"
+      oleg evaluate store oleg-demo-report/demo-popular.db --catalog all
+    """
+
+
+@evaluate.command("ratings")
+@click.argument("path", type=click.Path(path_type=Path))
+@_items_options
+@click.option("--user-col", default=None, help="User id column [userId, user, user_id...].")
+@click.option("--item-col", default=None, help="Item id column [movieId, item, item_id...].")
+@click.option("--rating-col", default=None, help="Rating column [rating, value...].")
+@click.option("--time-col", default=None, help="Time column, Unix seconds or ISO 8601 [timestamp, time...].")
+@click.option("--delimiter", default=",", show_default=True, help="Field separator; 'tab' for a TSV.")
+@click.option("--scale", default=None, metavar="MIN,MAX", help="Rating scale (default: the lowest and highest rating).")
+@click.option("--positive-at", type=float, default=4.0, show_default=True,
+              help="Ratings from this value on are positives in top-K metrics.")
+@click.option("--likes", is_flag=True, help="Train and measure on 👍 (rating >= --positive-at) / 👎 instead of stars.")
+@_skip_option
+@_common("temporal")
+def ratings(path: Path, items: Path | None, item_channel: str, user_col: str | None, item_col: str | None,
+            rating_col: str | None, time_col: str | None, delimiter: str, scale: str | None, positive_at: float,
+            likes: bool, skip_bad: bool, **common: Any) -> None:
+    """A ratings CSV with a header (user, item, rating, timestamp), e.g. MovieLens."""
+    from oleg_evaluation import load_ratings
+
+    data = load_ratings(
+        path, user_col=user_col, item_col=item_col, rating_col=rating_col, time_col=time_col,
+        delimiter="\t" if delimiter in ("tab", "\\t") else delimiter, scale=_scale(scale), positive_at=positive_at, items=items,
+        item_channel=item_channel, skip_bad=skip_bad,
+    )
+    _run(data.binarized() if likes else data, **common)
+
+
+@evaluate.command("sequences")
+@click.argument("path", type=click.Path(path_type=Path))
+@_items_options
+@_skip_option
+@_common("leave-last-out")
+def sequences(path: Path, items: Path | None, item_channel: str, skip_bad: bool, **common: Any) -> None:
+    """A file of 'user item' lines, each user's in time order (SASRec's format)."""
+    from oleg_evaluation import load_sequences
+
+    _run(load_sequences(path, items=items, item_channel=item_channel, skip_bad=skip_bad), **common)
+
+
+@evaluate.command("store")
+@click.argument("location")
+@_common("temporal")
+def store(location: str, **common: Any) -> None:
+    """A deployment's store (a database URL or a SQLite file, e.g. oleg demo's demo-popular.db)."""
+    from oleg_evaluation import load_store
+
+    _run(load_store(location), **common)
+
+
+def _scale(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected MIN,MAX, got {text!r}", param_hint="--scale") from None
+    if not lo < hi:
+        raise click.BadParameter(f"MIN must be below MAX, got {text!r}", param_hint="--scale")
+    return (lo, hi)
+
+
+def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: float, cut: datetime | None,
+         last: int, folds: int, k: int, metrics: str, catalog: str, seed: int, batch: int, out: Path, plots: bool) -> None:
+    from oleg.types import utc
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from oleg_evaluation import (
+        EvalConfig,
+        RecommenderSpec,
+        make_splits,
+        print_table,
+        write_plots,
+        write_reports,
+    )
+
+    specs = [RecommenderSpec.parse(s) for s in (recommenders or ("random", "popular"))]
+    splits = make_splits(data, split, seed=seed, folds=folds, quantile=1 - test_share,
+                         at=utc(cut) if cut else None, last=last)
+    config = EvalConfig(k=k, seed=seed, batch=batch, rating_metrics=metrics in ("all", "rating"),
+                        ranking_metrics=metrics in ("all", "ranking"), catalog=catalog)
+    if data.skipped:
+        err_console.print(f"[yellow]Skipped {data.skipped} bad rows[/], e.g. " + "; ".join(data.skipped_examples[:3]))
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err_console, transient=True, disable=not err_console.is_terminal)
+    from oleg_evaluation import evaluate as run_evaluation
+
+    with progress:
+        ev = run_evaluation(data, specs, splits, config, progress=progress)
+    files = write_plots(ev, out) if plots else {}
+    written = write_reports(ev, out, files)
+    print_table(ev, console)
+    console.print(f"Report: {written['markdown']}  JSON: {written['json']}" + (f"  plots: {len(files)}" if files else ""))
+    if ev.errors():
+        raise OlegError(f"{len(ev.errors())} recommender(s) failed: " + "; ".join(f"{k}: {v}" for k, v in ev.errors().items()))

@@ -1,0 +1,112 @@
+"""The training loop over gathered rows: shuffled epochs of steps, and the held-out loss.
+
+A :class:`Trainer` lives for one ``fit`` or ``partial_fit``: it trains the rows of the
+tables it was given (the model's own, or compact copies of the touched rows) and the
+network's dense parameters, on ratings given as row indices (:class:`Ratings`). It does not
+know store ids, early stopping or growth: those are the model's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from oleg_recommender_embedding.distributed import exchange_gradients, sum_over_ranks
+from oleg_recommender_embedding.nets import Net
+from oleg_recommender_embedding.optimizers import RowOptimizer
+from oleg_recommender_embedding.settings import EmbeddingSettings
+
+_LOSS_CHUNK = 65536  # ratings evaluated at once by :meth:`Trainer.loss`
+
+
+@dataclass
+class Ratings:
+    """Training data as row indices into the trained tables: one int64 index tensor per
+    entity, and the targets."""
+
+    rows: dict[str, Tensor]
+    y: Tensor
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+@dataclass
+class Trainer:
+    """Trains ``tables`` (one tensor per entity, in the network's entity order) with a lazy
+    row optimiser, and the network's parameters with ``dense_opt``.
+
+    ``gen`` shuffles (the same on every rank), ``noise`` draws dropout masks (per rank);
+    with ``world > 1`` each rank takes its share of every global batch and the gradients
+    are exchanged (:mod:`~oleg_recommender_embedding.distributed`)."""
+
+    net: Net
+    tables: dict[str, Tensor]
+    rows_opt: RowOptimizer
+    dense_opt: torch.optim.Optimizer
+    settings: EmbeddingSettings
+    gen: torch.Generator
+    noise: torch.Generator
+    rank: int = 0
+    world: int = 1
+
+    def epoch(self, batch: Ratings, idx: Tensor) -> float:
+        """One shuffled pass over the ratings ``idx``; the mean training loss."""
+        order = idx[torch.randperm(len(idx), generator=self.gen)]
+        bs = self.settings.batch_size
+        total = torch.zeros((), dtype=torch.float64)
+        for start in range(0, len(order), bs):
+            chunk = order[start : start + bs]
+            denom = len(chunk)
+            if self.world > 1:
+                chunk = chunk[self.rank :: self.world]
+            total += self._step(batch, chunk, denom)
+        if self.world > 1:
+            sum_over_ranks(total)
+        return float(total) / max(1, len(order))
+
+    def _step(self, batch: Ratings, chunk: Tensor, denom: int) -> Tensor:
+        s = self.settings
+        idx = {e: batch.rows[e].index_select(0, chunk) for e in self.tables}
+        rows = {e: self.tables[e].index_select(0, idx[e]) for e in self.tables}
+        y = batch.y.index_select(0, chunk)
+        loss_sum, grads = self.net.train_step(rows, y, denom, s.embedding_reg, s.loss, self.noise)
+        if self.world > 1:
+            idx, grads = exchange_gradients(
+                idx,
+                grads,
+                dims={e: int(t.shape[1]) for e, t in self.tables.items()},
+                params=list(self.net.parameters()),
+                width=max(1, (s.batch_size + self.world - 1) // self.world),
+                world=self.world,
+            )
+        self.rows_opt.tick()
+        for e in self.tables:
+            if len(idx[e]):
+                self.rows_opt.update(e, idx[e], grads[e])
+        self.dense_opt.step()
+        self.dense_opt.zero_grad(set_to_none=True)
+        return loss_sum.double()
+
+    @torch.no_grad()
+    def loss(self, batch: Ratings, idx: Tensor) -> float:
+        """The mean loss (as trained: squared error or cross-entropy) on the ratings ``idx``."""
+        total = 0.0
+        for start in range(0, len(idx), _LOSS_CHUNK):
+            chunk = idx[start : start + _LOSS_CHUNK]
+            x = self.net.raw(
+                *(
+                    t.index_select(0, batch.rows[e].index_select(0, chunk))
+                    for e, t in self.tables.items()
+                )
+            )
+            y = batch.y.index_select(0, chunk)
+            if self.settings.loss == "mse":
+                total += float((self.net.link(x) - y).square().sum())
+            else:
+                total += float(
+                    nn.functional.binary_cross_entropy_with_logits(x, y, reduction="sum")
+                )
+        return total / max(1, len(idx))
