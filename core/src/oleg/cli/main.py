@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from oleg import __version__
+from oleg.cli.scaffold import new_plugin
 from oleg.errors import ConfigError, OlegError
 
 console = Console()
@@ -227,6 +228,9 @@ def train(deployment: Path) -> None:
         f"Trained {comp.plugin} on {version.metrics['n_batch']} ratings in "
         f"{version.metrics['train_seconds']:.3f} s: model version {version.id} is the champion."
     )
+
+
+cli.add_command(new_plugin)
 
 
 if __name__ == "__main__":  # pragma: no cover
