@@ -92,5 +92,28 @@ def test_temporary_plugin_registration_and_misspelled_hooks():
         def oleg_register_components(self, registry):
             registry.add_recommender(dict)
 
-    with plugins.registered(NotAComponent()), pytest.raises(PluginError, match="not a subclass"):
-        plugins.collect()
+    with plugins.registered(NotAComponent(), name="not-a-component"):
+        plugins.collect()  # does not raise: the broken plugin is recorded, the others work
+        (info,) = [i for i in plugins.info() if i.module == "not-a-component"]
+        assert info.error is not None and "not a subclass" in info.error and info.components == []
+        assert plugins.component("recommender", "popular").cls is PopularRecommender
+
+
+def test_a_registration_hook_that_fails_breaks_only_its_plugin():
+    import oleg
+    from oleg.plugins import Plugins
+    from oleg_recommender_baseline import PopularRecommender
+
+    class Lazy:
+        @oleg.hookimpl
+        def oleg_register_components(self, registry):
+            registry.add_recommender(PopularRecommender, "half-way")  # then the lazy import fails
+            import oleg_no_such_module  # noqa: F401
+
+    plugins = Plugins()
+    with plugins.registered(Lazy(), name="lazy"):
+        registry = plugins.collect()
+        assert "half-way" not in registry.names("recommender")  # nothing of it is kept
+        (info,) = [i for i in plugins.info() if i.module == "lazy"]
+        assert "failed to register its components" in info.error and "oleg_no_such_module" in info.error
+        assert plugins.component("recommender", "popular").cls is PopularRecommender

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-
 from oleg.engine.pool import FreshPool
 from oleg.types import NO_CATEGORY, Candidates, Interactions, Post, category_code
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-
 from oleg.durations import format_duration, parse_duration
 
 

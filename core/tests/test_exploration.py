@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from oleg.config import ExplorationSettings
 from oleg.engine import choose
 

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from oleg.builtin.virtual_scheduler import VirtualScheduler, VirtualSettings
 from oleg.errors import ConfigError
 

@@ -231,3 +231,32 @@ def test_default_database_lives_beside_the_file(tmp_path):
     path = tmp_path / "sub" / "deploy.toml"
     path.write_text(GOOD.replace('database = "sqlite:///t.db"\n', ""))
     assert load_deployment(path).deployment.database == f"sqlite:///{tmp_path / 'sub' / 'oleg.db'}"
+
+
+def test_an_entry_point_named_unlike_its_component_is_told_so(tmp_path):
+    source = '''import oleg
+from oleg_recommender_baseline import PopularRecommender
+
+class Renamed(PopularRecommender):
+    name = "y-name"
+
+@oleg.hookimpl
+def oleg_register_components(registry):
+    registry.add_recommender(Renamed)
+'''
+    site = write_distribution(
+        tmp_path / "site", "oleg-renamed", entry_points={"x-name": "oleg_renamed"}, module=("oleg_renamed", source)
+    )
+    env = {"PYTHONPATH": str(site)}
+    path = tmp_path / "deploy.toml"
+    path.write_text(GOOD.replace('plugin = "popular"\npost_prior = 5', 'plugin = "x-name"'))
+    assert_user_error(
+        oleg("check", str(path), cwd=tmp_path, env=env),
+        "the entry point 'x-name'", "registers no component named 'x-name'", "recommender 'y-name'",
+    )
+    path.write_text(GOOD.replace('plugin = "popular"\npost_prior = 5', 'plugin = "y-name"'))
+    out = assert_user_error(
+        oleg("check", str(path), cwd=tmp_path, env=env),
+        "recommender 'y-name' is registered by plugin 'oleg_renamed'", "no entry point is named 'y-name'",
+    )
+    assert "Did you mean 'y-name'" not in out

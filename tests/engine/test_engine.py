@@ -14,8 +14,17 @@ from oleg.engine import Engine
 from oleg.errors import PluginError
 from oleg.plugins import Plugins
 from oleg.store import Store
-from oleg.testing.fakes import fakes_plugin
-from oleg.types import Delivery, DeliveryResult, FeedbackEvent, Policy, PolicyKind, Post, utc
+from oleg.testing.fakes import ListSource, RuleSink, fakes_plugin
+from oleg.types import (
+    Delivery,
+    DeliveryResult,
+    FeedbackEvent,
+    Policy,
+    PolicyKind,
+    Post,
+    SubscriptionEvent,
+    utc,
+)
 
 T0 = datetime(2024, 11, 10, tzinfo=UTC)
 
@@ -123,6 +132,7 @@ def test_lifecycle_hooks_see_every_event(plugins, store_url):
 
     @oleg.hookimpl
     def oleg_delivered(delivery):
+        assert delivery.status == "sent" and delivery.id is not None
         seen["delivered"] += 1
 
     @oleg.hookimpl
@@ -187,6 +197,97 @@ def test_blocked_subscriber_and_retry_after(plugins, tmp_path):
     assert len(carol) == 6 and {c[0] for c in carol} == {"sent"}  # every flooded send went out later
     assert len(flooded) == 6
     store.close()
+
+
+def test_a_post_waiting_for_a_retry_is_not_sent_to_someone_who_left(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    store = Store.open(url)
+    engine = Engine(load_deployment_dict(deployment(url, run_for="3h"), plugins=plugins), plugins, store=store)
+    sink = engine.sink
+
+    def flood_carol(item):
+        if item.subscriber.external_id == "carol":
+            sink.events.append(SubscriptionEvent("carol", False, item.delivery.sent_at))  # /stop, meanwhile
+            return DeliveryResult(item.delivery.id, ok=False, error="429 retry after 1800", retry_after=1800)
+        return None
+
+    sink.fail = flood_carol
+    engine.run()
+    carol = store.subscriber_by_external("carol")
+    assert carol is not None and not carol.active
+    rows_ = rows(store, f"select status, error from delivery where subscriber_id = {carol.id}")
+    assert rows_ == [("failed", "the subscriber left")]
+    assert not any(o.subscriber.external_id == "carol" for o in sink.sent)
+    store.close()
+
+
+def test_feedback_stored_while_the_sink_starts_is_counted_once(plugins, tmp_path):
+    """A bot replays the presses queued while it was down as soon as it starts."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    store = Store.open(url)
+    run(plugins, deployment(url, run_for="1h"), store)  # deliveries at 00:00, reactions at 00:05
+    [post] = store.add_posts([Post(-100, 10**6, T0)])
+    alice = store.subscriber_by_external("alice")
+    [waiting] = store.add_deliveries([Delivery(alice.id, post.id, T0, Policy(PolicyKind.RECOMMENDER, "popular"))])
+    announced = Counter()
+
+    class Replaying(RuleSink):
+        name = "replaying"
+
+        def start(self, runtime):
+            super().start(runtime)
+            assert runtime.record_feedback([FeedbackEvent(waiting.id, 1, T0)]) == [True]
+
+    class Plugin:
+        @oleg.hookimpl
+        def oleg_register_components(self, registry):
+            registry.add_sink(Replaying)
+
+        @oleg.hookimpl
+        def oleg_feedback_received(self, feedback):
+            announced[feedback.delivery_id] += 1
+
+    raw = deployment(url, run_for="1h")
+    raw["sink"]["plugin"] = "replaying"
+    with plugins.registered(Plugin(), name="replaying-plugin"):
+        engine = run(plugins, raw, store)
+    assert announced[waiting.id] == 1
+    assert engine.audience.n_rated == store.rating_counts()  # nothing missed, nothing twice
+    store.close()
+
+
+def test_a_component_whose_start_fails_is_closed_with_the_others(plugins, tmp_path):
+    closed = []
+
+    class Failing(RuleSink):
+        name = "failing"
+
+        def close(self):
+            closed.append("sink")
+
+    class Source(ListSource):
+        name = "failing-source"
+
+        def start(self, runtime):
+            raise oleg.ConfigError("no network")
+
+        def close(self):
+            closed.append("source")
+
+    class Plugin:
+        @oleg.hookimpl
+        def oleg_register_components(self, registry):
+            registry.add_sink(Failing)
+            registry.add_source(Source)
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    raw = deployment(url, run_for="1h")
+    raw["sink"]["plugin"], raw["source"]["plugin"] = "failing", "failing-source"
+    with plugins.registered(Plugin(), name="failing-plugin"):
+        engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins)
+        with pytest.raises(oleg.ConfigError, match="no network"):
+            engine.run()
+    assert closed == ["source", "sink"]  # the failing one too, in reverse order
 
 
 def test_the_example_third_party_plugin_runs_in_the_engine(plugins, tmp_path):

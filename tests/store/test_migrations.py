@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
 from oleg.store import Store, alembic_config, metadata
 from oleg.types import Post
 

@@ -112,6 +112,10 @@ def test_a_new_store_has_no_telegram_table_until_the_plugin_registers_it(store_u
         names = set(sa.inspect(conn).get_table_names())
         assert _schema_diff(conn) == []
     assert names == set(metadata.tables) | set(SCHEMA.metadata.tables) | {"alembic_version", "alembic_version_tdlib"}
+    # autogenerate (what a new revision would hold) proposes nothing, for the core and the
+    # plugin alike: neither sees the other's tables as ones to drop
+    command.check(alembic_config(store_url))
+    command.check(alembic_config(store_url, schema=SCHEMA))
 
 
 def _schema_diff(conn: sa.Connection) -> list[object]:

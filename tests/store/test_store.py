@@ -10,7 +10,15 @@ import pytest
 import sqlalchemy as sa
 from oleg.store import Store
 from oleg.store.tables import delivery_t, subscriber_t
-from oleg.types import Delivery, DeliveryStatus, DeliveryUpdate, FeedbackEvent, Policy, PolicyKind, Post
+from oleg.types import (
+    Delivery,
+    DeliveryStatus,
+    DeliveryUpdate,
+    FeedbackEvent,
+    Policy,
+    PolicyKind,
+    Post,
+)
 from oleg.versions import ModelKind, ModelStatus, ModelVersion
 
 TEST_POLICY = Policy(PolicyKind.RECOMMENDER, "test")

@@ -26,6 +26,7 @@ import pluggy
 from packaging.requirements import InvalidRequirement, Requirement
 
 from oleg import __version__, hookspecs
+from oleg.components import Recommender
 from oleg.errors import PluginError, did_you_mean
 from oleg.registry import ComponentKind, ComponentRegistry, Registered
 
@@ -105,6 +106,8 @@ class Plugins:
         self._plugins: dict[str, PluginInfo] = {}
         """Plugin key (the entry point's module, or an in-process name) -> what we know."""
         self._registry: ComponentRegistry | None = None
+        self._broken: dict[str, PluginError] = {}
+        """Plugin key -> why its registration hook failed (see :meth:`collect`)."""
         for module in INTERNAL_PLUGINS:
             self._register(
                 PluginInfo(module, distribution="oleg-core", version=__version__),
@@ -141,11 +144,13 @@ class Plugins:
     def load_all(self, *, strict: bool = False) -> None:
         """Import every installed plugin; a broken one is recorded, not raised (unless strict)."""
         eps = _entry_points()
-        for _name, candidates in sorted(eps.items()):
+        for name, candidates in sorted(eps.items()):
             known = self._plugins.get(candidates[0].value)
             if known is not None and (known.plugin is not None or known.error is not None):
                 continue
             try:
+                if len({ep.value for ep in candidates}) > 1:
+                    self.load([name])  # raises: a name claimed twice is never silently taken
                 self._load_entry_point(candidates[0], eps)
             except PluginError as exc:
                 if strict:
@@ -210,6 +215,7 @@ class Plugins:
         info.plugin = plugin
         info.error = None
         self._plugins[info.module] = info
+        self._broken.pop(info.module, None)
         self._registry = None
 
     @contextlib.contextmanager
@@ -232,13 +238,29 @@ class Plugins:
     # -- components -------------------------------------------------------------------
 
     def collect(self) -> ComponentRegistry:
-        """Call every loaded plugin's ``oleg_register_components`` once; the registry."""
+        """Call every loaded plugin's ``oleg_register_components`` once; the registry.
+
+        A plugin whose hook fails (a lazy import that is missing, a class of the wrong kind)
+        is recorded as broken, with what went wrong, and the others are collected anyway:
+        ``oleg plugins`` shows it, and a deployment that names it gets that error.
+        """
         if self._registry is not None:
             return self._registry
         registry = ComponentRegistry()
         for impl in self.pm.hook.oleg_register_components.get_hookimpls():
             registry.plugin = impl.plugin_name
-            impl.function(registry=registry)
+            try:
+                impl.function(registry=registry)
+            except Exception as exc:
+                error = exc if isinstance(exc, PluginError) else PluginError(
+                    f"plugin {impl.plugin_name!r} failed to register its components: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+                registry.discard(impl.plugin_name)
+                info = self._plugins.get(impl.plugin_name)
+                if info is not None:
+                    info.error = str(error)
+                self._broken[impl.plugin_name] = error
         registry.plugin = "<unknown>"
         self._registry = registry
         return registry
@@ -272,6 +294,9 @@ class Plugins:
         found = registry.get(kind, name)
         if found is not None:
             return found
+        broken = self._broken.get(eps[name][0].value)
+        if broken is not None:
+            raise broken
         other_kinds = registry.kinds_of(name)
         if other_kinds:
             raise PluginError(
@@ -287,6 +312,12 @@ class Plugins:
             hint="An entry point's name must be the name of the component it registers "
             "(the class's `name`, or the name given to registry.add_...).",
         )
+
+    def recommender(self, name: str) -> type[Recommender]:
+        """The recommender class registered as ``name`` (typed, for code that builds one)."""
+        cls = self.component(ComponentKind.RECOMMENDER, name).cls
+        assert issubclass(cls, Recommender)  # the registry checked it
+        return cls
 
     # -- introspection ----------------------------------------------------------------
 

@@ -109,6 +109,14 @@ class ComponentRegistry:
             )
         self._schemas.setdefault(schema.name, (schema, self.plugin))
 
+    def discard(self, plugin: str) -> None:
+        """Drop everything ``plugin`` registered (its hook failed half-way)."""
+        for by_name in self._components.values():
+            for name in [n for n, reg in by_name.items() if reg.plugin == plugin]:
+                del by_name[name]
+        for name in [n for n, (_, who) in self._schemas.items() if who == plugin]:
+            del self._schemas[name]
+
     # -- what oleg reads --------------------------------------------------------------
 
     def get(self, kind: ComponentKind, name: str) -> Registered | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,10 +31,6 @@ class RunSummary:
     failed: int = 0
     feedback: int = 0
     rounds: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "ingested": self.ingested, "delivered": self.delivered, "failed": self.failed,
-            "feedback": self.feedback, "rounds": self.rounds, **self.extra,
-        }
+        return asdict(self)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from oleg.types import FeedbackEvent
 
 if TYPE_CHECKING:
+    from oleg.store import Store
     from oleg.store.schema import Database
     from oleg.store.views import CatalogWriter, StateStore, StoreReader
 
@@ -104,3 +105,32 @@ class Runtime:
         if self.record_feedback_fn is None:
             raise RuntimeError("this runtime takes no feedback")
         return self.record_feedback_fn(events)
+
+
+def runtime_over(
+    store: Store,
+    *,
+    plugin: str,
+    data_dir: Path,
+    clock: Callable[[], datetime],
+    seed: int,
+    shared: SharedValues,
+    record_feedback: RecordFeedback,
+) -> Runtime:
+    """The runtime of plugin ``plugin`` over ``store``: the one place a Runtime is made (the
+    engine, and :func:`oleg.testing.runtime.static_runtime` for tests). The store is handed
+    out as read-only and catalog views; ``data_dir`` is created."""
+    from oleg.store.views import CatalogWriter, StoreReader, view
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Runtime(
+        seed=seed,
+        clock=clock,
+        data_dir=data_dir,
+        store=view(store, StoreReader),
+        catalog=view(store, CatalogWriter),
+        state=PluginState(store, plugin),
+        database=store.database,
+        shared=shared,
+        record_feedback_fn=record_feedback,
+    )

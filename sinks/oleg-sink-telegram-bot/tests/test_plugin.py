@@ -20,14 +20,17 @@ def test_settings_defaults_and_masked_secrets() -> None:
         BotSettings(api_id=1, api_hash="h", bot_token="t", database_encryption_key="k", speed=3)
 
 
-def test_a_session_from_before_plugin_folders_is_used_where_it_is(tmp_path) -> None:
-    from oleg_tdlib.shared import legacy_folder
+def test_a_session_from_before_plugin_folders_moves_in_once(tmp_path) -> None:
+    from oleg_tdlib.shared import adopt_legacy_folder
 
     legacy, folder = tmp_path / "tdlib" / "bot", tmp_path / "telegram-bot"
-    assert legacy_folder(legacy, folder) == folder  # nothing old: the plugin's own folder
+    assert not adopt_legacy_folder(legacy, folder)  # nothing old
     legacy.mkdir(parents=True)
     (legacy / "td.binlog").write_bytes(b"session")
     folder.mkdir()  # the engine creates the plugin's folder, empty
-    assert legacy_folder(legacy, folder) == legacy
-    (folder / "td.binlog").write_bytes(b"new session")
-    assert legacy_folder(legacy, folder) == folder  # once the new one is in use, it stays
+    assert adopt_legacy_folder(legacy, folder)
+    assert (folder / "td.binlog").read_bytes() == b"session" and not legacy.exists()
+    legacy.mkdir()
+    (legacy / "td.binlog").write_bytes(b"stale")
+    assert not adopt_legacy_folder(legacy, folder)  # the plugin's folder is in use: left alone
+    assert (folder / "td.binlog").read_bytes() == b"session"

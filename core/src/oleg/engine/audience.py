@@ -24,12 +24,13 @@ class Audience:
         self.n_rated: dict[int, int] = {}
         self.n_delivered: dict[int, int] = {}
 
-    def restore(self, store: Store, since: datetime | None) -> None:
-        """Active subscribers and their counts; what each got of the posts dated ``since``
-        or later (older posts are out of the pool for good)."""
+    def restore(self, store: Store, since: datetime | None, *, rated_up_to: int) -> None:
+        """Active subscribers and their counts (ratings up to id ``rated_up_to``: the engine
+        follows the later ones); what each got of the posts dated ``since`` or later (older
+        posts are out of the pool for good)."""
         for sub in store.subscribers(active_only=True):
             self.remember(sub)
-        self.n_rated = dict(store.rating_counts())
+        self.n_rated = dict(store.rating_counts(up_to=rated_up_to))
         self.n_delivered = dict(store.delivery_counts())
         if since is not None:
             for sub_id, posts in store.delivered_posts(since=since).items():

@@ -14,8 +14,10 @@ feedback is stored once per delivery (never counted twice).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,9 @@ from oleg.hooks import Hooks
 from oleg.plugins import Plugins
 from oleg.registry import ComponentKind
 from oleg.run_info import RunInfo, RunSummary
-from oleg.runtime import PluginState, Runtime, SharedValues
+from oleg.runtime import Runtime, SharedValues, runtime_over
 from oleg.store import Store
+from oleg.store.views import StoreReader, view
 from oleg.types import (
     Candidates,
     Delivery,
@@ -96,6 +99,9 @@ class Engine:
             self.recommender, self.recommender_name, self.store, self.hooks, sched.full_retrain_every
         )
         self._failure: BaseException | None = None
+        self._feedback_lock = threading.Lock()
+        self._begin: datetime | None = None
+        self._running = False
         self.stats = RunSummary()
 
     def _started_in_order(self) -> list[tuple[ComponentKind, Component]]:
@@ -112,18 +118,14 @@ class Engine:
     def runtime_for(self, kind: ComponentKind) -> Runtime:
         """The runtime one component sees: its own folder, state and tables, no other component."""
         plugin = self.deployment.components[kind].plugin
-        folder = self.data_dir / plugin
-        folder.mkdir(parents=True, exist_ok=True)
-        return Runtime(
-            seed=self.seed,
+        return runtime_over(
+            self.store,
+            plugin=plugin,
+            data_dir=self.data_dir / plugin,
             clock=self.now,
-            data_dir=folder,
-            store=self.store,
-            catalog=self.store,
-            state=PluginState(self.store, plugin),
-            database=self.store.database,
+            seed=self.seed,
             shared=self.shared,
-            record_feedback_fn=self.record_feedback,
+            record_feedback=self.record_feedback,
         )
 
     def run_info(self, begin: datetime | None) -> RunInfo:
@@ -131,19 +133,25 @@ class Engine:
             name=self.deployment.deployment.name,
             components={k.value: c.plugin for k, c in self.deployment.components.items()},
             started_at=begin,
-            store=self.store,
+            store=view(self.store, StoreReader),
         )
 
     # -- Runtime -------------------------------------------------------------------------
 
     def now(self) -> datetime:
+        """The scheduler's time; before it runs (components starting), where it will begin."""
+        if not self._running:
+            return self._begin or datetime.now(UTC)
         return self.scheduler.now()
 
     def record_feedback(self, events: Sequence[FeedbackEvent]) -> list[bool]:
         """The one way feedback reaches the store (see :meth:`Runtime.record_feedback`):
         per event, whether it was stored now. Safe from a sink's own threads: it only
-        writes the store; :meth:`collect` counts and announces, on the engine's thread."""
-        return self.store.record_feedback(events)
+        writes the store, one call at a time (so ids are committed in order and the
+        engine's cursor never passes one still being written); :meth:`collect` counts and
+        announces, on the engine's thread."""
+        with self._feedback_lock:
+            return self.store.record_feedback(events)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -159,12 +167,16 @@ class Engine:
             or getattr(self.scheduler.settings, "start", None)
             or self.source.first_date()
         )
+        self._begin = utc(begin) if begin else None
+        # What was rated so far is counted before any component starts: a sink may store
+        # presses from its own threads as soon as it is started, and those are followed.
+        self.feedback_cursor = self.store.last_feedback_id()
         started: list[Component] = []
         try:
             for kind, comp in self._started_in_order():
+                started.append(comp)  # closed even if its start fails half-way
                 comp.start(self.runtime_for(kind))
-                started.append(comp)
-            self._restore(utc(begin) if begin else None)
+            self._restore(self._begin)
             sched = self.scheduler.settings
             self.scheduler.every("ingest", sched.ingest_every, self._guard(self.ingest))
             self.scheduler.every("collect", sched.feedback_every, self._guard(self.collect))
@@ -175,16 +187,21 @@ class Engine:
                 self.deployment.deployment.name, begin, len(self.audience.subscribers), len(self.pool),
                 self.recommender_name,
             )
-            run = self.run_info(utc(begin) if begin else None)
+            run = self.run_info(self._begin)
             self.hooks.started(run)
-            self.scheduler.run(start=utc(begin) if begin else None, until=until)
+            self._running = True
+            self.scheduler.run(start=self._begin, until=until)
             if self._failure is not None:
                 raise self._failure
             self.store.set_state(CLOCK_KEY, self.scheduler.now().isoformat())
             self.hooks.stopped(run, self.stats)
         finally:
+            self._running = False
             for comp in reversed(started):
-                comp.close()
+                try:
+                    comp.close()
+                except Exception:  # the others still close, and the run's own error stands
+                    log.exception("closing %s failed", type(comp).__name__)
             if self._own_store:
                 self.store.close()
 
@@ -209,8 +226,7 @@ class Engine:
     def _restore(self, begin: datetime | None) -> None:
         """Rebuild the in-memory view (subscribers, pool, what each got) from the store."""
         since = begin - self.pool.window if begin is not None else None
-        self.audience.restore(self.store, since)
-        self.feedback_cursor = self.store.last_feedback_id()
+        self.audience.restore(self.store, since, rated_up_to=self.feedback_cursor)
         if begin is not None and since is not None:
             self.pool.add(self.store.recent_posts(since, self.pool.max_size))
             self._restore_retries(begin)
@@ -267,7 +283,14 @@ class Engine:
         due = [item for at, item in self.retries if at <= now]
         if due:
             self.retries = [(at, item) for at, item in self.retries if at > now]
-            self._send(due, now)
+            active = self.audience.subscribers
+            left = [i for i in due if i.subscriber.id not in active]
+            if left:  # they stopped the bot while their post waited: it is not sent
+                self.store.set_delivery_status([
+                    DeliveryUpdate(i.delivery.id, DeliveryStatus.FAILED, "the subscriber left")
+                    for i in left if i.delivery.id is not None
+                ])
+            self._send([i for i in due if i.subscriber.id in active], now)
 
     def _follow_feedback(self) -> None:
         """Count and announce every rating stored since the last look (sinks store them
@@ -378,7 +401,7 @@ class Engine:
         delivery_id = result.delivery_id
         if result.ok:
             self.stats.delivered += 1
-            self.hooks.delivered(item.delivery)
+            self.hooks.delivered(replace(item.delivery, status=DeliveryStatus.SENT))
             return DeliveryUpdate(delivery_id, DeliveryStatus.SENT)
         if result.retry_after is not None and not result.subscriber_gone:
             self.retries.append((now + timedelta(seconds=result.retry_after), item))

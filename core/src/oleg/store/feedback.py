@@ -141,10 +141,13 @@ class FeedbackMethods(StoreBase):
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(feedback_t.c.id), 0))).scalar_one())
 
-    def rating_counts(self) -> dict[int, int]:
+    def rating_counts(self, *, up_to: int | None = None) -> dict[int, int]:
+        """Subscriber id -> ratings stored (with id at most ``up_to``, when given)."""
         stmt = sa.select(feedback_t.c.subscriber_id, sa.func.count()).group_by(
             feedback_t.c.subscriber_id
         )
+        if up_to is not None:
+            stmt = stmt.where(feedback_t.c.id <= up_to)
         with self.engine.connect() as conn:
             return {s: n for s, n in conn.execute(stmt)}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from oleg.types import Delivery, Feedback, Interactions, Post, Subscriber
 from oleg.versions import ModelVersion
@@ -66,3 +66,31 @@ class StateStore(Protocol):
     def get_state(self, key: str, default: Any = None) -> Any: ...
 
     def set_state(self, key: str, value: Any) -> None: ...
+
+
+P = TypeVar("P")
+
+
+class _ProtocolView:
+    """The methods of one protocol of an object, and nothing else: a component handed
+    ``runtime.store`` can read, but has no ``add_feedback`` or ``set_state`` to call."""
+
+    __slots__ = ("_names", "_target", "_what")
+
+    def __init__(self, target: object, protocol: type) -> None:
+        self._target = target
+        self._names = frozenset(n for n in vars(protocol) if not n.startswith("_"))
+        self._what = protocol.__name__
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._names:
+            return getattr(self._target, name)
+        raise AttributeError(f"{name!r} is not part of the {self._what} a component is given")
+
+    def __repr__(self) -> str:
+        return f"{self._what}({self._target!r})"
+
+
+def view(target: object, protocol: type[P]) -> P:
+    """``target`` seen through ``protocol`` only (see :class:`_ProtocolView`)."""
+    return cast(P, _ProtocolView(target, protocol))

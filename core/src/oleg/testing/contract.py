@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from oleg.components import PluginSettings, Recommender
+from oleg.components import Recommender, build_component
 from oleg.engine.training import score_pairs
 from oleg.metrics import auc
 from oleg.plugins import Plugins
@@ -32,9 +32,8 @@ class RecommenderContract:
 
     def make(self, seed: int = 0) -> Recommender:
         """Build the recommender through the installed plugin, as a deployment would."""
-        reg = Plugins().component("recommender", self.name)
-        settings: PluginSettings = reg.cls.Settings.model_validate(self.settings)
-        return reg.cls(settings, seed=seed)  # type: ignore[call-arg]
+        cls = Plugins().recommender(self.name)
+        return build_component(cls, cls.Settings.model_validate(self.settings), seed=seed)
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from oleg.runtime import PluginState, Runtime, SharedValues
+from oleg.runtime import Runtime, SharedValues, runtime_over
 
 if TYPE_CHECKING:
     from oleg.store import Store
@@ -44,18 +44,14 @@ def static_runtime(
     real store, with a :class:`ManualClock` (``runtime.clock.at = ...`` moves it) and the
     plugin's folder ``data_dir / plugin``. Feedback goes straight to the store. Components
     that share values (the bot and the TDLib source) are given the same ``shared``."""
-    folder = data_dir / plugin
-    folder.mkdir(parents=True, exist_ok=True)
-    return Runtime(
-        seed=seed,
+    return runtime_over(
+        store,
+        plugin=plugin,
+        data_dir=data_dir / plugin,
         clock=ManualClock(at),
-        data_dir=folder,
-        store=store,
-        catalog=store,
-        state=PluginState(store, plugin),
-        database=store.database,
+        seed=seed,
         shared=shared if shared is not None else SharedValues(),
-        record_feedback_fn=store.record_feedback,
+        record_feedback=store.record_feedback,
     )
 
 

@@ -9,7 +9,6 @@ which the core validates and runs like any other.
 from __future__ import annotations
 
 import copy
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from typing import Any
 
 from oleg.config import EngineSection
 from oleg.durations import parse_duration
-from oleg.errors import ConfigError
+from oleg.errors import ConfigError, did_you_mean
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 BUNDLED = "demo.toml"
@@ -205,11 +204,9 @@ def _table(raw: dict[str, Any], key: str, path: Path, prefix: str = "") -> dict[
 def _known(raw: dict[str, Any], known: tuple[str, ...], path: Path, prefix: str) -> None:
     for key in raw:
         if key not in known:
-            match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             raise ConfigError(
-                f"{path}: unknown key [{prefix}{key}]."
-                + (f" Did you mean {match[0]!r}?" if match else "")
-                + f" Accepted: {', '.join(sorted(set(known)))}."
+                f"{path}: unknown key [{prefix}{key}]. {did_you_mean(key, known)}"
+                f"Accepted: {', '.join(sorted(set(known)))}."
             )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from oleg.components import Recommender, build_component
 from oleg.errors import ConfigError
@@ -59,15 +59,15 @@ class RecommenderSpec:
         """A fresh recommender with ``seed``, its settings validated by its plugin."""
         if self.factory is not None:
             return self.factory(seed)
-        reg = (plugins or Plugins()).component("recommender", self.name)
+        cls = (plugins or Plugins()).recommender(self.name)
         try:
-            settings = reg.cls.Settings.model_validate(self.settings)
+            settings = cls.Settings.model_validate(self.settings)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or '(settings)'}: {e['msg']}" for e in exc.errors()
             )
             raise ConfigError(f"recommender {self.label!r}: {problems}") from None
-        return build_component(cast(type[Recommender], reg.cls), settings, seed=seed)
+        return build_component(cls, settings, seed=seed)
 
 
 def _value(text: str) -> Any:

@@ -19,11 +19,15 @@ in: the bot takes their /start (sent so that they may forward to it) for what it
 for a new subscriber."""
 
 
-def legacy_folder(legacy: Path, folder: Path) -> Path:
-    """``folder``, unless it is empty or missing and a session from before the plugins had
-    folders of their own (``legacy``) is not: then that one, so no login is lost."""
+def adopt_legacy_folder(legacy: Path, folder: Path) -> bool:
+    """Move a session from before the plugins had folders of their own (``legacy``) into
+    ``folder``, once: only while ``folder`` is missing or empty. Whether it moved."""
     empty = not folder.is_dir() or not any(folder.iterdir())
-    if empty and legacy.is_dir() and any(legacy.iterdir()):
-        log.info("using the TDLib folder %s (from before %s was the plugin's own folder)", legacy, folder)
-        return legacy
-    return folder
+    if not (empty and legacy.is_dir() and any(legacy.iterdir())):
+        return False
+    if folder.is_dir():
+        folder.rmdir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    legacy.rename(folder)
+    log.info("moved the TDLib folder %s to %s, the plugin's own folder", legacy, folder)
+    return True

@@ -2,7 +2,7 @@
 
 It is the ceiling every other recommender is measured against in a simulation: same
 engine, same pool, same timing, but perfect knowledge of tastes. It reads that knowledge
-from the running simulated sink, and maps the store's ids back to what the sink knows:
+from the hidden truth the simulated sink publishes, and maps the store's ids back to what the sink knows:
 subscriber ids to ``sim-K`` and post ids to posts (including posts never delivered, which is
 why it asks the store and not the sink).
 """
@@ -18,8 +18,7 @@ from oleg.errors import PluginError
 from oleg.runtime import Runtime
 from oleg.types import Candidates, FloatArray, Interactions, Post
 
-from oleg_sink_simulated.sink import SIMULATION, SimulatedSink
-from oleg_sink_simulated.world import PostKeys
+from oleg_sink_simulated.truth import HIDDEN_TRUTH, HiddenTruth
 
 
 class OracleSettings(PluginSettings):
@@ -38,21 +37,21 @@ class OracleRecommender(Recommender):
 
     def __init__(self, settings: PluginSettings | None = None, *, seed: int = 0) -> None:
         super().__init__(settings, seed=seed)
-        self._sink: SimulatedSink | None = None
+        self._truth: HiddenTruth | None = None
         self._store: Any = None
         self._external: dict[int, str] = {}
         self._posts: dict[int, Post] = {}
 
     def start(self, runtime: Runtime) -> None:
-        sink = runtime.shared.get(SIMULATION)
-        if sink is None:
+        truth = runtime.shared.get(HIDDEN_TRUTH)
+        if truth is None:
             raise PluginError(
                 "the oracle recommender needs the simulated sink, but this deployment's sink "
                 "is another one",
                 hint="The oracle scores with the simulated subscribers' hidden tastes: set "
                 '[sink] plugin = "simulated", or choose another recommender.',
             )
-        self._sink, self._store = sink, runtime.store
+        self._truth, self._store = truth, runtime.store
 
     # -- the Recommender interface -----------------------------------------------------------
 
@@ -66,30 +65,28 @@ class OracleRecommender(Recommender):
         if user is None:
             if len(candidates) == 0:
                 return np.zeros(0)
-            return self._simulation()[0].world.average_like_probability(
-                PostKeys.from_posts(self._posts_of(candidates)), parts=self._parts()
-            )
+            return self._simulation()[0].average_like_probability(self._posts_of(candidates), self._parts())
         row: FloatArray = self.score_many([user], candidates)[0]
         return row
 
     def score_many(self, users: Sequence[int], candidates: Candidates) -> FloatArray:
         if len(users) == 0 or len(candidates) == 0:
             return np.zeros((len(users), len(candidates)))
-        sink, _ = self._simulation()
-        return sink.like_probability(self._external_ids(users), self._posts_of(candidates), self._parts())
+        truth, _ = self._simulation()
+        return truth.like_probability(self._external_ids(users), self._posts_of(candidates), self._parts())
 
     def _parts(self) -> tuple[str, ...]:
         return tuple(self.settings.knows)  # type: ignore[attr-defined]
 
     # -- mapping store ids to what the sink knows ---------------------------------------------
 
-    def _simulation(self) -> tuple[SimulatedSink, Any]:
-        if self._sink is None:
+    def _simulation(self) -> tuple[HiddenTruth, Any]:
+        if self._truth is None:
             raise PluginError(
                 "the oracle recommender was not started: it reads the running simulated sink",
                 hint="call start(runtime) with a runtime whose sink is the simulated sink.",
             )
-        return self._sink, self._store
+        return self._truth, self._store
 
     def _external_ids(self, users: Sequence[int]) -> list[str | None]:
         if any(int(u) not in self._external for u in users):
@@ -116,7 +113,7 @@ class OracleRecommender(Recommender):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_sink=None, _store=None, _external={}, _posts={})
+        state.update(_truth=None, _store=None, _external={}, _posts={})
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

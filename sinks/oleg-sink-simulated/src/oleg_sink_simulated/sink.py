@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 from oleg.components import PluginSettings, Sink
 from oleg.fields import Duration
-from oleg.runtime import Runtime, SharedKey
+from oleg.runtime import Runtime
 from oleg.types import (
     DISLIKE,
     LIKE,
@@ -34,14 +34,8 @@ from oleg.types import (
 )
 from pydantic import Field
 
+from oleg_sink_simulated.truth import HIDDEN_TRUTH, HiddenTruth, external_id
 from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings
-
-EXTERNAL_PREFIX = "sim-"
-
-
-def external_id(index: int) -> str:
-    """The id the engine knows subscriber ``index`` by: ``sim-0``, ``sim-1``, ..."""
-    return f"{EXTERNAL_PREFIX}{index}"
 
 
 class SimulatedSettings(PluginSettings):
@@ -95,7 +89,7 @@ class SimulatedSink(Sink):
         seed = self.settings.seed if self.settings.seed is not None else self.seed
         self._world = World(seed, self.settings.subscribers, self.settings.world)
         self._runtime = runtime
-        runtime.shared.publish(SIMULATION, self)  # the oracle reads the hidden tastes here
+        runtime.shared.publish(HIDDEN_TRUTH, self.truth)  # the oracle reads the tastes, no more
 
     @property
     def world(self) -> World:
@@ -168,40 +162,24 @@ class SimulatedSink(Sink):
 
     # -- the oracle's view -------------------------------------------------------------------
 
+    @property
+    def truth(self) -> HiddenTruth:
+        """What the oracle may read: the true P(like), by external id."""
+        return HiddenTruth(self.world, self.settings.subscribers)
+
     def subscriber_index(self, external: str | None) -> int | None:
         """The index behind ``sim-K``, or None for an id this simulation does not have."""
-        if not external or not external.startswith(EXTERNAL_PREFIX):
-            return None
-        digits = external[len(EXTERNAL_PREFIX) :]
-        if not digits.isdigit():
-            return None
-        index = int(digits)
-        return index if index < self.settings.subscribers else None
+        return self.truth.subscriber_index(external)
 
     def like_probability(
         self, external_ids: Sequence[str | None], posts: Sequence[Post], parts: Sequence[str] = PARTS
     ) -> FloatArray:
-        """True P(like), shape (len(external_ids), len(posts)).
-
-        An id that is not a simulated subscriber (or None) gets the average over all
-        subscribers: the best guess about someone unknown.
-        """
-        out = np.empty((len(external_ids), len(posts)))
-        if len(posts) == 0 or len(external_ids) == 0:
-            return out
-        keys = PostKeys.from_posts(posts)
-        indices = [self.subscriber_index(e) for e in external_ids]
-        known = np.array([i is not None for i in indices], dtype=bool)
-        if known.any():
-            users = np.array([i for i in indices if i is not None], dtype=np.int64)
-            out[known] = self.world.like_probability(users, keys, parts)
-        if not known.all():
-            out[~known] = self.world.average_like_probability(keys, parts=parts)
-        return out
+        """True P(like), shape (len(external_ids), len(posts)); see :class:`HiddenTruth`."""
+        return self.truth.like_probability(external_ids, posts, parts)
 
     def average_like_probability(self, posts: Sequence[Post]) -> FloatArray:
         """Mean true P(like) of each post over all subscribers."""
-        return self.world.average_like_probability(PostKeys.from_posts(posts))
+        return self.truth.average_like_probability(posts)
 
     def expected_like_rate(self) -> float | None:
         """Mean true P(like) over all deliveries so far (None before the first)."""
@@ -231,7 +209,3 @@ class SimulatedSink(Sink):
             error=error,
             subscriber_gone=True,
         )
-
-
-SIMULATION = SharedKey("simulated.sink", SimulatedSink)
-"""The running simulated sink, published at its start for the ``oracle`` recommender."""

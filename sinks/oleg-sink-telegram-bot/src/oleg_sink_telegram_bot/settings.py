@@ -9,6 +9,9 @@ from oleg.components import PluginSettings
 from oleg.fields import Duration, RelativePath, Secret
 from pydantic import Field
 
+DEFAULT_FILES = Path(".")
+"""The default ``files_directory``: the plugin's own folder."""
+
 
 class Texts(PluginSettings):
     """What the bot says; plain text (no markup), so any wording is safe."""
@@ -50,11 +53,11 @@ class BotSettings(PluginSettings):
     """The bot's token from @BotFather; write ``{ env = "OLEG_BOT_TOKEN" }``."""
     database_encryption_key: Secret
     """Key of TDLib's local database for the bot; write ``{ env = "OLEG_BOT_DB_KEY" }``."""
-    files_directory: RelativePath = Path(".")
+    files_directory: RelativePath = DEFAULT_FILES
     """Where TDLib keeps the bot's session and files (persistent). Left out, it is the
     plugin's own folder, ``<data_dir>/telegram-bot`` (a session made before oleg 0.2 in
-    ``<data_dir>/tdlib/bot`` is used where it is); a value written in the file is relative to
-    the file."""
+    ``<data_dir>/tdlib/bot`` is moved there at start); a value written in the file is relative
+    to the file."""
     admins: list[int] = Field(default_factory=list)
     """Telegram user ids allowed /stats and /channels."""
     rate: float = Field(30.0, gt=0)

@@ -26,7 +26,7 @@ from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.listening import ListeningStore
 from oleg_tdlib.ratelimit import RateLimiter, SendWindow
-from oleg_tdlib.shared import BOT_USERNAME, legacy_folder
+from oleg_tdlib.shared import BOT_USERNAME, adopt_legacy_folder
 from oleg_tdlib.transport import TdClient, TdSettings
 
 from oleg_sink_telegram_bot import payload
@@ -35,7 +35,7 @@ from oleg_sink_telegram_bot.inbox import Inbox
 from oleg_sink_telegram_bot.mailer import Mailer, message_keys
 from oleg_sink_telegram_bot.outcomes import Outcomes, outcome_of
 from oleg_sink_telegram_bot.presses import Presses
-from oleg_sink_telegram_bot.settings import BotSettings
+from oleg_sink_telegram_bot.settings import DEFAULT_FILES, BotSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,9 @@ class TelegramBotSink(Sink):
     def start(self, runtime: Runtime) -> None:
         s = self.settings
         self._now = runtime.now
-        files = (
-            s.files_directory
-            if s.files_directory.is_absolute()
-            else legacy_folder(runtime.data_dir.parent / "tdlib" / "bot", runtime.data_dir / s.files_directory)
-        )
+        if s.files_directory == DEFAULT_FILES:  # a session kept by oleg 0.1 moves in, once
+            adopt_legacy_folder(runtime.data_dir.parent / "tdlib" / "bot", runtime.data_dir)
+        files = s.files_directory if s.files_directory.is_absolute() else runtime.data_dir / s.files_directory
         files.mkdir(parents=True, exist_ok=True)
         tables = ListeningStore(runtime.database)
         timeout = s.request_timeout.total_seconds()

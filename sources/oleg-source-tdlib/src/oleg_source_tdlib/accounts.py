@@ -55,7 +55,7 @@ def new_client(settings: TdlibSettings, phone: str, base: Path | None = None) ->
     return TdClient(td)
 
 
-def authorize_unattended(client: TdClient, *, deployment: str = "oleg.toml") -> None:
+def authorize_unattended(client: TdClient, *, deployment: str = "<deployment file>") -> None:
     """Authorize without anyone to type a code: an account that needs a login, or a TDLib
     that will not start, is an OlegError (the client is closed again)."""
     phone = client.settings.account

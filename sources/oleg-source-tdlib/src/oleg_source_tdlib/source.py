@@ -91,7 +91,6 @@ class TdlibSource(Source):
 
     def _open_accounts(self, runtime: Runtime) -> None:
         store = self._require_store()
-        deployment = "DEPLOYMENT.toml"  # the file is not the source's to know
         rows = store.assignments()
         info = store.channel_info([r["channel_id"] for r in rows]) if rows else {}
         self.protected.update(c for c, i in info.items() if i.get("protected"))
@@ -106,7 +105,7 @@ class TdlibSource(Source):
                 assert self._listener is not None
                 self._listener.attach(account)  # before authorizing: no update is missed
                 self.accounts[phone] = account
-                authorize_unattended(account.client, deployment=str(deployment))
+                authorize_unattended(account.client)  # the file is not the source's to know
                 self._publish_listener(runtime.shared, account)
         except BaseException:
             self.close()

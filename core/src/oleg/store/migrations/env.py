@@ -35,11 +35,20 @@ target_metadata = config.attributes.get("metadata", metadata)
 version_table = config.attributes.get("version_table", "alembic_version")
 
 
+def _include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Autogenerate compares only this schema's tables: the core's and each plugin's share
+    one database, and neither may propose to drop the other's (nor a version table)."""
+    if type_ != "table" or name is None:
+        return True
+    return name in target_metadata.tables
+
+
 def _run(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         version_table=version_table,
+        include_name=_include_name,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
