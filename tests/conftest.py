@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -132,4 +132,21 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     try:
         yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
+        _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def store_url_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Make fresh PostgreSQL databases on the session's server (all dropped afterwards)."""
+    server = request.getfixturevalue("postgres_url")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        _admin(server, f"CREATE DATABASE {name}")
+        made.append(name)
+        return sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in made:
         _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

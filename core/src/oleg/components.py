@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from oleg.durations import Duration
 from oleg.types import (
     Candidates,
+    Delivery,
     DeliveryResult,
+    DeliveryUpdate,
     FloatArray,
     Interactions,
     MoreRequest,
@@ -109,6 +111,13 @@ class Sink(Component):
         crash in between never sends a post twice. A failed item with ``retry_after`` is
         re-queued by the engine; one with ``subscriber_gone`` deactivates the subscriber.
         """
+
+    def settle(self, pending: Sequence[Delivery]) -> list[DeliveryUpdate]:
+        """What became of deliveries a stopped engine left ``pending`` (stored, handed to the
+        sink, no answer recorded): the engine asks at start. Return an update for those you
+        can tell (sent, or failed); the others become ``unknown`` and are never sent again.
+        The default tells nothing."""
+        return []
 
     @abstractmethod
     def poll(self, now: datetime) -> Iterable[SubscriptionEvent | MoreRequest]:

@@ -31,6 +31,8 @@ class RunSummary:
     failed: int = 0
     feedback: int = 0
     rounds: int = 0
+    unknown: int = 0
+    """Deliveries the previous run left pending that no one can tell were sent."""
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

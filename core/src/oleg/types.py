@@ -136,6 +136,9 @@ class DeliveryStatus(StrEnum):
     """The sink said "not now" (a flood wait): it is sent again, after a restart too."""
     SENT = "sent"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    """Left ``pending`` by an engine that stopped before the sink answered, and the sink
+    could not tell what became of it: never sent again, counted in the run's summary."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oleg.runtime import Runtime, SharedValues
+from oleg.runtime import PluginState, Runtime, SharedValues
 from oleg.types import FeedbackEvent
 
 T0 = datetime(2024, 11, 10, 12, 0, tzinfo=UTC)
@@ -29,13 +29,27 @@ class FeedbackLog:
         return out
 
 
+@dataclass
+class MemoryState:
+    """A store's state methods over a dict: what ``PluginState`` needs."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set_state(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+
 def fake_runtime(
     store: Any = None, *, shared: SharedValues | None = None, seed: int = 7, log: FeedbackLog | None = None
 ) -> Runtime:
     """A runtime over a fake store: the clock stands at T0, feedback goes to ``log``."""
     return Runtime(
         seed=seed, clock=lambda: T0, data_dir=Path("."), store=store, catalog=store,
-        state=None, database=None,  # type: ignore[arg-type]  # the simulated sink keeps neither
+        state=PluginState(MemoryState(), "simulated"),
+        database=None,  # type: ignore[arg-type]  # the simulated sink has no tables
         shared=shared if shared is not None else SharedValues(),
         record_feedback_fn=(log or FeedbackLog()).record,
     )

@@ -19,7 +19,10 @@ class VirtualSettings(SchedulerSettings):
     """Where the clock starts the first time; a later run on the same store continues where
     the previous one stopped. By default: where the source's posts start."""
     run_for: Duration | None = timedelta(days=14)
-    """How much virtual time one run covers."""
+    """How much virtual time one run covers (ignored when ``end`` is set)."""
+    end: datetime | None = None
+    """Where the clock stops, whichever run reaches it: a run restarted after a stop or a
+    crash continues to the same end (``run_for`` counts from where each run begins)."""
 
 
 class VirtualScheduler(Scheduler):
@@ -52,6 +55,8 @@ class VirtualScheduler(Scheduler):
                 "[scheduler] start: the virtual clock needs a start (the source does not tell one)."
             )
         begin = utc(begin)
+        if until is None and self.settings.end is not None:
+            until = self.settings.end
         if until is None:
             if self.settings.run_for is None:
                 raise ConfigError("[scheduler] run_for: a virtual run needs an end, e.g. run_for = \"14d\".")

@@ -159,7 +159,11 @@ def run(deployment: Path) -> None:
         engine.run()
     except ConfigError as exc:  # raised by a component while running: say which file
         raise ConfigError(f"{deployment}: {exc.message}", hint=exc.hint) from None
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+        err_console.print("Aborted: the job in progress did not finish; a restart resumes from the store.")
+        sys.exit(130)
     console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.as_dict().items()))
+    # A stop by signal is a normal end: the summary above, exit 0.
 
 
 def open_existing_store(deployment: Path, url: str) -> Any:

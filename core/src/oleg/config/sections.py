@@ -73,3 +73,9 @@ class EngineSection(_Section):
     pool_size: int = Field(5000, gt=0, description="At most this many (the newest) posts in the pool.")
     posts_per_round: int = Field(1, gt=0, description="Posts each subscriber gets per mailing round.")
     exploration: ExplorationSettings = Field(default_factory=ExplorationSettings)
+    lease_ttl: Duration = Field(
+        timedelta(seconds=30),
+        description="A running engine renews its lease on the store every third of this; a "
+        "second engine on the same store is refused, and one whose holder stopped renewing "
+        "for this long is taken over.",
+    )

@@ -26,8 +26,11 @@ import numpy as np
 from oleg.components import Component
 from oleg.config.loader import Deployment
 from oleg.engine.audience import Audience
+from oleg.engine.lease import EngineLease, StoreInUse
 from oleg.engine.mailing import PlannedDelivery, RoundScores, plan_round
 from oleg.engine.pool import FreshPool
+from oleg.engine.rounds import RoundLog
+from oleg.engine.signals import stop_on_signals
 from oleg.engine.training import Trainer
 from oleg.errors import PluginError
 from oleg.hooks import Hooks
@@ -92,6 +95,7 @@ class Engine:
 
         self.pool = FreshPool(settings.pool_window, settings.pool_size)
         self.audience = Audience()
+        self.rounds = RoundLog()
         self.retries: list[tuple[datetime, Outgoing]] = []
         self.feedback_cursor = 0
         sched = self.scheduler.settings
@@ -156,7 +160,15 @@ class Engine:
     # -- lifecycle -----------------------------------------------------------------------
 
     def run(self, *, until: datetime | None = None, start: datetime | None = None) -> None:
-        """Start the components, restore state from the store, run the jobs, stop cleanly."""
+        """Take the store's lease, start the components, restore state from the store, run
+        the jobs, stop cleanly."""
+        lease = EngineLease(self.store, ttl=self.deployment.engine.lease_ttl, on_lost=self._lost_lease)
+        try:
+            lease.acquire()
+        except StoreInUse:
+            if self._own_store:
+                self.store.close()
+            raise
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # Where the clock starts: where the previous run on this store stopped, else the
         # scheduler's own start (a virtual clock's setting), else the source's first post.
@@ -190,13 +202,15 @@ class Engine:
             run = self.run_info(self._begin)
             self.hooks.started(run)
             self._running = True
-            self.scheduler.run(start=self._begin, until=until)
+            with stop_on_signals(self.stop):
+                self.scheduler.run(start=self._begin, until=until)
             if self._failure is not None:
                 raise self._failure
             self.store.set_state(CLOCK_KEY, self.scheduler.now().isoformat())
             self.hooks.stopped(run, self.stats)
         finally:
             self._running = False
+            lease.release()
             for comp in reversed(started):
                 try:
                     comp.close()
@@ -204,6 +218,15 @@ class Engine:
                     log.exception("closing %s failed", type(comp).__name__)
             if self._own_store:
                 self.store.close()
+
+    def stop(self) -> None:
+        """Stop after the job in progress (what SIGINT and SIGTERM do)."""
+        self.scheduler.stop()
+
+    def _lost_lease(self, why: str) -> None:
+        """Called from the lease's thread: stop after the job in progress, and fail."""
+        self._failure = StoreInUse(f"the engine stopped: {why}.")
+        self.scheduler.stop()
 
     def _guard(self, job: Callable[[datetime], Any]) -> Callable[[datetime], None]:
         """Run a job; on any error stop the scheduler and re-raise it from :meth:`run`.
@@ -227,10 +250,33 @@ class Engine:
         """Rebuild the in-memory view (subscribers, pool, what each got) from the store."""
         since = begin - self.pool.window if begin is not None else None
         self.audience.restore(self.store, since, rated_up_to=self.feedback_cursor)
+        self.rounds = RoundLog.load(self.store)
+        self.rounds.restore_rng(self.rng)
+        self._settle_pending()
         if begin is not None and since is not None:
             self.pool.add(self.store.recent_posts(since, self.pool.max_size))
             self._restore_retries(begin)
             self.trainer.retrain(begin)
+
+    def _settle_pending(self) -> None:
+        """Deliveries the last run stored and never heard back about (it stopped between
+        storing and the sink's answer): the sink tells what became of them if it can; the
+        others are ``unknown`` and never sent again (at most once per subscriber and post)."""
+        pending = self.store.deliveries_with_status(DeliveryStatus.PENDING)
+        if not pending:
+            return
+        answered = {u.delivery_id: u for u in self.sink.settle(pending)}
+        updates = [
+            answered.get(d.id) or DeliveryUpdate(d.id, DeliveryStatus.UNKNOWN, "the engine stopped before the sink answered")
+            for d in pending
+            if d.id is not None
+        ]
+        self.store.set_delivery_status(updates)
+        self.stats.unknown += sum(u.status is DeliveryStatus.UNKNOWN for u in updates)
+        log.warning(
+            "%d deliveries were left pending by the last run: %d settled by the sink, %d unknown",
+            len(updates), len(updates) - self.stats.unknown, self.stats.unknown,
+        )
 
     def _restore_retries(self, begin: datetime) -> None:
         """Deliveries a sink asked to retry before the last stop go out at the start."""
@@ -314,14 +360,27 @@ class Engine:
 
     def mail(self, now: datetime, only: Sequence[int] | None = None) -> None:
         """One mailing round: every active subscriber (or those in ``only``, who asked for a
-        post with /more) gets their next post(s): planned, stored, then sent."""
+        post with /more) gets their next post(s): planned, stored, then sent.
+
+        A round is recorded when it starts and when it is done (:class:`RoundLog`): after a
+        restart, a round done is not repeated, and an open one is finished for those who got
+        nothing in it yet."""
+        full = only is None
+        if full and not self.rounds.due(now, self.scheduler.settings.mailing_every):
+            return
         self.store.set_state(CLOCK_KEY, now.isoformat())
         candidates, posts = self.pool.candidates(now)
         active = self.audience.subscribers
         subs = list(active.values()) if only is None else [active[i] for i in only if i in active]
+        if full and self.rounds.open_at == now:
+            got = self.store.subscribers_delivered_at(now)
+            subs = [s for s in subs if s.id not in got]
         if len(candidates) == 0 or not subs:
+            if full:
+                self.rounds.finished(self.store, now, self.rng)
             return
-        if only is None:
+        if full:
+            self.rounds.started(self.store, now)
             self.stats.rounds += 1
             if self.stats.rounds % 50 == 0:
                 self.audience.keep_only(int(pid) for pid in candidates.post)
@@ -337,6 +396,8 @@ class Engine:
         )
         outgoing = self._store_planned(planned, posts, now)
         self._send(outgoing, now)
+        if full:
+            self.rounds.finished(self.store, now, self.rng)
         log.info(
             "round at %s: %d posts for %d subscribers (%d in cold start), pool %d",
             now, len(outgoing), len(subs), sum(p.policy == self.cold_policy for p in planned),

@@ -11,8 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from oleg.store.base import StoreBase, first_by
-from oleg.store.tables import delivery_t, post_t, subscriber_t
-from oleg.types import Delivery, DeliveryUpdate, Policy, Subscriber, utc
+from oleg.store.tables import delivery_t, feedback_t, post_t, subscriber_t
+from oleg.types import (
+    Delivery,
+    DeliveryStatus,
+    DeliveryUpdate,
+    Outgoing,
+    Policy,
+    Post,
+    Subscriber,
+    utc,
+)
 
 
 def delivery_from_row(r: Any) -> Delivery:
@@ -137,6 +146,40 @@ class DeliveryMethods(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(delivery_t).where(delivery_t.c.id == int(delivery_id))).one_or_none()
         return None if row is None else delivery_from_row(row)
+
+    def unanswered(self, statuses: Sequence[DeliveryStatus]) -> list[Outgoing]:
+        """Deliveries in these statuses that have no rating yet, with their post and
+        recipient, oldest first: what a simulated sink restarted mid-run still reacts to."""
+        stmt = (
+            sa.select(
+                delivery_t, post_t.c.channel_id, post_t.c.message_id, post_t.c.date,
+                post_t.c.media_kind, post_t.c.album_id, post_t.c.text, post_t.c.category,
+                subscriber_t.c.external_id, subscriber_t.c.active, subscriber_t.c.name,
+                subscriber_t.c.joined_at,
+            )
+            .join(post_t, post_t.c.id == delivery_t.c.post_id)
+            .join(subscriber_t, subscriber_t.c.id == delivery_t.c.subscriber_id)
+            .where(delivery_t.c.status.in_([str(s) for s in statuses]))
+            .where(~sa.exists().where(feedback_t.c.delivery_id == delivery_t.c.id))
+            .order_by(delivery_t.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                Outgoing(
+                    delivery_from_row(r),
+                    Post(r.channel_id, r.message_id, r.date, r.media_kind, r.album_id, r.text,
+                         r.category, id=r.post_id),
+                    Subscriber(r.subscriber_id, r.external_id, r.active, r.name, r.joined_at),
+                )
+                for r in conn.execute(stmt)
+            ]
+
+    def subscribers_delivered_at(self, at: datetime) -> set[int]:
+        """Ids of the subscribers with a delivery sent at ``at`` (a round's time): who already
+        got their post of a round the engine stopped in."""
+        stmt = sa.select(delivery_t.c.subscriber_id).where(delivery_t.c.sent_at == at).distinct()
+        with self.engine.connect() as conn:
+            return {r for (r,) in conn.execute(stmt)}
 
     def delivered_posts(self, since: datetime | None = None) -> dict[int, set[int]]:
         """subscriber id -> ids of the posts delivered to them (whatever the status), only

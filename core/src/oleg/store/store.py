@@ -26,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from oleg.errors import OlegError
 from oleg.store.deliveries import DeliveryMethods
 from oleg.store.feedback import FeedbackMethods
+from oleg.store.leases import LeaseMethods
 from oleg.store.models import ModelMethods
 from oleg.store.posts import PostMethods
 from oleg.store.schema import Database, StoreSchema
@@ -78,7 +79,7 @@ def _sqlite_memory_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods):
+class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMethods):
     """oleg's database. Open it with :meth:`open`; every method is its own transaction."""
 
     def __init__(self, url: str, engine: sa.Engine, schemas: Sequence[StoreSchema] = ()) -> None:
@@ -139,6 +140,12 @@ class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods):
     def _migrate_schema(self, schema: StoreSchema) -> None:
         with self.engine.begin() as conn:
             command.upgrade(alembic_config(connection=conn, schema=schema), "head")
+
+    @property
+    def is_in_memory(self) -> bool:
+        """An in-memory SQLite database: one process, one connection."""
+        u = sa.make_url(self.url)
+        return u.get_backend_name() == "sqlite" and u.database in (None, "", ":memory:")
 
     @property
     def database(self) -> Database:

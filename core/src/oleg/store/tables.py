@@ -156,6 +156,20 @@ class EngineStateRow(StoreTable, table=True):
     value: Any = Field(default=None, sa_type=sa.JSON)
 
 
+class EngineLeaseRow(StoreTable, table=True):
+    """Who runs the engine on this store: one row per lease, renewed by a heartbeat; a lease
+    whose heartbeat is older than its time to live may be taken over."""
+
+    __tablename__ = "engine_lease"
+
+    name: str = Field(primary_key=True)
+    owner: str
+    host: str
+    pid: int
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # The tables as SQLAlchemy Core tables, for the store's queries.
 channel_t: sa.Table = ChannelRow.__table__  # type: ignore[assignment]
 post_t: sa.Table = PostRow.__table__  # type: ignore[assignment]
@@ -164,3 +178,4 @@ delivery_t: sa.Table = DeliveryRow.__table__  # type: ignore[assignment]
 feedback_t: sa.Table = FeedbackRow.__table__  # type: ignore[assignment]
 model_t: sa.Table = ModelVersionRow.__table__  # type: ignore[assignment]
 state_t: sa.Table = EngineStateRow.__table__  # type: ignore[assignment]
+lease_t: sa.Table = EngineLeaseRow.__table__  # type: ignore[assignment]

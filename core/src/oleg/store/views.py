@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from oleg.types import Delivery, Feedback, Interactions, Post, Subscriber
+from oleg.types import Delivery, DeliveryStatus, Feedback, Interactions, Outgoing, Post, Subscriber
 from oleg.versions import ModelVersion
 
 
@@ -32,6 +32,8 @@ class StoreReader(Protocol):
     def subscriber_by_external(self, external_id: str) -> Subscriber | None: ...
 
     def delivery(self, delivery_id: int) -> Delivery | None: ...
+
+    def unanswered(self, statuses: Sequence[DeliveryStatus]) -> list[Outgoing]: ...
 
     def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]: ...
 

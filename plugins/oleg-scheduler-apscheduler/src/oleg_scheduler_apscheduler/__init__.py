@@ -7,7 +7,6 @@ stop the run after the job in progress.
 
 from __future__ import annotations
 
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -53,30 +52,16 @@ class APScheduler(Scheduler):
                 id=name, name=name, next_run_time=first,
             )
         self._done.clear()
-        restore = self._install_signal_handlers()
         scheduler.start()
         try:
             timeout = None if until is None else max(0.0, (until - self.now()).total_seconds())
             self._done.wait(timeout)
         finally:
             scheduler.shutdown(wait=True)
-            restore()
 
     def stop(self) -> None:
         self._done.set()
 
-    def _install_signal_handlers(self):  # type: ignore[no-untyped-def]
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        for sig in previous:
-            signal.signal(sig, lambda *_: self.stop())
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
 
 
 @oleg.hookimpl

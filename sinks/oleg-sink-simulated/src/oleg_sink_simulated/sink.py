@@ -13,7 +13,9 @@ so their difference is the recommenders' and not the dice's.
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -24,7 +26,10 @@ from oleg.runtime import Runtime
 from oleg.types import (
     DISLIKE,
     LIKE,
+    Delivery,
     DeliveryResult,
+    DeliveryStatus,
+    DeliveryUpdate,
     FeedbackEvent,
     FloatArray,
     Outgoing,
@@ -36,6 +41,27 @@ from pydantic import Field
 
 from oleg_sink_simulated.truth import HIDDEN_TRUTH, HiddenTruth, external_id
 from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings
+
+log = logging.getLogger(__name__)
+
+
+FIRST_POLL_KEY = "first_poll"
+DELIVERED_KEY = "delivered_upto"
+"""Plugin-state keys: when the simulation began, and the last delivery it handled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """What the dice say for one delivery: true P(like), and whether the subscriber reacts,
+    likes, leaves, and after how long (in units of the mean delay)."""
+
+    item: Outgoing
+    index: int
+    p: float
+    reacts: bool
+    likes: bool
+    leaves: bool
+    delay: float
 
 
 class SimulatedSettings(PluginSettings):
@@ -79,6 +105,8 @@ class SimulatedSink(Sink):
         self._reactions: list[tuple[datetime, int, int]] = []  # heap of (at, delivery, value)
         self._handled: set[int] = set()
         self._gone: set[int] = set()
+        self._known: set[str] = set()
+        """External ids the store had at the first poll (a restarted simulation)."""
         self._runtime: Runtime | None = None
         self.expected: list[tuple[int, float]] = []
         """(delivery id, true P(like)) of every post delivered, in delivery order."""
@@ -86,18 +114,19 @@ class SimulatedSink(Sink):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, runtime: Runtime) -> None:
-        seed = self.settings.seed if self.settings.seed is not None else self.seed
-        self._world = World(seed, self.settings.subscribers, self.settings.world)
+        self._world = None
         self._runtime = runtime
         runtime.shared.publish(HIDDEN_TRUTH, self.truth)  # the oracle reads the tastes, no more
+        # what oleg_sink_simulated.crash.audit needs to throw the same dice again
+        runtime.state.set("audit", {"settings": self.settings.model_dump(mode="json"), "seed": self.seed})
 
     @property
     def world(self) -> World:
-        """The hidden tastes; built on first use from ``settings.seed`` (or 0) if not started."""
+        """The hidden tastes, from ``settings.seed`` or else the deployment's seed (built on
+        first use when the sink is not started)."""
         if self._world is None:
-            self._world = World(
-                self.settings.seed or 0, self.settings.subscribers, self.settings.world
-            )
+            seed = self.settings.seed if self.settings.seed is not None else self.seed
+            self._world = World(seed, self.settings.subscribers, self.settings.world)
         return self._world
 
     # -- the Sink interface ------------------------------------------------------------------
@@ -107,11 +136,12 @@ class SimulatedSink(Sink):
         one way feedback reaches the store (``runtime.record_feedback``)."""
         now = utc(now)
         if self._first_poll is None:
-            self._schedule_joins(now)
+            self._begin(now)
         events: list[SubscriptionEvent] = []
         while self._joined < len(self._joins) and self._joins[self._joined][0] <= now:
             at, index = self._joins[self._joined]
-            events.append(SubscriptionEvent(external_id(index), active=True, at=at))
+            if external_id(index) not in self._known:  # not joined before a restart
+                events.append(SubscriptionEvent(external_id(index), active=True, at=at))
             self._joined += 1
         reactions: list[FeedbackEvent] = []
         while self._reactions and self._reactions[0][0] <= now:
@@ -136,29 +166,26 @@ class SimulatedSink(Sink):
                 todo.append((item, index))
         if not todo:
             return results
-        users = np.array([index for _, index in todo], dtype=np.int64)
-        keys = PostKeys.from_posts([item.post for item, _ in todo])
-        p = self.world.pair_like_probability(users, keys)
-        react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
-        mean_delay = self.settings.reaction_delay.total_seconds()
-        for i, (item, index) in enumerate(todo):
+        for draw in self._draws(todo):
+            item, index = draw.item, draw.index
             delivery_id = item.delivery.id
-            if delivery_id is None:
-                raise ValueError("the engine must store a delivery (and give it an id) first")
-            if index in self._gone or leave[i] < self.settings.leave_probability:
+            assert delivery_id is not None  # checked by _draws
+            if index in self._gone or draw.leaves:
                 self._gone.add(index)  # earlier in this very batch, or now
                 results.append(self._gone_result(item, "the subscriber has blocked the bot"))
                 continue
             results.append(DeliveryResult(delivery_id, ok=True))
             if delivery_id in self._handled:  # a retried delivery reacts once
                 continue
-            self._handled.add(delivery_id)
-            self.expected.append((delivery_id, float(p[i])))
-            if react[i] < self.settings.react_probability:
-                at = utc(item.delivery.sent_at) + timedelta(seconds=float(delay[i]) * mean_delay)
-                value = LIKE if like[i] < p[i] else DISLIKE
-                heapq.heappush(self._reactions, (at, delivery_id, value))
+            self._decide(draw)
+        self._remember_delivered(max(item.delivery.id or 0 for item, _ in todo))
         return results
+
+    def settle(self, pending: Sequence[Delivery]) -> list[DeliveryUpdate]:
+        """Pending deliveries of a batch this sink finished (its reactions were decided)
+        were sent; the others (the engine stopped before handing them over) are unknown."""
+        upto = self._runtime.state.get(DELIVERED_KEY, 0) if self._runtime is not None else 0
+        return [DeliveryUpdate(d.id, DeliveryStatus.SENT) for d in pending if d.id is not None and d.id <= upto]
 
     # -- the oracle's view -------------------------------------------------------------------
 
@@ -188,6 +215,68 @@ class SimulatedSink(Sink):
         return float(np.mean([p for _, p in self.expected]))
 
     # -- internals ---------------------------------------------------------------------------
+
+    # -- surviving a restart ------------------------------------------------------------------
+
+    def _begin(self, now: datetime) -> None:
+        """The first poll: the join schedule, kept from the first poll ever (the plugin's
+        state), and after a restart what the store says already happened: who joined, who
+        left, and the reactions decided for posts delivered but not answered yet."""
+        runtime = self._runtime
+        first = runtime.state.get(FIRST_POLL_KEY) if runtime is not None else None
+        self._schedule_joins(datetime.fromisoformat(first) if first else now)
+        if runtime is None:
+            return
+        if first is None:
+            runtime.state.set(FIRST_POLL_KEY, now.isoformat())
+            return
+        for sub in runtime.store.subscribers(active_only=False):
+            self._known.add(sub.external_id)
+            index = self.subscriber_index(sub.external_id)
+            if index is not None and not sub.active:
+                self._gone.add(index)
+        waiting = [
+            (item, index)
+            for item in runtime.store.unanswered([DeliveryStatus.SENT])
+            if (index := self.subscriber_index(item.subscriber.external_id)) is not None
+        ]
+        for draw in self._draws(waiting):
+            self._decide(draw)
+        log.info("simulated sink resumed: %d subscribers known, %d reactions to come",
+                 len(self._known), len(self._reactions))
+
+    def _remember_delivered(self, upto: int) -> None:
+        if self._runtime is not None and upto > self._runtime.state.get(DELIVERED_KEY, 0):
+            self._runtime.state.set(DELIVERED_KEY, upto)
+
+    # -- reactions --------------------------------------------------------------------------
+
+    def _draws(self, items: Sequence[tuple[Outgoing, int]]) -> list[Draw]:
+        """The dice of each (delivery, subscriber index): common random numbers, the same
+        whenever they are drawn (so a restart decides what the first run would have)."""
+        if not items:
+            return []
+        if any(item.delivery.id is None for item, _ in items):
+            raise ValueError("the engine must store a delivery (and give it an id) first")
+        users = np.array([index for _, index in items], dtype=np.int64)
+        keys = PostKeys.from_posts([item.post for item, _ in items])
+        p = self.world.pair_like_probability(users, keys)
+        react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
+        return [
+            Draw(item, index, float(p[i]), bool(react[i] < self.settings.react_probability),
+                 bool(like[i] < p[i]), bool(leave[i] < self.settings.leave_probability), float(delay[i]))
+            for i, (item, index) in enumerate(items)
+        ]
+
+    def _decide(self, draw: Draw) -> None:
+        delivery_id = draw.item.delivery.id
+        assert delivery_id is not None
+        self._handled.add(delivery_id)
+        self.expected.append((delivery_id, draw.p))
+        if draw.reacts:
+            mean_delay = self.settings.reaction_delay.total_seconds()
+            at = utc(draw.item.delivery.sent_at) + timedelta(seconds=draw.delay * mean_delay)
+            heapq.heappush(self._reactions, (at, delivery_id, LIKE if draw.likes else DISLIKE))
 
     def _schedule_joins(self, now: datetime) -> None:
         """Subscribers 0..k-1 are there at once; the rest arrive uniformly over the span."""
