@@ -260,3 +260,64 @@ def oleg_register_components(registry):
         "recommender 'y-name' is registered by plugin 'oleg_renamed'", "no entry point is named 'y-name'",
     )
     assert "Did you mean 'y-name'" not in out
+
+
+# -- values that used to raise a traceback (issue 10) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("scheduler", "run_for", "1e30", "from 0 to 100 years"),
+        ("scheduler", "run_for", "inf", "from 0 to 100 years"),
+        ("scheduler", "run_for", '"99999999999999d"', "from 0 to 100 years"),
+        ("scheduler", "run_for", '"999999999d"', "from 0 to 100 years"),
+        ("scheduler", "mailing_every", '"999999d"', "from 0 to 100 years"),
+        ("scheduler", "start", '"9999-12-31T00:00:00Z"', "from 1970-01-01 to 2199-12-31"),
+        ("engine", "pool_window", '"999999d"', "from 0 to 100 years"),
+    ],
+)
+def test_values_out_of_range_are_user_errors(tmp_path, section, key, value, expected):
+    text = GOOD + ("\n[engine]\n" if section == "engine" else "")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(f"{key} =")) + "\n"
+    text = text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1)
+    assert_user_error(check(tmp_path, text), f"[{section}] {key}", expected)
+
+
+def test_bad_posts_files_name_the_file_and_line(tmp_path):
+    import gzip
+
+    cases = {
+        "big.jsonl": ('{"channel_id": 1e29, "message_id": 1, "date": "2024-11-10T00:00:00Z"}\n', "must be an integer"),
+        "huge.jsonl": ('{"channel_id": 100000000000000000000000000000, "message_id": 1, "date": "2024-11-10T00:00:00Z"}\n',
+                       "must fit in 64 bits"),
+        "old.jsonl": ('{"channel_id": -100, "message_id": 1, "date": "0001-01-01T00:00:00+01:00"}\n', "between 1970 and 2199"),
+    }
+    for name, (content, expected) in cases.items():
+        (tmp_path / name).write_text(content)
+    data = gzip.compress(b'{"channel_id": -100, "message_id": 1, "date": "2024-11-10T00:00:00Z"}\n' * 200)
+    (tmp_path / "corrupt.jsonl.gz").write_bytes(data[:20] + b"X" * 10 + data[30:])
+    cases["corrupt.jsonl.gz"] = ("", "cannot be read")
+    for name, (_, expected) in cases.items():
+        text = GOOD.replace('path = "builtin:telegram-news-ru"', f'path = "{name}"')
+        assert_user_error(check(tmp_path, text), name, expected)
+
+
+def test_postgres_urls_the_form_hosts_give_and_a_missing_driver(tmp_path):
+    ok = check(tmp_path, GOOD.replace('database = "sqlite:///t.db"', 'database = "postgres://u:pw@db.example/feed"'))
+    assert ok.returncode == 0, ok.stderr
+    assert "postgresql+psycopg://u:***@db.example/feed" in ok.stdout  # normalised, masked
+    missing = check(tmp_path, GOOD.replace('database = "sqlite:///t.db"', 'database = "postgresql+pg8000://u:pw@h/feed"'))
+    out = assert_user_error(missing, "[deployment] database", "'pg8000' is not installed", "pip install pg8000")
+    assert "pw" not in out
+
+
+def test_every_missing_secret_is_named_at_once_and_no_secret_is_echoed(tmp_path):
+    text = GOOD.replace('plugin = "simulated"\nsubscribers = 10', (
+        'plugin = "telegram-bot"\napi_id = 1\napi_hash = { env = "T_HASH" }\n'
+        'bot_token = { env = "T_TOKEN" }\ndatabase_encryption_key = { env = "T_KEY" }'
+    ))
+    assert_user_error(check(tmp_path, text), "T_HASH", "T_TOKEN", "T_KEY", "not set")
+    bad_url = GOOD.replace('database = "sqlite:///t.db"', 'database = { env = "T_DB" }')
+    out = assert_user_error(check(tmp_path, bad_url, env={"T_DB": "not a url s3cr3tpassword"}), "[deployment] database")
+    assert "s3cr3tpassword" not in out and "$T_DB" in out

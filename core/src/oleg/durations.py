@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -9,17 +10,19 @@ from typing import Annotated
 from pydantic import BeforeValidator, PlainSerializer
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION = timedelta(days=36525)
+"""A hundred years: any longer, and a date plus or minus it leaves the calendar."""
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 
 
 def parse_duration(value: object) -> timedelta:
     """Parse ``"90s"``, ``"1h30m"``, a number of seconds, or a ``timedelta``."""
     if isinstance(value, timedelta):
-        return value
+        return _bounded(value.total_seconds())
     if isinstance(value, bool):
         raise ValueError("expected a duration such as \"30m\"")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
+        return _bounded(float(value))
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
         pos, total = 0, 0.0
@@ -29,10 +32,17 @@ def parse_duration(value: object) -> timedelta:
             total += float(match.group(1)) * _UNITS[match.group(2)]
             pos = match.end()
         if text and pos == len(text):
-            return timedelta(seconds=total)
+            return _bounded(total)
     raise ValueError(
         "expected a duration such as \"30s\", \"10m\", \"2h\", \"1d12h\" (units: ms s m h d w)"
     )
+
+
+def _bounded(seconds: float) -> timedelta:
+    """The duration, if it is a finite number of seconds from 0 to :data:`MAX_DURATION`."""
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DURATION.total_seconds():
+        raise ValueError("expected a duration from 0 to 100 years (36525d)")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:

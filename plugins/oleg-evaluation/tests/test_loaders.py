@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from oleg.errors import DataError
-from oleg.types import Delivery, FeedbackEvent, Post
+from oleg.types import Delivery, FeedbackEvent, Policy, PolicyKind, Post
 from oleg_evaluation import load_item_channels, load_ratings, load_sequences, load_store
 
 
@@ -118,7 +118,7 @@ def test_store_source(tmp_path):
         posts = store.add_posts([Post(-1001, m, at, channel_title="c") for m in range(1, 4)])
         subs = [store.upsert_subscriber(str(i), active=True, at=at) for i in range(2)]
         sent = store.add_deliveries(
-            [Delivery(s.id, p.id, at + timedelta(minutes=i), "test") for i, (s, p) in enumerate((s, p) for s in subs for p in posts)]
+            [Delivery(s.id, p.id, at + timedelta(minutes=i), Policy(PolicyKind.RECOMMENDER, "test")) for i, (s, p) in enumerate((s, p) for s in subs for p in posts)]
         )
         store.add_feedback([FeedbackEvent(d.id, i % 2, at + timedelta(hours=i)) for i, d in enumerate(sent)])
     data = load_store(str(db))  # a plain path is a SQLite file
@@ -131,3 +131,24 @@ def test_store_source(tmp_path):
     Store.open(f"sqlite:///{empty}").close()
     with pytest.raises(DataError, match="no feedback"):
         load_store(f"sqlite:///{empty}")
+
+
+def test_bytes_that_are_not_utf8_and_numbers_beyond_64_bits_name_the_line(tmp_path):
+    import gzip
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"userId,movieId,rating,timestamp\n1,2,4.0,100\n1,3,4.0,100\n1,4,4.0,\xe9t\xe9\n")
+    with pytest.raises(DataError, match=r"latin.csv, line 4: not UTF-8 text"):
+        load_ratings(latin)
+    big = tmp_path / "big.csv"
+    big.write_text("userId,movieId,rating,timestamp\n1,2,4.0,100\n1,99999999999999999999999,4.0,100\n")
+    with pytest.raises(DataError, match=r"big.csv, line 3: expected an integer item id"):
+        load_ratings(big)
+    late = tmp_path / "late.csv"
+    late.write_text("userId,movieId,rating,timestamp\n1,2,4.0,100\n1,3,4.0,1e30\n")
+    with pytest.raises(DataError, match=r"late.csv, line 3: expected a Unix time"):
+        load_ratings(late)
+    seq = tmp_path / "seq.txt.gz"
+    seq.write_bytes(gzip.compress(b"1 2\n1 3\n\xff 4\n"))
+    with pytest.raises(DataError, match=r"seq.txt.gz, line 3: not UTF-8 text"):
+        load_sequences(seq)

@@ -10,17 +10,17 @@ from datetime import datetime, timedelta
 import oleg
 from oleg.components import Job, Scheduler, SchedulerSettings
 from oleg.errors import ConfigError
-from oleg.fields import Duration
+from oleg.fields import Duration, Timestamp
 from oleg.types import utc
 
 
 class VirtualSettings(SchedulerSettings):
-    start: datetime | None = None
+    start: Timestamp | None = None
     """Where the clock starts the first time; a later run on the same store continues where
     the previous one stopped. By default: where the source's posts start."""
     run_for: Duration | None = timedelta(days=14)
     """How much virtual time one run covers (ignored when ``end`` is set)."""
-    end: datetime | None = None
+    end: Timestamp | None = None
     """Where the clock stops, whichever run reaches it: a run restarted after a stop or a
     crash continues to the same end (``run_for`` counts from where each run begins)."""
 

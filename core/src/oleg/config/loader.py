@@ -154,7 +154,14 @@ def load_deployment_dict(
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {section} must be a table ([{section}]), got {_kind_of(value)}.")
     secrets: dict[str, str] = {}
-    resolved = {name: _resolve_env(dict(raw[name]), name, where, env, secrets) for name in raw}
+    unset: list[str] = []
+    resolved = {name: _resolve_env(dict(raw[name]), name, where, env, secrets, unset) for name in raw}
+    if unset:  # all of them at once, not one per run
+        raise ConfigError(
+            f"{where}: " + ("the environment variable " if len(unset) == 1 else "these environment variables ")
+            + ("is" if len(unset) == 1 else "are") + " not set: " + "; ".join(unset)
+            + ". Export them before running (secrets never go in the file)."
+        )
 
     if "deployment" not in resolved:
         raise ConfigError(f"{where}: missing section [deployment] (with at least name = \"...\").")
@@ -164,8 +171,8 @@ def load_deployment_dict(
         rel = db.removeprefix("sqlite:///")
         if rel and rel != ":memory:":
             deployment_data["database"] = f"sqlite:///{(base_dir / rel).resolve()}"
-    deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context)
-    engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context)
+    deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context, secrets)
+    engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context, secrets)
     if deployment.plugins:
         try:
             plugins.load(deployment.plugins)
@@ -189,7 +196,7 @@ def load_deployment_dict(
             reg = plugins.component(kind, name)
         except PluginError as exc:
             raise ConfigError(f"{where}: [{kind}] plugin = {name!r}: {exc}") from None
-        settings = _validate(reg.cls.Settings, section, kind, where, context)
+        settings = _validate(reg.cls.Settings, section, kind, where, context, secrets)
         comp_secrets = {
             k.removeprefix(f"{kind}."): v for k, v in secrets.items() if k.startswith(f"{kind}.")
         }
@@ -215,9 +222,15 @@ def _secret_fields(model: type[BaseModel]) -> list[str]:
 
 
 def _resolve_env(
-    data: dict[str, Any], prefix: str, where: str, env: Mapping[str, str], secrets: dict[str, str]
+    data: dict[str, Any],
+    prefix: str,
+    where: str,
+    env: Mapping[str, str],
+    secrets: dict[str, str],
+    unset: list[str],
 ) -> dict[str, Any]:
-    """Replace every ``{ env = "NAME" }`` by the variable's value, remembering it as secret."""
+    """Replace every ``{ env = "NAME" }`` by the variable's value, remembering it as secret;
+    a variable that is not set is added to ``unset`` (as ``NAME for [section] key``)."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}.{key}"
@@ -226,29 +239,43 @@ def _resolve_env(
             if not isinstance(var, str) or not var:
                 raise ConfigError(f"{where}: [{prefix}] {key}: env must name a variable, got {var!r}.")
             if var not in env:
-                raise ConfigError(
-                    f"{where}: [{prefix}] {key}: the environment variable {var} is not set; "
-                    f"export it before running (secrets never go in the file)."
-                )
+                unset.append(f"{var} (for [{prefix}] {key})")
+                continue
             out[key] = env[var]
             secrets[dotted] = var
         elif isinstance(value, dict):
-            out[key] = _resolve_env(value, dotted, where, env, secrets)
+            out[key] = _resolve_env(value, dotted, where, env, secrets, unset)
         else:
             out[key] = value
     return out
 
 
 def _validate(
-    model: type[BaseModel], data: Mapping[str, Any], section: str, where: str, context: dict[str, Any]
+    model: type[BaseModel],
+    data: Mapping[str, Any],
+    section: str,
+    where: str,
+    context: dict[str, Any],
+    secrets: Mapping[str, str],
 ) -> Any:
     try:
         return model.model_validate(dict(data), context=context)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, model, section, where)) from None
+        raise ConfigError(_format_errors(exc, model, section, where, secrets)) from None
 
 
-def _format_errors(exc: ValidationError, model: type[BaseModel], section: str, where: str) -> str:
+def _shown(value: Any, dotted: str, secrets: Mapping[str, str]) -> str:
+    """A rejected value as an error may show it: a secret never, a URL without its password."""
+    if dotted in secrets:
+        return f"*** (from ${secrets[dotted]})"
+    if isinstance(value, str) and "://" in value:
+        return repr(mask_url(value))
+    return repr(value)
+
+
+def _format_errors(
+    exc: ValidationError, model: type[BaseModel], section: str, where: str, secrets: Mapping[str, str]
+) -> str:
     lines = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
@@ -268,7 +295,7 @@ def _format_errors(exc: ValidationError, model: type[BaseModel], section: str, w
             msg = err["msg"]
             msg = msg[0].lower() + msg[1:] if msg else msg
             msg = msg.removeprefix("value error, ")
-            lines.append(f"[{section}] {key}: {msg}; got {err.get('input')!r}.")
+            lines.append(f"[{section}] {key}: {msg}; got {_shown(err.get('input'), f'{section}.{key}', secrets)}.")
     return f"{where}: " + ("\n".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
 
 

@@ -43,15 +43,30 @@ class DeploymentSection(_Section):
         from sqlalchemy.exc import ArgumentError
 
         try:
-            backend = make_url(value).get_backend_name()
+            url = make_url(value)
         except ArgumentError:
             raise ValueError(
                 "expected a database URL such as \"sqlite:///feed.db\" or "
                 "\"postgresql+psycopg://user:password@host/db\""
             ) from None
+        if url.drivername in ("postgres", "postgresql"):  # the form most hosts give
+            url = url.set(drivername="postgresql+psycopg")
+        try:
+            backend = url.get_backend_name()
+            dialect = url.get_dialect()
+        except Exception:  # an unknown scheme
+            raise ValueError(f"expected a SQLite or PostgreSQL URL, got a {url.drivername!r} one") from None
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"expected a SQLite or PostgreSQL URL, got a {backend!r} one")
-        return value
+        try:
+            dialect.import_dbapi()
+        except ImportError:
+            driver = url.get_driver_name()
+            raise ValueError(
+                f"the database driver {driver!r} is not installed: pip install "
+                + ("'psycopg[binary]'" if driver == "psycopg" else driver)
+            ) from None
+        return url.render_as_string(hide_password=False)
 
 
 class ExplorationSettings(_Section):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
+import math
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -41,13 +42,42 @@ class BadRows:
             self.examples.append(message)
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a text file (``.gz`` decompressed); a missing file is a :class:`DataError`."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+class TextLines:
+    """The lines of a text file (``.gz`` decompressed), decoded one by one, so that bytes
+    that are not UTF-8, or a corrupt ``.gz``, are a :class:`DataError` naming the very line.
+    ``line_no`` is the number of the last line read."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise DataError(f"{path}: no such file.")
+        self.path = path
+        self.line_no = 0
+        self._fh: IO[bytes] = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            raw = self._fh.readline()
+        except UNREADABLE as exc:
+            raise DataError(f"{self.path}, line {self.line_no + 1}: {_unreadable(exc)}") from None
+        if not raw:
+            raise StopIteration
+        self.line_no += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{self.path}, line {self.line_no}: {_unreadable(exc)}") from None
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> TextLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -55,7 +85,7 @@ def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[t
 
     Blank lines are skipped. Line numbers are the physical line where a row starts.
     """
-    fh = open_text(path)
+    fh = TextLines(path)
     reader = csv.reader(fh, delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
@@ -65,6 +95,7 @@ def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[t
     except csv.Error as exc:
         fh.close()
         raise DataError(f"{path}, line 1: {exc}") from None
+
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         with fh:
@@ -98,20 +129,46 @@ def find_column(header: list[str], wanted: str | None, aliases: tuple[str, ...],
     return None
 
 
+UNREADABLE = (UnicodeDecodeError, OSError, EOFError, zlib.error)
+"""What reading a file that is not UTF-8 text (or a corrupt ``.gz``) raises."""
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at column {exc.start + 1})"
+    return f"cannot be read ({type(exc).__name__}: {exc})"
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _int64(value: int) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{value} does not fit in 64 bits")
+    return value
+
+
 def parse_int(text: str) -> int:
-    """An integer id; ``'12.0'`` is accepted, ``'12.5'`` and ``'abc'`` are not."""
+    """An integer id that fits in 64 bits; ``'12.0'`` is accepted, ``'12.5'``, ``'abc'`` and
+    ``'1e30'`` are not (a ``ValueError``, which the readers report with the line)."""
     try:
-        return int(text)
+        return _int64(int(text))
     except ValueError:
         value = float(text)
-        if not value.is_integer():
-            raise
-        return int(value)
+        if not value.is_integer() or not math.isfinite(value):
+            raise ValueError(f"{text!r} is not an integer") from None
+        return _int64(int(value))
 
 
 def parse_time(text: str) -> int:
-    """Unix seconds from a number or an ISO 8601 date-time."""
+    """Unix seconds (64-bit) from a number or an ISO 8601 date-time."""
     try:
-        return int(float(text))
+        seconds = float(text)
     except ValueError:
-        return to_epoch(datetime.fromisoformat(text.strip()))
+        try:
+            return to_epoch(datetime.fromisoformat(text.strip()))
+        except (OverflowError, OSError) as exc:
+            raise ValueError(f"{text!r} is out of range") from exc
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text!r} is not a time")
+    return _int64(int(seconds))

@@ -16,7 +16,7 @@ from oleg.types import Interactions
 
 from oleg_evaluation.channels import ItemChannels, load_item_channels
 from oleg_evaluation.dataset import Dataset
-from oleg_evaluation.rows import BadRows, open_text, parse_int
+from oleg_evaluation.rows import BadRows, TextLines, parse_int
 
 
 def load_sequences(
@@ -32,8 +32,9 @@ def load_sequences(
     bad = BadRows(path, skip=skip_bad)
     users: list[int] = []
     posts: list[int] = []
-    with open_text(path) as fh:
-        for line_no, line in enumerate(fh, start=1):
+    with TextLines(path) as lines:
+        for line in lines:
+            line_no = lines.line_no
             text = line.split("#", 1)[0].replace(",", " ").split()
             if not text:
                 continue

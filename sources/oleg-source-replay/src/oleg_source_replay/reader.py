@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from oleg.errors import DataError
+from oleg.fields import EARLIEST, LATEST
 from oleg.types import MediaKind, Post
 
 BUILTIN_PREFIX = "builtin:"
@@ -61,8 +63,8 @@ def read_posts(path: Path | str, *, snippet_chars: int = 0) -> list[Post]:
     rows = _csv_rows(real, shown) if fmt == "csv" else _jsonl_rows(real, shown)
     try:
         return [_post(row, shown, line, snippet_chars) for line, row in rows]
-    except (OSError, EOFError, UnicodeDecodeError) as exc:  # truncated gzip, not UTF-8 ...
-        raise DataError(f"{shown}: cannot be read ({exc})") from exc
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:  # truncated or corrupt gzip, not UTF-8
+        raise DataError(f"{shown}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def _format_of(path: Path, shown: str) -> str:
@@ -137,14 +139,19 @@ def _int(row: dict[str, Any], key: str, where: str) -> int:
     if key not in row or row[key] is None:
         raise DataError(f"{where}: expected {key!r} (an integer), it is missing")
     value = row[key]
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, str):
         try:
-            return int(value.strip())
+            number = int(value.strip())
         except ValueError:
             pass
-    raise DataError(f"{where}: {key!r} must be an integer, got {_show(value)}")
+    if number is None:
+        raise DataError(f"{where}: {key!r} must be an integer, got {_show(value)}")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise DataError(f"{where}: {key!r} must fit in 64 bits (as Telegram's ids do), got {_show(value)}")
+    return number
 
 
 def _date(row: dict[str, Any], where: str) -> datetime:
@@ -157,8 +164,23 @@ def _date(row: dict[str, Any], where: str) -> datetime:
         except ValueError:
             pass
         else:
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            try:
+                return _in_calendar(parsed)
+            except (ValueError, OverflowError):
+                raise DataError(
+                    f"{where}: 'date' must lie between 1970 and 2199, got {_show(value)}"
+                ) from None
     raise DataError(f"{where}: 'date' must be an ISO 8601 date, got {_show(value)}")
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _in_calendar(parsed: datetime) -> datetime:
+    value = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("out of range")
+    return value
 
 
 def _media_kind(row: dict[str, Any], where: str) -> str:

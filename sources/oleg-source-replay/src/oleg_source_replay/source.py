@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from oleg.components import PluginSettings, Source
-from oleg.fields import RelativePath
+from oleg.fields import RelativePath, Timestamp
 from oleg.types import Post, utc
 
 from oleg_source_replay.reader import read_posts
@@ -22,9 +22,9 @@ class ReplaySettings(PluginSettings):
 
     path: RelativePath
     """JSONL, JSONL.gz or CSV with a header; ``builtin:telegram-news-ru`` is the bundled file."""
-    start: datetime | None = None
+    start: Timestamp | None = None
     """Keep posts dated at or after this (naive means UTC)."""
-    end: datetime | None = None
+    end: Timestamp | None = None
     """Keep posts dated before this (naive means UTC)."""
     channels: list[int] | None = None
     """Keep only these channel ids."""
