@@ -71,18 +71,64 @@ class Hasher:
         return CONSTANT_HASH & int(self.mask)
 
 
+PROBE_NAMESPACE = "~"
+PROBE_FEATURE = "oleg-weight-probe"
+
+
+def regularization(vw: Any, hasher: Hasher) -> tuple[float, float]:
+    """VW's pending L2 contraction and L1 gravity: ``(1.0, 0.0)`` without them.
+
+    With ``--l1``/``--l2`` VW keeps the weights as learned and predicts with
+    ``contraction * Σ trunc(w, gravity) * x`` (``trunc`` shrinks each weight towards 0 by
+    ``gravity``), carrying both numbers in its model file. The Python API shows neither, so
+    they are measured: with the bias weight at 0, one probe feature's weight is set to two
+    values and VW's margin read for each (then both weights are put back). A second round
+    just above the first estimate of the gravity keeps the margins small, so float32
+    rounding leaves both numbers good to about 1e-9.
+    """
+    feature = PROBE_FEATURE
+    while hasher.name(PROBE_NAMESPACE, feature) == hasher.constant:  # never the bias's slot
+        feature += "+"
+    probe, bias = hasher.name(PROBE_NAMESPACE, feature), hasher.constant
+    saved_probe, saved_bias = vw.get_weight(probe), vw.get_weight(bias)
+
+    def margin(value: float) -> tuple[float, float]:
+        vw.set_weight(probe, 0, value)
+        example = vw.example(f"|{PROBE_NAMESPACE} {feature}")
+        vw.predict(example)
+        return float(vw.get_weight(probe)), float(example.get_partial_prediction())
+
+    try:
+        vw.set_weight(bias, 0, 0.0)
+        contraction, gravity = 1.0, 0.0
+        for step in (1.0, 0.01):
+            (a, ma), (b, mb) = margin(gravity + step), margin(gravity + 2 * step)
+            contraction = (mb - ma) / (b - a)
+            gravity = max(a - ma / contraction, 0.0)
+    finally:
+        vw.set_weight(probe, 0, saved_probe)
+        vw.set_weight(bias, 0, saved_bias)
+    return contraction, gravity
+
+
 class WeightTable:
-    """VW's current weights (read once through ``json_weights``), looked up by index.
+    """VW's current weights (read once through ``json_weights``) as ``predict`` applies
+    them (after L1/L2, see :func:`regularization`), looked up by index.
 
     Dense for tables up to 2**24 weights, else the non-zero weights sorted by index.
     """
 
     DENSE_BITS = 24
 
-    def __init__(self, vw: Any, bits: int) -> None:
+    def __init__(self, vw: Any, hasher: Hasher, *, regularized: bool) -> None:
+        bits = int(hasher.mask).bit_length()
         entries = json.loads(vw.json_weights())["weights"]
         index = np.fromiter((e["index"] for e in entries), dtype=np.int64, count=len(entries))
         value = np.fromiter((e["value"] for e in entries), dtype=np.float64, count=len(entries))
+        self.contraction, self.gravity = regularization(vw, hasher) if regularized else (1.0, 0.0)
+        if self.gravity:
+            value = np.sign(value) * np.maximum(np.abs(value) - self.gravity, 0.0)
+        value *= self.contraction
         self._dense: npt.NDArray[np.float64] | None = None
         if bits <= self.DENSE_BITS:
             self._dense = np.zeros(1 << bits)

@@ -128,7 +128,9 @@ class VwLogisticRecommender(Recommender):
     def weights(self) -> WeightTable:
         """VW's weights as they are now (read again after each update)."""
         if self._weights is None or self._weights_generation != self._generation:
-            self._weights = WeightTable(self._vw, self.settings.bits)
+            self._weights = WeightTable(
+                self._vw, self.hasher, regularized=bool(self.settings.l1 or self.settings.l2)
+            )
             self._weights_generation = self._generation
         return self._weights
 
