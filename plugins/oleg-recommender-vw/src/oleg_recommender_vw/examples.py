@@ -50,6 +50,26 @@ class Context:
             out.append(f"a{self.age[row]}")
         return out
 
+    def parts(self) -> list[str]:
+        """Each row's ``|t`` part, from a table of every (hour, day, age) there is."""
+        table = _context_table()
+        codes = (self.hour * 7 + self.day) * (MAX_AGE_BUCKET + 2) + (self.age + 1)
+        return [table[c] for c in codes.tolist()]
+
+
+_CONTEXT_TABLE: list[str] = []
+
+
+def _context_table() -> list[str]:
+    if not _CONTEXT_TABLE:
+        for hour in range(24):
+            for day in range(7):
+                for age in range(-1, MAX_AGE_BUCKET + 1):
+                    _CONTEXT_TABLE.append(
+                        f" |t h{hour} d{day}" + (f" a{age}" if age >= 0 else "")
+                    )
+    return _CONTEXT_TABLE
+
 
 def _number(x: float) -> str:
     return repr(float(x))
@@ -63,6 +83,7 @@ class ExampleWriter:
         self.content = content
         self.chosen = frozenset(settings.namespaces)
         self._post_parts: dict[int, str] = {}
+        self._past_parts: dict[tuple[float, float], str] = {}
 
     def post_part(self, post: int, channel: int, category: int, content: PostContent) -> str:
         part = self._post_parts.get(post)
@@ -101,11 +122,8 @@ class ExampleWriter:
                                         feedback.category.tolist(), contents, strict=True)
         ]
         users = [f" |u {u}" for u in feedback.user.tolist()] if Namespace.USER in s else [""] * n
-        contexts = (
-            [" |t " + " ".join(context.tokens(i)) for i in range(n)]
-            if Namespace.CONTEXT in s else [""] * n
-        )
-        pasts = past_parts(ch, cat) if Namespace.PAST in s else [""] * n
+        contexts = context.parts() if Namespace.CONTEXT in s else [""] * n
+        pasts = past_parts(ch, cat, self._past_parts) if Namespace.PAST in s else [""] * n
         return [
             f"{label}{user}{post}{ctx}{past}"
             for label, user, post, ctx, past in zip(labels, users, posts, contexts, pasts, strict=True)
@@ -124,26 +142,33 @@ class ExampleWriter:
         s = self.chosen
         user_part = f" |u {user}" if user is not None and Namespace.USER in s else ""
         if user is not None and Namespace.PAST in s:
-            pasts = past_parts(*portrait.rates_now(user, candidates.channel, candidates.category))
+            rates = portrait.rates_now(user, candidates.channel, candidates.category)
+            pasts = past_parts(*rates, self._past_parts)
         else:
             pasts = [""] * n
-        out = []
-        for i, (p, c, k, content) in enumerate(zip(
-            candidates.post.tolist(), candidates.channel.tolist(), candidates.category.tolist(),
-            contents, strict=True,
-        )):
-            ctx = " |t " + " ".join(context.tokens(i)) if Namespace.CONTEXT in s else ""
-            out.append(f"{user_part}{self.post_part(p, c, k, content)}{ctx}{pasts[i]}")
-        return out
+        contexts = context.parts() if Namespace.CONTEXT in s else [""] * n
+        return [
+            f"{user_part}{self.post_part(p, c, k, content)}{ctx}{past}"
+            for p, c, k, content, ctx, past in zip(
+                candidates.post.tolist(), candidates.channel.tolist(), candidates.category.tolist(),
+                contents, contexts, pasts, strict=True,
+            )
+        ]
 
 
-def past_parts(ch: np.ndarray, cat: np.ndarray) -> Sequence[str]:
+def past_parts(ch: np.ndarray, cat: np.ndarray, memo: dict[tuple[float, float], str]) -> Sequence[str]:
+    """Each row's ``|h`` part (rates are multiples of 1/1024: few distinct pairs, kept in ``memo``)."""
     out = []
-    for a, b in zip(ch.tolist(), cat.tolist(), strict=True):
-        pieces = []
-        if a:
-            pieces.append(f"{PAST_CHANNEL}:{_number(a)}")
-        if b:
-            pieces.append(f"{PAST_CATEGORY}:{_number(b)}")
-        out.append(" |h " + " ".join(pieces) if pieces else "")
+    get = memo.get
+    for pair in zip(ch.tolist(), cat.tolist(), strict=True):
+        part = get(pair)
+        if part is None:
+            a, b = pair
+            pieces = []
+            if a:
+                pieces.append(f"{PAST_CHANNEL}:{_number(a)}")
+            if b:
+                pieces.append(f"{PAST_CATEGORY}:{_number(b)}")
+            part = memo[pair] = " |h " + " ".join(pieces) if pieces else ""
+        out.append(part)
     return out

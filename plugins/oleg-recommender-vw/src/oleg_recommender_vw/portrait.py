@@ -25,6 +25,24 @@ def smoothed_rate(likes: FloatArray, n: FloatArray, prior: float) -> FloatArray:
     return np.round(rate * QUANTUM) / QUANTUM
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A column as its distinct values and, per row, the position of its value: a pool's
+    channels and categories, found once per pool."""
+
+    values: IntArray
+    inverse: IntArray
+
+    @classmethod
+    def of(cls, column: IntArray) -> Distinct:
+        values, inverse = np.unique(column, return_inverse=True)
+        return cls(values, inverse.reshape(-1))
+
+    @property
+    def column(self) -> IntArray:
+        return self.values[self.inverse]
+
+
 @dataclass
 class Counts:
     """(subscriber, key) -> likes and ratings, for one kind of key (channel or category)."""
@@ -103,16 +121,17 @@ class Portrait:
         return ch, cat
 
     def rates_now(
-        self, user: int, channels: IntArray, categories: IntArray
+        self, user: int, channels: IntArray | Distinct, categories: IntArray | Distinct
     ) -> tuple[FloatArray, FloatArray]:
         """One subscriber's rates on each candidate's channel and category, from everything
         counted; looked up once per distinct channel and category."""
         out = []
         for counts, keys in ((self.channel, channels), (self.category, categories)):
-            values, inverse = np.unique(keys, return_inverse=True)
-            likes, n = counts.lookup(np.full(len(values), user, dtype=np.int64), values)
-            rate = smoothed_rate(likes, n, self.prior)
-            out.append(rate[inverse.reshape(-1)])
+            distinct = keys if isinstance(keys, Distinct) else Distinct.of(keys)
+            users = np.full(len(distinct.values), user, dtype=np.int64)
+            rate = smoothed_rate(*counts.lookup(users, distinct.values), self.prior)
+            if counts is self.category:
+                rate[distinct.values == NO_CATEGORY] = 0.0
+            out.append(rate[distinct.inverse])
         ch, cat = out
-        cat[categories == NO_CATEGORY] = 0.0
         return ch, cat

@@ -18,7 +18,7 @@ from oleg.types import NO_CATEGORY, Candidates, FloatArray, IntArray
 from oleg_recommender_vw.content import ContentCache
 from oleg_recommender_vw.examples import MAX_AGE_BUCKET, PAST_CATEGORY, PAST_CHANNEL, Context
 from oleg_recommender_vw.hashing import Hasher, UIntArray, WeightTable
-from oleg_recommender_vw.portrait import Portrait
+from oleg_recommender_vw.portrait import Distinct, Portrait
 from oleg_recommender_vw.settings import USER_SIDE, Namespace, VwSettings
 
 
@@ -29,20 +29,30 @@ class Block:
     row: IntArray
     index: UIntArray
     value: FloatArray
+    each_row: bool = False
+    """Exactly one feature on every row, in row order (``row`` is 0..n-1)."""
+    broadcast: bool = False
+    """The same single feature, value 1, on every row (the subscriber's id)."""
 
     @classmethod
     def empty(cls) -> Block:
         return cls(np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0))
 
     @classmethod
-    def ones(cls, row: IntArray, index: UIntArray) -> Block:
-        return cls(row, index, np.ones(len(row)))
+    def ones(cls, row: IntArray, index: UIntArray, *, each_row: bool = False) -> Block:
+        return cls(row, index, np.ones(len(row)), each_row=each_row)
 
 
 def crossed(first: Block, second: Block, n: int, hasher: Hasher) -> Block:
     """The quadratic features of two blocks: every pair of features on the same row."""
     if len(first.row) == 0 or len(second.row) == 0:
         return Block.empty()
+    if first.broadcast:  # one index against each of the other's: no pairing needed
+        return Block(second.row, hasher.cross(first.index[:1], second.index), second.value,
+                     each_row=second.each_row)
+    if second.broadcast:
+        return Block(first.row, hasher.cross(first.index, second.index[:1]), first.value,
+                     each_row=first.each_row)
     per_row = np.bincount(second.row, minlength=n)
     second_start = np.cumsum(per_row) - per_row
     repeats = per_row[first.row]
@@ -59,6 +69,8 @@ def crossed(first: Block, second: Block, n: int, hasher: Hasher) -> Block:
 def summed(block: Block, weights: WeightTable, n: int) -> FloatArray:
     if len(block.row) == 0:
         return np.zeros(n)
+    if block.each_row:
+        return weights[block.index] * block.value
     return np.bincount(block.row, weights=weights[block.index] * block.value, minlength=n)
 
 
@@ -68,8 +80,11 @@ class _PoolCache:
     channel: IntArray
     category: IntArray
     blocks: dict[Namespace, Block]
+    channels: Distinct
+    categories: Distinct
     generation: int = -1
     static: FloatArray | None = None
+    context: tuple[int, Block] | None = None
 
     def matches(self, candidates: Candidates) -> bool:
         return (
@@ -101,9 +116,9 @@ class PoolScorer:
         rows = np.arange(n, dtype=np.int64)
         blocks: dict[Namespace, Block] = {}
         if Namespace.CHANNEL in s:
-            blocks[Namespace.CHANNEL] = Block.ones(rows, h.ids("c", candidates.channel))
+            blocks[Namespace.CHANNEL] = Block.ones(rows, h.ids("c", candidates.channel), each_row=True)
         if Namespace.POST in s:
-            blocks[Namespace.POST] = Block.ones(rows, h.ids("p", candidates.post))
+            blocks[Namespace.POST] = Block.ones(rows, h.ids("p", candidates.post), each_row=True)
         if Namespace.CATEGORY in s:
             has = candidates.category != NO_CATEGORY
             blocks[Namespace.CATEGORY] = Block.ones(rows[has], h.ids("k", candidates.category[has]))
@@ -131,7 +146,8 @@ class PoolScorer:
         if cache is None or not cache.matches(candidates):
             cache = self._cache = _PoolCache(
                 candidates.post.copy(), candidates.channel.copy(), candidates.category.copy(),
-                self._post_blocks(candidates),
+                self._post_blocks(candidates), Distinct.of(candidates.channel),
+                Distinct.of(candidates.category),
             )
         if cache.generation != generation or cache.static is None:
             n = len(candidates)
@@ -148,15 +164,19 @@ class PoolScorer:
     # -- the subscriber's and the moment's namespaces, per call ---------------------------
 
     def _user_blocks(
-        self, user: int | None, candidates: Candidates, now: int, portrait: Portrait
+        self, user: int | None, candidates: Candidates, now: int, portrait: Portrait,
+        pool: _PoolCache,
     ) -> dict[Namespace, Block]:
         h, s, n = self.hasher, self.chosen, len(candidates)
         rows = np.arange(n, dtype=np.int64)
         blocks: dict[Namespace, Block] = {}
         if user is not None and Namespace.USER in s:
             index = h.ids("u", np.array([user], dtype=np.int64))
-            blocks[Namespace.USER] = Block.ones(rows, np.repeat(index, n))
-        if Namespace.CONTEXT in s:
+            blocks[Namespace.USER] = Block(rows, np.repeat(index, n), np.ones(n), each_row=True,
+                                           broadcast=True)
+        if Namespace.CONTEXT in s and pool.context is not None and pool.context[0] == now:
+            blocks[Namespace.CONTEXT] = pool.context[1]
+        elif Namespace.CONTEXT in s:
             context = Context.at(np.full(n, now, dtype=np.int64), candidates.time)
             hour = h.name("t", f"h{context.hour[0]}") if n else 0
             day = h.name("t", f"d{context.day[0]}") if n else 0
@@ -168,8 +188,9 @@ class PoolScorer:
             index[first], index[first + 1] = hour, day
             index[first[known] + 2] = ages[context.age[known]]
             blocks[Namespace.CONTEXT] = Block.ones(np.repeat(rows, per_row), index)
+            pool.context = (now, blocks[Namespace.CONTEXT])  # one moment serves a whole round
         if user is not None and Namespace.PAST in s:
-            ch, cat = portrait.rates_now(user, candidates.channel, candidates.category)
+            ch, cat = portrait.rates_now(user, pool.channels, pool.categories)
             values = np.stack([ch, cat], axis=1)
             index = np.array([h.name("h", PAST_CHANNEL), h.name("h", PAST_CATEGORY)], np.uint64)
             nonzero = values != 0
@@ -190,7 +211,7 @@ class PoolScorer:
         pool = self._pool(candidates, weights, generation)
         assert pool.static is not None
         margin = pool.static.copy()
-        dynamic = self._user_blocks(user, candidates, now, portrait)
+        dynamic = self._user_blocks(user, candidates, now, portrait, pool)
         for block in dynamic.values():
             margin += summed(block, weights, n)
         for a, b in self.dynamic_pairs:
