@@ -30,9 +30,7 @@ def fill_store(store: Store, *, seed: int = 0, n_posts: int = 120, n_users: int 
         for i in range(n_posts)
     ]
     stored = store.add_posts(posts)
-    subscribers = [
-        store.upsert_subscriber(f"user{u}", active=True, at=T0) for u in range(n_users)
-    ]
+    subscribers = [store.upsert_subscriber(f"user{u}", active=True, at=T0) for u in range(n_users)]
     policy = Policy(PolicyKind.RECOMMENDER, "vw-logistic")
     deliveries = []
     for post in stored:

@@ -13,5 +13,7 @@ class TestVwLogisticOnePassNoPast(RecommenderContract):
 
     name = "vw-logistic"
     settings: ClassVar[dict[str, Any]] = {
-        "passes": 1, "namespaces": ["u", "c", "p", "k"], "interactions": ["uc", "ck"],
+        "passes": 1,
+        "namespaces": ["u", "c", "p", "k"],
+        "interactions": ["uc", "ck"],
     }

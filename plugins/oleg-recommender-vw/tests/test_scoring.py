@@ -26,21 +26,29 @@ def random_model(settings: VwSettings, seed: int) -> tuple[VwLogisticRecommender
     categories = np.where(posts % 4 == 0, 0, 10**15 + posts % 7)
     liked = rng.random(n) < 0.3 + 0.4 * ((users + channels) % 2)
     times = 1_730_000_000 + np.sort(rng.integers(0, 86_400 * 15, n))
-    ratings = Interactions.from_arrays(users, posts, channels, liked.astype(float), times, categories)
+    ratings = Interactions.from_arrays(
+        users, posts, channels, liked.astype(float), times, categories
+    )
     model = VwLogisticRecommender(settings, seed=seed)
-    model.add_posts([
-        Post(channel_id=int(channels[i]), message_id=int(p),
-             date=datetime.fromtimestamp(int(times[i]) - 4000 * (p % 9), UTC),
-             media_kind=["photo", "text", "video"][p % 3],
-             text=" ".join(WORDS[(p * j) % len(WORDS)] for j in range(1, 1 + p % 6)) or None,
-             id=int(p))
-        for i, p in enumerate(posts.tolist())
-    ])
+    model.add_posts(
+        [
+            Post(
+                channel_id=int(channels[i]),
+                message_id=int(p),
+                date=datetime.fromtimestamp(int(times[i]) - 4000 * (p % 9), UTC),
+                media_kind=["photo", "text", "video"][p % 3],
+                text=" ".join(WORDS[(p * j) % len(WORDS)] for j in range(1, 1 + p % 6)) or None,
+                id=int(p),
+            )
+            for i, p in enumerate(posts.tolist())
+        ]
+    )
     model.fit(ratings.take(slice(0, 3000)))
     model.partial_fit(ratings.take(slice(3000, None)))
     pool = np.r_[np.unique(posts)[:300], np.arange(9000, 9100)]  # 100 posts never seen
     cands = Candidates.from_arrays(
-        pool, np.where(pool % 3 == 0, -1_001_000_000_000 - pool % 13, pool % 9),
+        pool,
+        np.where(pool % 3 == 0, -1_001_000_000_000 - pool % 13, pool % 9),
         times[-1] - rng.integers(0, 86_400 * 3, len(pool)),
         np.where(pool % 4 == 0, 0, 10**15 + pool % 7),
     )
@@ -69,8 +77,16 @@ def test_fast_scores_equal_vw_predict(settings: VwSettings) -> None:
 def test_cached_pool_follows_updates_and_a_sparse_table(monkeypatch: pytest.MonkeyPatch) -> None:
     model, cands, now = random_model(VwSettings(interactions=EVERY_PAIR), seed=2)
     before = model.margins(5, cands, now=now)
-    model.partial_fit(Interactions.from_arrays([5] * 50, cands.post[:50], cands.channel[:50],
-                                               [1.0] * 50, [now] * 50, cands.category[:50]))
+    model.partial_fit(
+        Interactions.from_arrays(
+            [5] * 50,
+            cands.post[:50],
+            cands.channel[:50],
+            [1.0] * 50,
+            [now] * 50,
+            cands.category[:50],
+        )
+    )
     after = model.margins(5, cands, now=now)
     assert np.abs(after - before).max() > 1e-3
     assert np.abs(1 / (1 + np.exp(-after)) - model.vw_predict(5, cands, now=now)).max() < 1e-6
@@ -89,13 +105,17 @@ def test_saved_model_scores_the_same(tmp_path) -> None:
     loaded.scorer.content = model.content
     loaded.writer.content = model.content
     for user in (None, 7):
-        np.testing.assert_allclose(loaded.margins(user, cands, now=now), model.margins(user, cands, now=now), atol=1e-9)
+        np.testing.assert_allclose(
+            loaded.margins(user, cands, now=now), model.margins(user, cands, now=now), atol=1e-9
+        )
     assert np.abs(loaded.score(7, cands) - loaded.vw_predict(7, cands)).max() < 1e-6
 
 
 def test_the_past_follows_feedback() -> None:
     model = VwLogisticRecommender(VwSettings(namespaces=["u", "c", "h"], interactions=[]))
-    ratings = Interactions.from_arrays([1, 1, 1, 2], [10, 11, 12, 13], [7, 7, 8, 7], [1.0, 1.0, 0.0, 0.0], [1, 2, 3, 4])
+    ratings = Interactions.from_arrays(
+        [1, 1, 1, 2], [10, 11, 12, 13], [7, 7, 8, 7], [1.0, 1.0, 0.0, 0.0], [1, 2, 3, 4]
+    )
     lines = model.writer.lines(ratings, model.portrait)
     # the first rating on a channel has no past; later ones see only the ratings before them
     assert "|h" not in lines[0] and "ch:0.1669921875" in lines[1] and "|h" not in lines[2]

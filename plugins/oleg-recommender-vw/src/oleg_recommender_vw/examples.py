@@ -3,7 +3,7 @@
 The same lines feed the plugin's own learning and ``oleg export vw``, so VW's command line
 trained on an exported file learns exactly what the plugin learns. A line reads::
 
-    1 |u 17 |c -1001234 |p 5521 |k 7781 |m photo |w cats on a boat |t h13 d2 a4 |h ch:0.125 cat:-0.0625
+    1 |u 17 |c -1001234 |p 5521 |k 7781 |m photo |w cats on a boat |t h13 d2 a4 |h ch:0.125
 
 Namespaces with nothing to say (no category, text unknown, no past yet) are left out.
 """
@@ -65,9 +65,7 @@ def _context_table() -> list[str]:
         for hour in range(24):
             for day in range(7):
                 for age in range(-1, MAX_AGE_BUCKET + 1):
-                    _CONTEXT_TABLE.append(
-                        f" |t h{hour} d{day}" + (f" a{age}" if age >= 0 else "")
-                    )
+                    _CONTEXT_TABLE.append(f" |t h{hour} d{day}" + (f" a{age}" if age >= 0 else ""))
     return _CONTEXT_TABLE
 
 
@@ -107,8 +105,12 @@ class ExampleWriter:
         """One labelled line per rating, in order; the portrait counts them in as it goes
         (each line sees only the ratings before it)."""
         n = len(feedback)
-        ch, cat = portrait.rates_before(feedback.user, feedback.channel, feedback.category,
-                                        (feedback.value > 0.5).astype(np.float64))
+        ch, cat = portrait.rates_before(
+            feedback.user,
+            feedback.channel,
+            feedback.category,
+            (feedback.value > 0.5).astype(np.float64),
+        )
         if n == 0:
             return []
         contents = self.content.get(feedback.post)
@@ -118,15 +120,22 @@ class ExampleWriter:
         labels = ["1" if v > 0.5 else "-1" for v in feedback.value.tolist()]
         posts = [
             self.post_part(p, c, k, content)
-            for p, c, k, content in zip(feedback.post.tolist(), feedback.channel.tolist(),
-                                        feedback.category.tolist(), contents, strict=True)
+            for p, c, k, content in zip(
+                feedback.post.tolist(),
+                feedback.channel.tolist(),
+                feedback.category.tolist(),
+                contents,
+                strict=True,
+            )
         ]
         users = [f" |u {u}" for u in feedback.user.tolist()] if Namespace.USER in s else [""] * n
         contexts = context.parts() if Namespace.CONTEXT in s else [""] * n
         pasts = past_parts(ch, cat, self._past_parts) if Namespace.PAST in s else [""] * n
         return [
             f"{label}{user}{post}{ctx}{past}"
-            for label, user, post, ctx, past in zip(labels, users, posts, contexts, pasts, strict=True)
+            for label, user, post, ctx, past in zip(
+                labels, users, posts, contexts, pasts, strict=True
+            )
         ]
 
     def scoring_lines(
@@ -150,14 +159,21 @@ class ExampleWriter:
         return [
             f"{user_part}{self.post_part(p, c, k, content)}{ctx}{past}"
             for p, c, k, content, ctx, past in zip(
-                candidates.post.tolist(), candidates.channel.tolist(), candidates.category.tolist(),
-                contents, contexts, pasts, strict=True,
+                candidates.post.tolist(),
+                candidates.channel.tolist(),
+                candidates.category.tolist(),
+                contents,
+                contexts,
+                pasts,
+                strict=True,
             )
         ]
 
 
-def past_parts(ch: np.ndarray, cat: np.ndarray, memo: dict[tuple[float, float], str]) -> Sequence[str]:
-    """Each row's ``|h`` part (rates are multiples of 1/1024: few distinct pairs, kept in ``memo``)."""
+def past_parts(
+    ch: np.ndarray, cat: np.ndarray, memo: dict[tuple[float, float], str]
+) -> Sequence[str]:
+    """Each row's ``|h`` part; rates are multiples of 1/1024, so ``memo`` keeps few pairs."""
     out = []
     get = memo.get
     for pair in zip(ch.tolist(), cat.tolist(), strict=True):

@@ -46,8 +46,13 @@ def write_examples(store: Any, settings: VwSettings, out: Path, *, seed: int = 0
 
 @click.command("vw")
 @click.argument("deployment", type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="The file to write (VW's text format, one rating a line).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The file to write (VW's text format, one rating a line).",
+)
 def export_vw(deployment: Path, out: Path) -> None:
     """Write DEPLOYMENT's feedback as Vowpal Wabbit examples, and print the matching flags."""
     from oleg.cli.main import console, open_existing_store

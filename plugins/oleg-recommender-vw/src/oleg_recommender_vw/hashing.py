@@ -48,8 +48,9 @@ class Hasher:
         return index
 
     def names(self, namespace: str, features: list[str]) -> UIntArray:
-        return np.fromiter((self.name(namespace, f) for f in features), dtype=np.uint64,
-                           count=len(features))
+        return np.fromiter(
+            (self.name(namespace, f) for f in features), dtype=np.uint64, count=len(features)
+        )
 
     def ids(self, namespace: str, ids: npt.NDArray[np.int64]) -> UIntArray:
         """Indices of integer features written as ``str(id)``: the digit rule for ids >= 0,

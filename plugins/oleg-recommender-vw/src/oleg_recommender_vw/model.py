@@ -134,10 +134,16 @@ class VwLogisticRecommender(Recommender):
             self._weights_generation = self._generation
         return self._weights
 
-    def margins(self, user: int | None, candidates: Candidates, *, now: int | None = None) -> FloatArray:
+    def margins(
+        self, user: int | None, candidates: Candidates, *, now: int | None = None
+    ) -> FloatArray:
         return self.scorer.margins(
-            user, candidates, now=self._now(candidates) if now is None else now,
-            portrait=self.portrait, weights=self.weights(), generation=self._generation,
+            user,
+            candidates,
+            now=self._now(candidates) if now is None else now,
+            portrait=self.portrait,
+            weights=self.weights(),
+            generation=self._generation,
         )
 
     def score(self, user: int | None, candidates: Candidates) -> FloatArray:
@@ -149,7 +155,9 @@ class VwLogisticRecommender(Recommender):
         now = self._now(candidates)
         return np.vstack([probabilities(self.margins(u, candidates, now=now)) for u in users])
 
-    def vw_predict(self, user: int | None, candidates: Candidates, *, now: int | None = None) -> FloatArray:
+    def vw_predict(
+        self, user: int | None, candidates: Candidates, *, now: int | None = None
+    ) -> FloatArray:
         """VW's own ``predict`` on each candidate's example: slow, the reference."""
         moment = self._now(candidates) if now is None else now
         lines = self.writer.scoring_lines(user, candidates, moment, self.portrait)
@@ -173,7 +181,10 @@ class VwLogisticRecommender(Recommender):
             "examples_learned": np.array(self.examples_learned, dtype=np.int64),
             "fit_info": np.array(json.dumps(self.fit_info)),
         }
-        for kind, counts in (("channel", self.portrait.channel), ("category", self.portrait.category)):
+        for kind, counts in (
+            ("channel", self.portrait.channel),
+            ("category", self.portrait.category),
+        ):
             arrays.update({f"{kind}_{k}": v for k, v in counts.arrays().items()})
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)

@@ -52,7 +52,9 @@ class Counts:
 
     def lookup(self, users: IntArray, keys: IntArray) -> tuple[FloatArray, FloatArray]:
         pairs = list(zip(users.tolist(), keys.tolist(), strict=True))
-        likes = np.fromiter((self.likes.get(p, 0.0) for p in pairs), dtype=np.float64, count=len(pairs))
+        likes = np.fromiter(
+            (self.likes.get(p, 0.0) for p in pairs), dtype=np.float64, count=len(pairs)
+        )
         n = np.fromiter((self.n.get(p, 0) for p in pairs), dtype=np.float64, count=len(pairs))
         return likes, n
 
@@ -95,8 +97,9 @@ class Counts:
     @classmethod
     def from_arrays(cls, keys: IntArray, likes: FloatArray, n: IntArray) -> Counts:
         pairs = [(int(a), int(b)) for a, b in keys.tolist()]
-        return cls(dict(zip(pairs, likes.tolist(), strict=True)),
-                   dict(zip(pairs, n.tolist(), strict=True)))
+        return cls(
+            dict(zip(pairs, likes.tolist(), strict=True)), dict(zip(pairs, n.tolist(), strict=True))
+        )
 
 
 @dataclass

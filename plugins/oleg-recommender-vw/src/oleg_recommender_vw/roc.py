@@ -41,7 +41,9 @@ def roc_curve(label: str, labels: npt.ArrayLike, scores: npt.ArrayLike) -> RocCu
     return RocCurve(label, fpr, tpr, auc(y.astype(np.float64), s))
 
 
-def plot_roc(curves: Sequence[RocCurve], out: Path, *, title: str = "ROC on held-out ratings") -> Path:
+def plot_roc(
+    curves: Sequence[RocCurve], out: Path, *, title: str = "ROC on held-out ratings"
+) -> Path:
     """Draw ``curves`` (e.g. champion and challenger on the same ratings) into a PNG."""
     import matplotlib
 

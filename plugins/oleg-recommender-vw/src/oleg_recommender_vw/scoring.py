@@ -48,11 +48,19 @@ def crossed(first: Block, second: Block, n: int, hasher: Hasher) -> Block:
     if len(first.row) == 0 or len(second.row) == 0:
         return Block.empty()
     if first.broadcast:  # one index against each of the other's: no pairing needed
-        return Block(second.row, hasher.cross(first.index[:1], second.index), second.value,
-                     each_row=second.each_row)
+        return Block(
+            second.row,
+            hasher.cross(first.index[:1], second.index),
+            second.value,
+            each_row=second.each_row,
+        )
     if second.broadcast:
-        return Block(first.row, hasher.cross(first.index, second.index[:1]), first.value,
-                     each_row=first.each_row)
+        return Block(
+            first.row,
+            hasher.cross(first.index, second.index[:1]),
+            first.value,
+            each_row=first.each_row,
+        )
     per_row = np.bincount(second.row, minlength=n)
     second_start = np.cumsum(per_row) - per_row
     repeats = per_row[first.row]
@@ -61,7 +69,8 @@ def crossed(first: Block, second: Block, n: int, hasher: Hasher) -> Block:
     within = np.arange(total) - np.repeat(np.cumsum(repeats) - repeats, repeats)
     b = second_start[first.row[a]] + within
     return Block(
-        first.row[a], hasher.cross(first.index[a], second.index[b]),
+        first.row[a],
+        hasher.cross(first.index[a], second.index[b]),
         first.value[a] * second.value[b],
     )
 
@@ -116,7 +125,9 @@ class PoolScorer:
         rows = np.arange(n, dtype=np.int64)
         blocks: dict[Namespace, Block] = {}
         if Namespace.CHANNEL in s:
-            blocks[Namespace.CHANNEL] = Block.ones(rows, h.ids("c", candidates.channel), each_row=True)
+            blocks[Namespace.CHANNEL] = Block.ones(
+                rows, h.ids("c", candidates.channel), each_row=True
+            )
         if Namespace.POST in s:
             blocks[Namespace.POST] = Block.ones(rows, h.ids("p", candidates.post), each_row=True)
         if Namespace.CATEGORY in s:
@@ -145,8 +156,11 @@ class PoolScorer:
         cache = self._cache
         if cache is None or not cache.matches(candidates):
             cache = self._cache = _PoolCache(
-                candidates.post.copy(), candidates.channel.copy(), candidates.category.copy(),
-                self._post_blocks(candidates), Distinct.of(candidates.channel),
+                candidates.post.copy(),
+                candidates.channel.copy(),
+                candidates.category.copy(),
+                self._post_blocks(candidates),
+                Distinct.of(candidates.channel),
                 Distinct.of(candidates.category),
             )
         if cache.generation != generation or cache.static is None:
@@ -156,15 +170,20 @@ class PoolScorer:
                 static += summed(block, weights, n)
             for a, b in self.static_pairs:
                 if a in cache.blocks and b in cache.blocks:
-                    static += summed(crossed(cache.blocks[a], cache.blocks[b], n, self.hasher),
-                                     weights, n)
+                    static += summed(
+                        crossed(cache.blocks[a], cache.blocks[b], n, self.hasher), weights, n
+                    )
             cache.static, cache.generation = static, generation
         return cache
 
     # -- the subscriber's and the moment's namespaces, per call ---------------------------
 
     def _user_blocks(
-        self, user: int | None, candidates: Candidates, now: int, portrait: Portrait,
+        self,
+        user: int | None,
+        candidates: Candidates,
+        now: int,
+        portrait: Portrait,
         pool: _PoolCache,
     ) -> dict[Namespace, Block]:
         h, s, n = self.hasher, self.chosen, len(candidates)
@@ -172,8 +191,9 @@ class PoolScorer:
         blocks: dict[Namespace, Block] = {}
         if user is not None and Namespace.USER in s:
             index = h.ids("u", np.array([user], dtype=np.int64))
-            blocks[Namespace.USER] = Block(rows, np.repeat(index, n), np.ones(n), each_row=True,
-                                           broadcast=True)
+            blocks[Namespace.USER] = Block(
+                rows, np.repeat(index, n), np.ones(n), each_row=True, broadcast=True
+            )
         if Namespace.CONTEXT in s and pool.context is not None and pool.context[0] == now:
             blocks[Namespace.CONTEXT] = pool.context[1]
         elif Namespace.CONTEXT in s:
@@ -196,13 +216,20 @@ class PoolScorer:
             nonzero = values != 0
             blocks[Namespace.PAST] = Block(
                 np.repeat(rows, nonzero.sum(axis=1)),
-                np.broadcast_to(index, values.shape)[nonzero], values[nonzero],
+                np.broadcast_to(index, values.shape)[nonzero],
+                values[nonzero],
             )
         return blocks
 
     def margins(
-        self, user: int | None, candidates: Candidates, *, now: int, portrait: Portrait,
-        weights: WeightTable, generation: int,
+        self,
+        user: int | None,
+        candidates: Candidates,
+        *,
+        now: int,
+        portrait: Portrait,
+        weights: WeightTable,
+        generation: int,
     ) -> FloatArray:
         """VW's raw prediction (before the logistic link) for each candidate."""
         n = len(candidates)

@@ -22,7 +22,7 @@ class Namespace(StrEnum):
     MEDIA = "m"
     """The post's media kind (text, photo, video...), where the store knows the post."""
     WORDS = "w"
-    """The words of the post's text, where the store keeps one: a fresh post is scored by content."""
+    """The words of the post's text, where the store keeps one: fresh posts scored by content."""
     CONTEXT = "t"
     """Hour of day, day of week, and the post's age (log2 hours) at the time of the example."""
     PAST = "h"
@@ -49,7 +49,9 @@ class VwSettings(PluginSettings):
         default_factory=lambda: ["uc", "uk", "um"],
         description="Quadratic interactions, two namespace letters each (VW's --interactions).",
     )
-    bits: int = Field(default=18, ge=10, le=30, description="Hash table size: 2**bits weights (-b).")
+    bits: int = Field(
+        default=18, ge=10, le=30, description="Hash table size: 2**bits weights (-b)."
+    )
     l1: float = Field(default=0.0, ge=0, description="L1 regularization (--l1).")
     l2: float = Field(default=0.0, ge=0, description="L2 regularization (--l2).")
     learning_rate: float = Field(default=0.5, gt=0, description="VW's learning rate (-l).")
@@ -58,7 +60,8 @@ class VwSettings(PluginSettings):
         default=64, ge=0, description="Distinct words kept from the start of a post's text."
     )
     prior_weight: float = Field(
-        default=2.0, gt=0,
+        default=2.0,
+        gt=0,
         description="Pseudo-ratings at 50% behind each like rate of the subscriber's past.",
     )
 
@@ -76,29 +79,40 @@ class VwSettings(PluginSettings):
         seen: set[frozenset[str]] = set()
         for pair in value:
             if len(pair) != 2 or not set(pair) <= letters:
-                raise ValueError(
-                    f"interaction {pair!r} must be two namespace letters out of {''.join(sorted(letters))}"
-                )
+                known = "".join(sorted(letters))
+                raise ValueError(f"interaction {pair!r} must be two namespace letters of {known}")
             if pair[0] == pair[1]:
                 raise ValueError(
                     f"interaction {pair!r} crosses a namespace with itself; use two different ones"
                 )
             if frozenset(pair) in seen:
-                raise ValueError(f"interaction {pair!r} is given twice (VW counts {pair[::-1]!r} as the same)")
+                raise ValueError(
+                    f"interaction {pair!r} is given twice (VW counts {pair[::-1]!r} as the same)"
+                )
             seen.add(frozenset(pair))
         return value
 
     def active_interactions(self) -> list[str]:
-        """The interactions whose two namespaces are both written (VW would find the others empty)."""
+        """The interactions whose namespaces are both written (VW finds the others empty)."""
         chosen = {n.value for n in self.namespaces}
         return [pair for pair in self.interactions if set(pair) <= chosen]
 
     def vw_flags(self, *, passes: int | None = None) -> list[str]:
         """The command line of VW (``vw`` or ``python -m vowpalwabbit``) for these settings."""
         flags = [
-            "--loss_function", "logistic", "--link", "logistic",
-            "-b", str(self.bits), "-l", repr(self.learning_rate),
-            "--l1", repr(self.l1), "--l2", repr(self.l2), "--holdout_off",
+            "--loss_function",
+            "logistic",
+            "--link",
+            "logistic",
+            "-b",
+            str(self.bits),
+            "-l",
+            repr(self.learning_rate),
+            "--l1",
+            repr(self.l1),
+            "--l2",
+            repr(self.l2),
+            "--holdout_off",
         ]
         for pair in self.active_interactions():
             flags += ["--interactions", pair]
