@@ -100,7 +100,7 @@ def test_saved_model_scores_the_same(tmp_path) -> None:
     model, cands, now = random_model(VwSettings(interactions=["uc", "uw", "hc"]), seed=3)
     model.save(tmp_path / "m.npz")
     loaded = VwLogisticRecommender.load(tmp_path / "m.npz")
-    loaded.add_posts([])  # content is the store's: the loaded model has none of it yet
+    # content is the store's, not the file's: hand the loaded model the same posts
     loaded.content = model.content
     loaded.scorer.content = model.content
     loaded.writer.content = model.content

@@ -44,12 +44,6 @@ class Context:
         bucket[(post_dates <= 0) | (times <= 0)] = -1
         return cls(hours.astype(np.int64), days.astype(np.int64), bucket)
 
-    def tokens(self, row: int) -> list[str]:
-        out = [f"h{self.hour[row]}", f"d{self.day[row]}"]
-        if self.age[row] >= 0:
-            out.append(f"a{self.age[row]}")
-        return out
-
     def parts(self) -> list[str]:
         """Each row's ``|t`` part, from a table of every (hour, day, age) there is."""
         table = _context_table()
