@@ -1,4 +1,4 @@
-"""The core's own sections of a deployment file: ``[deployment]`` and ``[engine]``."""
+"""The core's own sections of a deployment file: ``[deployment]``, ``[engine]`` and ``[metrics]``."""
 
 from __future__ import annotations
 
@@ -73,3 +73,16 @@ class EngineSection(_Section):
     pool_size: int = Field(5000, gt=0, description="At most this many (the newest) posts in the pool.")
     posts_per_round: int = Field(1, gt=0, description="Posts each subscriber gets per mailing round.")
     exploration: ExplorationSettings = Field(default_factory=ExplorationSettings)
+
+
+class MetricsSection(_Section):
+    """Prometheus metrics of a running ``oleg run`` (:mod:`oleg.builtin.metrics`)."""
+
+    port: int | None = Field(
+        None, ge=1, le=65535,
+        description="Serve Prometheus metrics on http://ADDRESS:PORT/metrics while running; "
+        "off when unset.",
+    )
+    address: str = Field(
+        "127.0.0.1", description="The address to bind (0.0.0.0 for every interface)."
+    )
