@@ -31,8 +31,13 @@ from rich.table import Table
 from starlette.testclient import TestClient
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-PAGES = {"overview": "/", "models": "/models", "channels": "/channels", "subscribers": "/subscribers",
-         "one subscriber": "/subscribers/sub-4242"}
+PAGES = {
+    "overview": "/",
+    "models": "/models",
+    "channels": "/channels",
+    "subscribers": "/subscribers",
+    "one subscriber": "/subscribers/sub-4242",
+}
 TARGET_S = 1.0
 CHUNK = 200_000
 
@@ -46,26 +51,60 @@ def fill(url: str, n_deliveries: int, seed: int = 0) -> dict[str, float]:
     store = Store.open(url)
     began = time.perf_counter()
     with store.engine.begin() as conn:
-        conn.execute(channel_t.insert(), [
-            {"id": -1000 - c, "title": f"Channel {c}", "username": f"ch{c}", "added_at": T0} for c in range(n_channels)
-        ])
-        conn.execute(post_t.insert(), [
-            {"id": p + 1, "channel_id": -1000 - int(rng.integers(n_channels)), "message_id": p + 1,
-             "date": T0 + timedelta(minutes=int(p * 30 * 24 * 60 / n_posts)), "media_kind": "text", "deleted": False}
-            for p in range(n_posts)
-        ])
-        conn.execute(subscriber_t.insert(), [
-            {"id": s + 1, "external_id": f"sub-{s}", "active": s % 20 != 0, "joined_at": T0 + timedelta(hours=s % 240),
-             "left_at": T0 + timedelta(days=20) if s % 20 == 0 else None}
-            for s in range(n_subs)
-        ])
-        conn.execute(model_t.insert(), [
-            {"id": m + 1, "plugin": "popular", "kind": "full" if m % 10 == 0 else "incremental", "params": {},
-             "metrics": {"train_seconds": 0.01, "n_batch": 100, "prequential": {"auc": 0.6, "logloss": 0.6}},
-             "status": "champion" if m == 699 else "retired", "n_feedback": m * 500,
-             "created_at": T0 + timedelta(hours=m)}
-            for m in range(700)
-        ])
+        conn.execute(
+            channel_t.insert(),
+            [
+                {"id": -1000 - c, "title": f"Channel {c}", "username": f"ch{c}", "added_at": T0}
+                for c in range(n_channels)
+            ],
+        )
+        conn.execute(
+            post_t.insert(),
+            [
+                {
+                    "id": p + 1,
+                    "channel_id": -1000 - int(rng.integers(n_channels)),
+                    "message_id": p + 1,
+                    "date": T0 + timedelta(minutes=int(p * 30 * 24 * 60 / n_posts)),
+                    "media_kind": "text",
+                    "deleted": False,
+                }
+                for p in range(n_posts)
+            ],
+        )
+        conn.execute(
+            subscriber_t.insert(),
+            [
+                {
+                    "id": s + 1,
+                    "external_id": f"sub-{s}",
+                    "active": s % 20 != 0,
+                    "joined_at": T0 + timedelta(hours=s % 240),
+                    "left_at": T0 + timedelta(days=20) if s % 20 == 0 else None,
+                }
+                for s in range(n_subs)
+            ],
+        )
+        conn.execute(
+            model_t.insert(),
+            [
+                {
+                    "id": m + 1,
+                    "plugin": "popular",
+                    "kind": "full" if m % 10 == 0 else "incremental",
+                    "params": {},
+                    "metrics": {
+                        "train_seconds": 0.01,
+                        "n_batch": 100,
+                        "prequential": {"auc": 0.6, "logloss": 0.6},
+                    },
+                    "status": "champion" if m == 699 else "retired",
+                    "n_feedback": m * 500,
+                    "created_at": T0 + timedelta(hours=m),
+                }
+                for m in range(700)
+            ],
+        )
     timings["fill other tables s"] = time.perf_counter() - began
     began = time.perf_counter()
     delivery_id = 0
@@ -89,13 +128,30 @@ def fill(url: str, n_deliveries: int, seed: int = 0) -> dict[str, float]:
         for s in range(n_subs):
             delivery_id += 1
             pid = (s * 7919 + r * 104729) % n_posts + 1  # distinct per subscriber (104729 is prime)
-            rows.append({"id": delivery_id, "subscriber_id": s + 1, "post_id": pid, "sent_at": at,
-                         "policy": "cold_start:top-bias" if r < 3 else "recommender:popular",
-                         "score": 0.5, "propensity": 0.1, "model_version_id": min(700, r * 7 + 1) if r >= 3 else None,
-                         "status": str(status[s]), "error": "Forbidden: bot was blocked" if status[s] == "failed" else None})
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "subscriber_id": s + 1,
+                    "post_id": pid,
+                    "sent_at": at,
+                    "policy": "cold_start:top-bias" if r < 3 else "recommender:popular",
+                    "score": 0.5,
+                    "propensity": 0.1,
+                    "model_version_id": min(700, r * 7 + 1) if r >= 3 else None,
+                    "status": str(status[s]),
+                    "error": "Forbidden: bot was blocked" if status[s] == "failed" else None,
+                }
+            )
             if rated[s] and status[s] == "sent":
-                ratings.append({"delivery_id": delivery_id, "subscriber_id": s + 1, "post_id": pid,
-                                "value": int(liked[s]), "at": at + timedelta(minutes=10)})
+                ratings.append(
+                    {
+                        "delivery_id": delivery_id,
+                        "subscriber_id": s + 1,
+                        "post_id": pid,
+                        "value": int(liked[s]),
+                        "at": at + timedelta(minutes=10),
+                    }
+                )
         if len(rows) >= CHUNK:
             flush()
     flush()
@@ -107,7 +163,9 @@ def fill(url: str, n_deliveries: int, seed: int = 0) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deliveries", type=int, default=1_000_000)
-    parser.add_argument("--postgres", help="an empty PostgreSQL database URL instead of a SQLite file")
+    parser.add_argument(
+        "--postgres", help="an empty PostgreSQL database URL instead of a SQLite file"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     url = args.postgres or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
@@ -127,11 +185,20 @@ def main() -> None:
             assert response.status_code == 200, (path, response.status_code)
         best, median = min(times), statistics.median(times)
         results[name] = {"best_s": round(best, 4), "median_s": round(median, 4)}
-        table.add_row(name, f"{best:.3f}", f"{median:.3f}", "yes" if median < TARGET_S else "[red]NO[/]")
+        table.add_row(
+            name, f"{best:.3f}", f"{median:.3f}", "yes" if median < TARGET_S else "[red]NO[/]"
+        )
     store.close()
     Console().print(table)
-    out = write_results("dashboard", {"deliveries": args.deliveries, "backend": store.dialect,
-                                      "fill": {k: round(v, 1) for k, v in fill_times.items()}, "pages": results})
+    out = write_results(
+        "dashboard",
+        {
+            "deliveries": args.deliveries,
+            "backend": store.dialect,
+            "fill": {k: round(v, 1) for k, v in fill_times.items()},
+            "pages": results,
+        },
+    )
     print(f"results: {out}")
 
 

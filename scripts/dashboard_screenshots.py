@@ -18,8 +18,13 @@ from oleg_dashboard.server import serving
 from oleg_dashboard.source import open_readonly
 from playwright.sync_api import sync_playwright
 
-PAGES = {"overview": "/", "models": "/models", "channels": "/channels", "subscribers": "/subscribers",
-         "subscriber": "/subscribers/sim-3"}
+PAGES = {
+    "overview": "/",
+    "models": "/models",
+    "channels": "/channels",
+    "subscribers": "/subscribers",
+    "subscriber": "/subscribers/sim-3",
+}
 
 
 def main(out: Path, url: str | None) -> None:
@@ -29,7 +34,9 @@ def main(out: Path, url: str | None) -> None:
         simulate(url)
     store = open_readonly(url)
     with serving(create_app(store, token=None, title="sample")) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for name, path in PAGES.items():
             page.goto(base + path)

@@ -9,12 +9,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
-
 from oleg.logs import OneLineFormatter, SecretFilter, setup_logging
 
 from .test_run_errors_and_secrets import DEPLOY, GOOD_ROW, oleg
 
-LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: "
+)
 
 
 def _write(tmp_path, database='"sqlite:///t.db"'):

@@ -46,7 +46,9 @@ def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):  # noqa
     store = Store.open(resolved.deployment.database)
     engine = Engine(resolved, plugins, store=store)
     engine.sink.fail = lambda item: (  # every 7th post fails, to count failures too
-        DeliveryResult(item.delivery.id, ok=False, error="blocked") if item.post.message_id % 7 == 0 else None
+        DeliveryResult(item.delivery.id, ok=False, error="blocked")
+        if item.post.message_id % 7 == 0
+        else None
     )
     with exporting(resolved.metrics, plugins):
         engine.run()
@@ -61,8 +63,14 @@ def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):  # noqa
     for status in ("sent", "failed"):
         stored = _count(store, f"SELECT count(*) FROM delivery WHERE status = '{status}'")
         assert value("oleg_deliveries_total", status=status) == stored > 0
-    assert value("oleg_feedback_total", vote="like") == _count(store, "SELECT count(*) FROM feedback WHERE value = 1") > 0
-    assert value("oleg_feedback_total", vote="dislike") == _count(store, "SELECT count(*) FROM feedback WHERE value = 0")
+    assert (
+        value("oleg_feedback_total", vote="like")
+        == _count(store, "SELECT count(*) FROM feedback WHERE value = 1")
+        > 0
+    )
+    assert value("oleg_feedback_total", vote="dislike") == _count(
+        store, "SELECT count(*) FROM feedback WHERE value = 0"
+    )
     for kind in ("full", "incremental"):
         versions = _count(store, f"SELECT count(*) FROM model_version WHERE kind = '{kind}'")
         assert value("oleg_training_rounds_total", kind=kind) == versions > 0
@@ -89,9 +97,11 @@ def test_metrics_are_off_by_default_and_a_busy_port_is_a_clear_error(tmp_path, p
         raw = deployment(f"sqlite:///{tmp_path / 'm.db'}")
         raw["metrics"] = {"port": busy.getsockname()[1]}
         resolved = load_deployment_dict(raw, plugins=plugins)
-        with pytest.raises(ConfigError, match=r"\[metrics\] cannot serve on 127.0.0.1:"):
-            with exporting(resolved.metrics, plugins):
-                pass
+        with (
+            pytest.raises(ConfigError, match=r"\[metrics\] cannot serve on 127.0.0.1:"),
+            exporting(resolved.metrics, plugins),
+        ):
+            pass
 
 
 def test_a_metrics_port_out_of_range_names_the_key(tmp_path, plugins):  # noqa: F811

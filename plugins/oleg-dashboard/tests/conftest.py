@@ -61,7 +61,10 @@ def chromium() -> Iterator[Any]:
     except ImportError:
         _unavailable("playwright is not installed (scripts/setup.sh --test)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or CHROMIUM, headless=True,
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or CHROMIUM,
+            headless=True,
+            args=["--no-sandbox"],
+        )
         yield browser
         browser.close()

@@ -15,7 +15,14 @@ CHARTED = {"/": 3, "/models": 3, "/channels": 1}
 
 def _watch(page):
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     return problems
@@ -33,7 +40,9 @@ def test_every_page_loads_with_charts_and_a_clean_console(served, chromium):
         charts = page.locator("svg.chart")
         assert charts.count() == CHARTED.get(path, 0), path
         for i in range(charts.count()):
-            assert int(charts.nth(i).get_attribute("data-points")) > 0, f"{path}: chart {i} is empty"
+            assert int(charts.nth(i).get_attribute("data-points")) > 0, (
+                f"{path}: chart {i} is empty"
+            )
     page.click("text=sim-3")  # from the list to one subscriber
     assert "/subscribers/" in page.url
     assert page.locator("#feed tr").count() > 5

@@ -31,7 +31,11 @@ def test_no_token_serves_openly_and_an_unknown_subscriber_is_404(sample_store):
     assert client.get("/").status_code == 200
     missing = client.get("/subscribers/nobody")
     assert missing.status_code == 404 and "No subscriber nobody" in missing.text
-    assert client.get("/subscribers?q=sim-3", follow_redirects=False).headers["location"].startswith("/subscribers/")
+    assert (
+        client.get("/subscribers?q=sim-3", follow_redirects=False)
+        .headers["location"]
+        .startswith("/subscribers/")
+    )
 
 
 def test_the_figures_are_the_stores(sample_store):

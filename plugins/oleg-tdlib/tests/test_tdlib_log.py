@@ -23,7 +23,9 @@ td.stop()
 
 def test_tdlib_writes_its_log_to_the_file_and_nothing_to_the_terminal(tmp_path):
     log = tmp_path / "td" / "tdlib.log"
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(log), "3"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(log), "3"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "updateOption"
     assert done.stderr == ""
@@ -32,6 +34,8 @@ def test_tdlib_writes_its_log_to_the_file_and_nothing_to_the_terminal(tmp_path):
 
 def test_verbosity_zero_writes_nothing_but_fatal_errors(tmp_path):
     log = tmp_path / "tdlib.log"
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(log), "0"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(log), "0"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and done.stderr == ""
     assert "getOption" not in (log.read_text() if log.exists() else "")

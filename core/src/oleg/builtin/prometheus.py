@@ -43,8 +43,10 @@ class MetricsExporter:
         r = self.registry
         self.posts = Counter("oleg_posts_ingested", "Posts stored for the first time.", registry=r)
         self.deliveries = Counter(
-            "oleg_deliveries", "Deliveries by outcome: sent, failed, or retry (the sink asked to "
-            "try again later).", ["status"], registry=r,
+            "oleg_deliveries",
+            "Deliveries by outcome: sent, failed, or retry (the sink asked to try again later).",
+            ["status"],
+            registry=r,
         )
         self.feedback = Counter("oleg_feedback", "Ratings stored, by vote.", ["vote"], registry=r)
         self.mailing_rounds = Counter("oleg_mailing_rounds", "Mailing rounds run.", registry=r)
@@ -52,20 +54,33 @@ class MetricsExporter:
             "oleg_training_rounds", "Model versions trained, by kind.", ["kind"], registry=r
         )
         self.round_seconds = Histogram(
-            "oleg_mailing_round_duration_seconds", "Wall time of a mailing round.",
-            buckets=_DURATION_BUCKETS, registry=r,
+            "oleg_mailing_round_duration_seconds",
+            "Wall time of a mailing round.",
+            buckets=_DURATION_BUCKETS,
+            registry=r,
         )
         self.send_seconds = Histogram(
-            "oleg_send_duration_seconds", "Wall time the sink took to deliver one round's posts.",
-            buckets=_DURATION_BUCKETS, registry=r,
+            "oleg_send_duration_seconds",
+            "Wall time the sink took to deliver one round's posts.",
+            buckets=_DURATION_BUCKETS,
+            registry=r,
         )
         self.training_seconds = Histogram(
-            "oleg_training_duration_seconds", "Wall time of fitting one model version, by kind.",
-            ["kind"], buckets=_DURATION_BUCKETS, registry=r,
+            "oleg_training_duration_seconds",
+            "Wall time of fitting one model version, by kind.",
+            ["kind"],
+            buckets=_DURATION_BUCKETS,
+            registry=r,
         )
-        self.active = Gauge("oleg_active_subscribers", "Subscribers receiving the feed.", registry=r)
-        self.pool = Gauge("oleg_pool_posts", "Candidate posts in the fresh pool at the last round.", registry=r)
-        self.model_version = Gauge("oleg_serving_model_version", "Id of the model version served.", registry=r)
+        self.active = Gauge(
+            "oleg_active_subscribers", "Subscribers receiving the feed.", registry=r
+        )
+        self.pool = Gauge(
+            "oleg_pool_posts", "Candidate posts in the fresh pool at the last round.", registry=r
+        )
+        self.model_version = Gauge(
+            "oleg_serving_model_version", "Id of the model version served.", registry=r
+        )
         self.model_auc = Gauge(
             "oleg_serving_model_prequential_auc",
             "Prequential AUC of the served version (measured on new ratings before learning them).",
@@ -146,7 +161,9 @@ def exporting(settings: MetricsSection, plugins: Plugins) -> Iterator[MetricsExp
 
     exporter = MetricsExporter()
     try:
-        server, thread = start_http_server(settings.port, settings.address, registry=exporter.registry)
+        server, thread = start_http_server(
+            settings.port, settings.address, registry=exporter.registry
+        )
     except OSError as exc:
         raise ConfigError(
             f"[metrics] cannot serve on {settings.address}:{settings.port}: {exc.strerror or exc}; "

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-
 PIPE_WIDTH = 400
 """Columns of a table printed to a pipe or file (rich would assume 80 and cut it)."""
 

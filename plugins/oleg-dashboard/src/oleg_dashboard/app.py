@@ -42,9 +42,15 @@ class TokenAuth(BaseHTTPMiddleware):
         if self._ok(bearer) or self._ok(request.cookies.get(COOKIE)):
             return await call_next(request)
         if self._ok(request.query_params.get("token")):
-            rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-            response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
-            response.set_cookie(COOKIE, request.query_params["token"], httponly=True, samesite="strict")
+            rest = urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            )
+            response = RedirectResponse(
+                request.url.path + (f"?{rest}" if rest else ""), status_code=303
+            )
+            response.set_cookie(
+                COOKIE, request.query_params["token"], httponly=True, samesite="strict"
+            )
             return response
         return PlainTextResponse(
             "401 Unauthorized: this dashboard needs its token (open it with ?token=..., or send "
@@ -65,8 +71,12 @@ def create_app(store: ReadOnlyStore, *, token: str | None, title: str) -> Starle
     templates.env.filters["num"] = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"
 
     def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-        base = {"title": title, "store_url": store.display_url, "has_tdlib": store.has_tdlib,
-                "now": datetime.now(UTC)}
+        base = {
+            "title": title,
+            "store_url": store.display_url,
+            "has_tdlib": store.has_tdlib,
+            "now": datetime.now(UTC),
+        }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
     def overview(request: Request) -> Response:
@@ -84,13 +94,21 @@ def create_app(store: ReadOnlyStore, *, token: str | None, title: str) -> Starle
             found = pages.find(store, key)
             if found is not None:
                 return RedirectResponse(f"/subscribers/{found}", status_code=303)
-        return render(request, "subscribers.html", {**pages.subscriber_list(store), "q": key, "missing": bool(key)})
+        return render(
+            request,
+            "subscribers.html",
+            {**pages.subscriber_list(store), "q": key, "missing": bool(key)},
+        )
 
     def subscriber(request: Request) -> Response:
         context = pages.subscriber(store, request.path_params["key"])
         if context is None:
-            return render(request, "subscribers.html",
-                          {**pages.subscriber_list(store), "q": request.path_params["key"], "missing": True}, 404)
+            return render(
+                request,
+                "subscribers.html",
+                {**pages.subscriber_list(store), "q": request.path_params["key"], "missing": True},
+                404,
+            )
         return render(request, "subscriber.html", context)
 
     routes = [

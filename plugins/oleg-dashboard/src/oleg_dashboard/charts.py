@@ -15,8 +15,18 @@ from html import escape
 
 from markupsafe import Markup
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 STATUS_COLOURS = {"sent": "#2ca02c", "pending": "#7f7f7f", "retry": "#ff7f0e", "failed": "#d62728"}
 
 W, H = 760, 240
@@ -38,8 +48,15 @@ def _ticks(top: float, n: int = 4) -> list[float]:
     return [top * i / n for i in range(n + 1)]
 
 
-def _frame(labels: Sequence[str], top: float, fmt: Callable[[float], str], points: int, body: list[str],
-           legend: list[tuple[str, str]], title: str) -> Markup:
+def _frame(
+    labels: Sequence[str],
+    top: float,
+    fmt: Callable[[float], str],
+    points: int,
+    body: list[str],
+    legend: list[tuple[str, str]],
+    title: str,
+) -> Markup:
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     parts = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
@@ -48,18 +65,25 @@ def _frame(labels: Sequence[str], top: float, fmt: Callable[[float], str], point
     for t in _ticks(top):
         y = TOP + plot_h - (t / top * plot_h if top else 0)
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{escape(fmt(t))}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{escape(fmt(t))}</text>'
+        )
     step = max(1, len(labels) // 8)
     for i in range(0, len(labels), step):
         x = _x(i, len(labels), plot_w)
-        parts.append(f'<text x="{x:.1f}" y="{H - 12}" text-anchor="middle" class="tick">{escape(labels[i])}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{H - 12}" text-anchor="middle" class="tick">{escape(labels[i])}</text>'
+        )
     parts.extend(body)
     parts.append("</svg>")
     keys = "".join(
-        f'<span class="key"><span class="swatch" style="background:{c}"></span>{escape(n)}</span>' for n, c in legend
+        f'<span class="key"><span class="swatch" style="background:{c}"></span>{escape(n)}</span>'
+        for n, c in legend
     )
-    return Markup(f'<figure class="chart-box"><figcaption>{escape(title)}</figcaption>{"".join(parts)}'
-                  f'<div class="legend">{keys}</div></figure>')
+    return Markup(
+        f'<figure class="chart-box"><figcaption>{escape(title)}</figcaption>{"".join(parts)}'
+        f'<div class="legend">{keys}</div></figure>'
+    )
 
 
 def _x(i: int, n: int, plot_w: float) -> float:
@@ -77,8 +101,14 @@ def _nice_top(value: float) -> float:
     return float(value)
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *,
-               fmt: Callable[[float], str] = lambda v: f"{v:g}", top: float | None = None) -> Markup:
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    top: float | None = None,
+) -> Markup:
     """Lines over ``labels`` (days); a ``None`` value leaves a gap."""
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     highest = max((v for s in series for v in s.values if v is not None), default=0.0)
@@ -103,7 +133,9 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *,
             points += 1
         for seg in segments:
             if len(seg) > 1:
-                body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" points="{" ".join(seg)}"/>')
+                body.append(
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" points="{" ".join(seg)}"/>'
+                )
     legend = [(s.name, _colour(i, s)) for i, s in enumerate(series)]
     return _frame(labels, top, fmt, points, body, legend, title)
 

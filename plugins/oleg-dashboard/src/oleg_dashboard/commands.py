@@ -29,8 +29,12 @@ def _loopback(host: str) -> bool:
 @click.argument("target", metavar="DEPLOYMENT")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--token-env", default="OLEG_DASHBOARD_TOKEN", show_default=True,
-              help="The environment variable holding the access token.")
+@click.option(
+    "--token-env",
+    default="OLEG_DASHBOARD_TOKEN",
+    show_default=True,
+    help="The environment variable holding the access token.",
+)
 @click.option("--no-token", is_flag=True, help="Serve without a token; only on a loopback address.")
 def dashboard(target: str, host: str, port: int, token_env: str, no_token: bool) -> None:
     """Serve a read-only web dashboard of DEPLOYMENT's store (a deployment file or a URL).
@@ -45,7 +49,9 @@ def dashboard(target: str, host: str, port: int, token_env: str, no_token: bool)
     token = os.environ.get(token_env) or None
     if no_token:
         if not _loopback(host):
-            raise OlegError(f"--no-token serves only on a loopback address (127.0.0.1, ::1), not {host}.")
+            raise OlegError(
+                f"--no-token serves only on a loopback address (127.0.0.1, ::1), not {host}."
+            )
         token = None
     elif token is None:
         raise OlegError(
@@ -55,7 +61,10 @@ def dashboard(target: str, host: str, port: int, token_env: str, no_token: bool)
     store = open_readonly(target)
     title = target if "://" not in target else "store"
     app = create_app(store, token=token, title=title)
-    click.echo(f"Dashboard of {store.display_url} on http://{host}:{port}/" + ("?token=..." if token else ""))
+    click.echo(
+        f"Dashboard of {store.display_url} on http://{host}:{port}/"
+        + ("?token=..." if token else "")
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
@@ -120,13 +129,31 @@ def feed(target: str, subscriber: str, limit: int) -> None:
         highlight=False,
     )
     table = Table()
-    for column in ("sent (UTC)", "channel", "post", "policy", "score", "propensity", "model", "status", "pressed"):
-        table.add_column(column, justify="right" if column in ("post", "score", "propensity", "model") else "left")
+    for column in (
+        "sent (UTC)",
+        "channel",
+        "post",
+        "policy",
+        "score",
+        "propensity",
+        "model",
+        "status",
+        "pressed",
+    ):
+        table.add_column(
+            column,
+            justify="right" if column in ("post", "score", "propensity", "model") else "left",
+        )
     for i in got.items:
         table.add_row(
-            f"{i.sent_at:%Y-%m-%d %H:%M}", i.channel, str(i.message_id), i.policy,
-            "-" if i.score is None else f"{i.score:.3f}", "-" if i.propensity is None else f"{i.propensity:.3f}",
-            str(i.model_version_id or "-"), i.status,
+            f"{i.sent_at:%Y-%m-%d %H:%M}",
+            i.channel,
+            str(i.message_id),
+            i.policy,
+            "-" if i.score is None else f"{i.score:.3f}",
+            "-" if i.propensity is None else f"{i.propensity:.3f}",
+            str(i.model_version_id or "-"),
+            i.status,
             {1: "like", 0: "dislike"}.get(i.vote, "") if i.vote is not None else "",
         )
     console.print(table)

@@ -60,7 +60,10 @@ class LikeRates:
     liked: dict[str, list[int]]
 
     def rate(self, policy: str) -> list[float | None]:
-        return [lk / n if n else None for lk, n in zip(self.liked[policy], self.rated[policy], strict=True)]
+        return [
+            lk / n if n else None
+            for lk, n in zip(self.liked[policy], self.rated[policy], strict=True)
+        ]
 
     @property
     def policies(self) -> list[str]:
@@ -69,7 +72,11 @@ class LikeRates:
 
 def deliveries_by_day(store: ReadOnlyStore) -> DayCounts:
     d = day(delivery_t.c.sent_at, store.dialect)
-    query = sa.select(d, delivery_t.c.status, sa.func.count()).group_by(d, delivery_t.c.status).order_by(d)
+    query = (
+        sa.select(d, delivery_t.c.status, sa.func.count())
+        .group_by(d, delivery_t.c.status)
+        .order_by(d)
+    )
     return DayCounts.from_rows(_rows(store, query))
 
 
@@ -84,7 +91,11 @@ def like_rates(store: ReadOnlyStore) -> LikeRates:
     rows = _rows(store, query)
     rated = DayCounts.from_rows([(r[0], r[1], r[2]) for r in rows])
     liked = DayCounts.from_rows([(r[0], r[1], r[3]) for r in rows], rated.days)
-    return LikeRates(rated.days, rated.values, {p: liked.values.get(p, [0] * len(rated.days)) for p in rated.values})
+    return LikeRates(
+        rated.days,
+        rated.values,
+        {p: liked.values.get(p, [0] * len(rated.days)) for p in rated.values},
+    )
 
 
 @dataclass(frozen=True)
@@ -103,10 +114,19 @@ def audience(store: ReadOnlyStore) -> Audience:
     left = day(subscriber_t.c.left_at, store.dialect)
     new = dict(_rows(store, sa.select(joined, sa.func.count()).group_by(joined)))
     gone = dict(
-        _rows(store, sa.select(left, sa.func.count()).where(subscriber_t.c.left_at.is_not(None)).group_by(left))
+        _rows(
+            store,
+            sa.select(left, sa.func.count())
+            .where(subscriber_t.c.left_at.is_not(None))
+            .group_by(left),
+        )
     )
-    (active_now, total), = _rows(
-        store, sa.select(sa.func.coalesce(sa.func.sum(sa.case((subscriber_t.c.active, 1), else_=0)), 0), sa.func.count())
+    ((active_now, total),) = _rows(
+        store,
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((subscriber_t.c.active, 1), else_=0)), 0),
+            sa.func.count(),
+        ),
     )
     days = sorted(set(new) | set(gone))
     running, active = 0, []
@@ -114,8 +134,12 @@ def audience(store: ReadOnlyStore) -> Audience:
         running += int(new.get(d, 0)) - int(gone.get(d, 0))
         active.append(running)
     return Audience(
-        days, [int(new.get(d, 0)) for d in days], [int(gone.get(d, 0)) for d in days], active,
-        int(active_now), int(total),
+        days,
+        [int(new.get(d, 0)) for d in days],
+        [int(gone.get(d, 0)) for d in days],
+        active,
+        int(active_now),
+        int(total),
     )
 
 
@@ -135,8 +159,11 @@ def last_rounds(store: ReadOnlyStore, limit: int = 12) -> list[Round]:
     """The latest mailing times, from the deliveries each stored (a round writes one
     ``sent_at`` for all its posts; a ``/more`` mailing shows as a small one)."""
     latest = (
-        sa.select(delivery_t.c.sent_at).group_by(delivery_t.c.sent_at)
-        .order_by(delivery_t.c.sent_at.desc()).limit(limit).subquery()
+        sa.select(delivery_t.c.sent_at)
+        .group_by(delivery_t.c.sent_at)
+        .order_by(delivery_t.c.sent_at.desc())
+        .limit(limit)
+        .subquery()
     )
     cold = sa.func.sum(sa.case((delivery_t.c.policy.like("cold_start:%"), 1), else_=0))
     query = (
@@ -163,7 +190,10 @@ def delivery_errors(store: ReadOnlyStore, limit: int = 10) -> list[ErrorCount]:
         .order_by(sa.func.count().desc())
         .limit(limit)
     )
-    return [ErrorCount(str(e or "(no reason given)"), int(n), utc(_dt(at))) for e, n, at in _rows(store, query)]
+    return [
+        ErrorCount(str(e or "(no reason given)"), int(n), utc(_dt(at)))
+        for e, n, at in _rows(store, query)
+    ]
 
 
 def _dt(value: Any) -> datetime:
@@ -197,8 +227,10 @@ def model_versions(store: ReadOnlyStore, limit: int = 500) -> list[VersionRow]:
     """The newest ``limit`` versions, oldest first, with what each served."""
     served_q = (
         sa.select(
-            delivery_t.c.model_version_id, sa.func.count(),
-            sa.func.min(delivery_t.c.sent_at), sa.func.max(delivery_t.c.sent_at),
+            delivery_t.c.model_version_id,
+            sa.func.count(),
+            sa.func.min(delivery_t.c.sent_at),
+            sa.func.max(delivery_t.c.sent_at),
         )
         .where(delivery_t.c.model_version_id.is_not(None))
         .group_by(delivery_t.c.model_version_id)
@@ -212,9 +244,18 @@ def model_versions(store: ReadOnlyStore, limit: int = 500) -> list[VersionRow]:
         s = served.get(r.id)
         out.append(
             VersionRow(
-                r.id, utc(r.created_at), r.plugin, r.kind, r.status, r.n_feedback,
-                _num(metrics.get("train_seconds")), _num(preq.get("auc")), _num(preq.get("logloss")),
-                int(s[1]) if s else 0, utc(_dt(s[2])) if s else None, utc(_dt(s[3])) if s else None,
+                r.id,
+                utc(r.created_at),
+                r.plugin,
+                r.kind,
+                r.status,
+                r.n_feedback,
+                _num(metrics.get("train_seconds")),
+                _num(preq.get("auc")),
+                _num(preq.get("logloss")),
+                int(s[1]) if s else 0,
+                utc(_dt(s[2])) if s else None,
+                utc(_dt(s[3])) if s else None,
             )
         )
     return out
@@ -249,12 +290,20 @@ class ChannelRow:
 
 
 def channels(store: ReadOnlyStore) -> list[ChannelRow]:
-    posts = dict(_rows(store, sa.select(post_t.c.channel_id, sa.func.count()).group_by(post_t.c.channel_id)))
+    posts = dict(
+        _rows(store, sa.select(post_t.c.channel_id, sa.func.count()).group_by(post_t.c.channel_id))
+    )
+    # Counted per post first (over ix_delivery_post_id), then summed per channel.
+    per_post = (
+        sa.select(delivery_t.c.post_id, sa.func.count().label("n"))
+        .group_by(delivery_t.c.post_id)
+        .subquery()
+    )
     sent = dict(
         _rows(
             store,
-            sa.select(post_t.c.channel_id, sa.func.count())
-            .select_from(delivery_t.join(post_t, post_t.c.id == delivery_t.c.post_id))
+            sa.select(post_t.c.channel_id, sa.func.sum(per_post.c.n))
+            .select_from(per_post.join(post_t, post_t.c.id == per_post.c.post_id))
             .group_by(post_t.c.channel_id),
         )
     )
@@ -285,7 +334,16 @@ def channels(store: ReadOnlyStore) -> list[ChannelRow]:
         account, status = follow.get(r.id, (None, None))
         name = r.title or (f"@{r.username}" if r.username else str(r.id))
         out.append(
-            ChannelRow(r.id, name, int(posts.get(r.id, 0)), int(sent.get(r.id, 0)), n_rated, n_liked, account, status)
+            ChannelRow(
+                r.id,
+                name,
+                int(posts.get(r.id, 0)),
+                int(sent.get(r.id, 0)),
+                n_rated,
+                n_liked,
+                account,
+                status,
+            )
         )
     out.sort(key=lambda c: (-c.deliveries, c.id))
     return out
@@ -294,7 +352,9 @@ def channels(store: ReadOnlyStore) -> list[ChannelRow]:
 def posts_by_day(store: ReadOnlyStore) -> DayCounts:
     d = day(post_t.c.date, store.dialect)
     kind = sa.case((post_t.c.deleted, "deleted"), else_="live")
-    return DayCounts.from_rows(_rows(store, sa.select(d, kind, sa.func.count()).group_by(d, kind).order_by(d)))
+    return DayCounts.from_rows(
+        _rows(store, sa.select(d, kind, sa.func.count()).group_by(d, kind).order_by(d))
+    )
 
 
 @dataclass(frozen=True)
@@ -320,7 +380,8 @@ def join_queue(store: ReadOnlyStore, limit: int = 200) -> list[JoinRequest]:
         ).bindparams(limit=limit),
     )
     return [
-        JoinRequest(str(u), str(s), int(a), utc(_dt(n)) if n else None, e, acc) for u, s, a, n, e, acc in rows
+        JoinRequest(str(u), str(s), int(a), utc(_dt(n)) if n else None, e, acc)
+        for u, s, a, n, e, acc in rows
     ]
 
 
@@ -402,21 +463,43 @@ def feed(store: ReadOnlyStore, subscriber_id: int, limit: int = 200) -> Feed | N
         return None
     s = subs[0]
     counts = sa.select(
-        sa.select(sa.func.count()).where(delivery_t.c.subscriber_id == subscriber_id).scalar_subquery(),
-        sa.select(sa.func.count()).where(feedback_t.c.subscriber_id == subscriber_id).scalar_subquery(),
+        sa.select(sa.func.count())
+        .where(delivery_t.c.subscriber_id == subscriber_id)
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .where(feedback_t.c.subscriber_id == subscriber_id)
+        .scalar_subquery(),
         sa.select(sa.func.coalesce(sa.func.sum(feedback_t.c.value), 0))
-        .where(feedback_t.c.subscriber_id == subscriber_id).scalar_subquery(),
+        .where(feedback_t.c.subscriber_id == subscriber_id)
+        .scalar_subquery(),
     )
-    (n_sent, n_rated, n_liked), = _rows(store, counts)
+    ((n_sent, n_rated, n_liked),) = _rows(store, counts)
     info = SubscriberInfo(
-        s.id, s.external_id, s.name, bool(s.active), utc(s.joined_at), utc(s.left_at) if s.left_at else None,
-        int(n_sent), int(n_rated), int(n_liked),
+        s.id,
+        s.external_id,
+        s.name,
+        bool(s.active),
+        utc(s.joined_at),
+        utc(s.left_at) if s.left_at else None,
+        int(n_sent),
+        int(n_rated),
+        int(n_liked),
     )
     query = (
         sa.select(
-            delivery_t.c.id, delivery_t.c.sent_at, channel_t.c.title, channel_t.c.username, post_t.c.channel_id,
-            post_t.c.message_id, delivery_t.c.policy, delivery_t.c.score, delivery_t.c.propensity,
-            delivery_t.c.model_version_id, delivery_t.c.status, feedback_t.c.value, feedback_t.c.at,
+            delivery_t.c.id,
+            delivery_t.c.sent_at,
+            channel_t.c.title,
+            channel_t.c.username,
+            post_t.c.channel_id,
+            post_t.c.message_id,
+            delivery_t.c.policy,
+            delivery_t.c.score,
+            delivery_t.c.propensity,
+            delivery_t.c.model_version_id,
+            delivery_t.c.status,
+            feedback_t.c.value,
+            feedback_t.c.at,
         )
         .select_from(
             delivery_t.join(post_t, post_t.c.id == delivery_t.c.post_id)
@@ -429,8 +512,18 @@ def feed(store: ReadOnlyStore, subscriber_id: int, limit: int = 200) -> Feed | N
     )
     items = [
         FeedItem(
-            r[0], utc(r[1]), r[2] or (f"@{r[3]}" if r[3] else str(r[4])), r[4], r[5], r[6], r[7], r[8], r[9],
-            r[10], r[11], utc(r[12]) if r[12] else None,
+            r[0],
+            utc(r[1]),
+            r[2] or (f"@{r[3]}" if r[3] else str(r[4])),
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            utc(r[12]) if r[12] else None,
         )
         for r in _rows(store, query)
     ]
@@ -449,4 +542,7 @@ class SubscriberSummary:
 def subscribers(store: ReadOnlyStore, limit: int = 100) -> list[SubscriberSummary]:
     """The newest ``limit`` subscribers (the page to pick one from)."""
     rows = _rows(store, sa.select(subscriber_t).order_by(subscriber_t.c.id.desc()).limit(limit))
-    return [SubscriberSummary(r.id, r.external_id, r.name, bool(r.active), utc(r.joined_at)) for r in rows]
+    return [
+        SubscriberSummary(r.id, r.external_id, r.name, bool(r.active), utc(r.joined_at))
+        for r in rows
+    ]

@@ -15,7 +15,9 @@ def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``app`` while the block runs; yields its base URL (``port=0``: a free port)."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, name="oleg-dashboard", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

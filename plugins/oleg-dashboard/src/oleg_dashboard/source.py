@@ -54,7 +54,8 @@ def open_readonly(target: str) -> ReadOnlyStore:
         )
     elif url.get_backend_name() == "postgresql":
         engine = sa.create_engine(
-            url, pool_pre_ping=True,
+            url,
+            pool_pre_ping=True,
             connect_args={"options": "-c default_transaction_read_only=on"},
         )
     else:
