@@ -8,6 +8,7 @@ demo:
 test:
 	scripts/setup.sh --test
 	scripts/install-postgres.sh
+	scripts/install-chromium.sh
 	.venv/bin/python -m pytest
 
 setup:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from oleg.run_info import RunInfo, RunSummary
+    from oleg.run_info import RoundReport, RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
     from oleg.versions import ModelVersion
 
@@ -32,6 +32,9 @@ class Hooks:
 
     def model_promoted(self, version: ModelVersion) -> None:
         self._hook.oleg_model_promoted(version=version)
+
+    def round_finished(self, round: RoundReport) -> None:
+        self._hook.oleg_round_finished(round=round)
 
     def stopped(self, run: RunInfo, summary: RunSummary) -> None:
         self._hook.oleg_stopped(run=run, summary=summary)

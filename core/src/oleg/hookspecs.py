@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import click
 
     from oleg.registry import ComponentRegistry
-    from oleg.run_info import RunInfo, RunSummary
+    from oleg.run_info import RoundReport, RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
     from oleg.versions import ModelVersion
 
@@ -88,6 +88,11 @@ def oleg_model_trained(version: ModelVersion) -> None:
 @hookspec
 def oleg_model_promoted(version: ModelVersion) -> None:
     """A model version became the champion: the one whose scores are served."""
+
+
+@hookspec
+def oleg_round_finished(round: RoundReport) -> None:
+    """A mailing round finished: its counts by status and how long it and its sending took."""
 
 
 @hookspec

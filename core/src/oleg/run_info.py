@@ -36,3 +36,30 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """One mailing round as the engine ran it, for observers (metrics, logs): what was sent,
+    to how many, and how long it took. A ``/more`` request's mailing is not a round."""
+
+    at: datetime
+    """The round's time on the scheduler's clock."""
+    subscribers: int
+    """Active subscribers mailed in this round."""
+    cold_start: int
+    """Deliveries chosen by the cold-start policy."""
+    pool: int
+    """Candidate posts in the fresh pool."""
+    sent: int
+    failed: int
+    retry: int
+    """Deliveries the sink sent, failed, or asked to retry later."""
+    seconds: float
+    """Wall-clock time of the whole round (scoring, storing, sending)."""
+    send_seconds: float
+    """Wall-clock time the sink took to deliver the round's posts."""
+
+    @property
+    def deliveries(self) -> int:
+        return self.sent + self.failed + self.retry

@@ -391,8 +391,8 @@ def test_field_lists_match_the_real_libtdjson() -> None:
             pytest.skip("another TDLib version")
         checked = 0
         for name, fields in CLASSES.items():
-            if name in SYNCHRONOUS:
-                continue
+            if name in SYNCHRONOUS or name.startswith("logStream"):
+                continue  # the log streams live only in setLogStream: see test_tdlib_log.py
             wrap = NESTED.get(name, lambda obj: obj)
             assert name in NESTED or name in FUNCTIONS, name
             assert parses(wrap({"@type": name, "zz_not_a_field": True})), name

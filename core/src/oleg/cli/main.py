@@ -20,11 +20,12 @@ from rich.table import Table
 from rich.text import Text
 
 from oleg import __version__
+from oleg.cli.render import wide_console
 from oleg.cli.scaffold import new_plugin
 from oleg.errors import ConfigError, OlegError
 
-console = Console()
-err_console = Console(stderr=True)
+console = wide_console()
+err_console = wide_console(stderr=True)
 
 
 class OlegGroup(click.Group):
@@ -65,12 +66,17 @@ class OlegGroup(click.Group):
 
 @click.group(cls=OlegGroup)
 @click.version_option(__version__, prog_name="oleg")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def cli(verbose: int) -> None:
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug, other libraries' too).")
+@click.option(
+    "--log-format", type=click.Choice(["auto", "rich", "text", "json"]), default="auto",
+    envvar="OLEG_LOG_FORMAT", show_default=True, show_envvar=True,
+    help="auto: rich on a terminal, one line per record elsewhere; json: one JSON object per line.",
+)
+def cli(verbose: int, log_format: str) -> None:
     """oleg: a Telegram bot that builds each subscriber a personal feed of channel posts."""
     from oleg.logs import setup_logging
 
-    setup_logging(logging.WARNING - 10 * verbose)
+    setup_logging(logging.WARNING - 10 * verbose, log_format)
 
 
 def main() -> None:
@@ -150,13 +156,18 @@ def run(deployment: Path) -> None:
     from oleg.logs import redact_secrets
     from oleg.plugins import Plugins
 
+    from oleg.builtin.prometheus import exporting
+
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:  # a service logs its rounds
+        logging.getLogger("oleg").setLevel(logging.INFO)
     plugins = Plugins()
     resolved = load_deployment(deployment, plugins)
     redact_secrets(resolved)
     engine = Engine(resolved, plugins)
     console.print(f"Running [bold]{resolved.deployment.name}[/] on {engine.store.display_url}")
     try:
-        engine.run()
+        with exporting(resolved.metrics, plugins):
+            engine.run()
     except ConfigError as exc:  # raised by a component while running: say which file
         raise ConfigError(f"{deployment}: {exc.message}", hint=exc.hint) from None
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once

@@ -23,7 +23,7 @@ from oleg.components import (
     Source,
     build_component,
 )
-from oleg.config.sections import DeploymentSection, EngineSection
+from oleg.config.sections import DeploymentSection, EngineSection, MetricsSection
 from oleg.errors import ConfigError, PluginError, did_you_mean
 from oleg.plugins import Plugins
 from oleg.registry import ComponentKind
@@ -31,7 +31,7 @@ from oleg.urls import mask_url
 
 REQUIRED_KINDS = (ComponentKind.SOURCE, ComponentKind.SINK, ComponentKind.RECOMMENDER)
 DEFAULT_PLUGINS = {ComponentKind.COLD_START: "top-bias", ComponentKind.SCHEDULER: "apscheduler"}
-CORE_SECTIONS = {"deployment": DeploymentSection, "engine": EngineSection}
+CORE_SECTIONS = {"deployment": DeploymentSection, "engine": EngineSection, "metrics": MetricsSection}
 
 C = TypeVar("C", bound=Component)
 
@@ -67,6 +67,7 @@ class Deployment:
     engine: EngineSection
     components: dict[ComponentKind, ComponentConfig[Any]]
     secrets: dict[str, str] = field(default_factory=dict)
+    metrics: MetricsSection = field(default_factory=MetricsSection)
 
     # The components by kind, typed (the loader checked each class against its kind).
     @property
@@ -93,6 +94,7 @@ class Deployment:
         out: dict[str, Any] = {
             "deployment": self.deployment.model_dump(mode="json"),
             "engine": self.engine.model_dump(mode="json"),
+            "metrics": self.metrics.model_dump(mode="json"),
         }
         out["deployment"]["database"] = mask_url(self.deployment.database)
         for key, env in self.secrets.items():
@@ -173,6 +175,7 @@ def load_deployment_dict(
             deployment_data["database"] = f"sqlite:///{(base_dir / rel).resolve()}"
     deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context, secrets)
     engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context, secrets)
+    metrics = _validate(MetricsSection, resolved.get("metrics", {}), "metrics", where, context, secrets)
     if deployment.plugins:
         try:
             plugins.load(deployment.plugins)
@@ -208,7 +211,7 @@ def load_deployment_dict(
                 )
         components[kind] = ComponentConfig(kind, name, reg.cls, settings, comp_secrets)
     core_secrets = {k: v for k, v in secrets.items() if k.split(".")[0] in CORE_SECTIONS}
-    return Deployment(source_file, deployment, engine, components, core_secrets)
+    return Deployment(source_file, deployment, engine, components, core_secrets, metrics)
 
 
 def _secret_fields(model: type[BaseModel]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The core's own sections of a deployment file: ``[deployment]`` and ``[engine]``."""
+"""The core's own sections of a deployment file: ``[deployment]``, ``[engine]`` and ``[metrics]``."""
 
 from __future__ import annotations
 
@@ -93,4 +93,17 @@ class EngineSection(_Section):
         description="A running engine renews its lease on the store every third of this; a "
         "second engine on the same store is refused, and one whose holder stopped renewing "
         "for this long is taken over.",
+    )
+
+
+class MetricsSection(_Section):
+    """Prometheus metrics of a running ``oleg run`` (:mod:`oleg.builtin.metrics`)."""
+
+    port: int | None = Field(
+        None, ge=1, le=65535,
+        description="Serve Prometheus metrics on http://ADDRESS:PORT/metrics while running; "
+        "off when unset.",
+    )
+    address: str = Field(
+        "127.0.0.1", description="The address to bind (0.0.0.0 for every interface)."
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,7 @@ from oleg.errors import PluginError
 from oleg.hooks import Hooks
 from oleg.plugins import Plugins
 from oleg.registry import ComponentKind
-from oleg.run_info import RunInfo, RunSummary
+from oleg.run_info import RoundReport, RunInfo, RunSummary
 from oleg.runtime import Runtime, SharedValues, runtime_over
 from oleg.store import Store
 from oleg.store.views import StoreReader, view
@@ -368,6 +369,7 @@ class Engine:
         full = only is None
         if full and not self.rounds.due(now, self.scheduler.settings.mailing_every):
             return
+        started = time.perf_counter()
         self.store.set_state(CLOCK_KEY, now.isoformat())
         candidates, posts = self.pool.candidates(now)
         active = self.audience.subscribers
@@ -395,14 +397,23 @@ class Engine:
             rng=self.rng,
         )
         outgoing = self._store_planned(planned, posts, now)
-        self._send(outgoing, now)
+        send_started = time.perf_counter()
+        statuses = self._send(outgoing, now)
         if full:
             self.rounds.finished(self.store, now, self.rng)
+        finished = time.perf_counter()
+        n_cold = sum(p.policy == self.cold_policy for p in planned)
         log.info(
             "round at %s: %d posts for %d subscribers (%d in cold start), pool %d",
-            now, len(outgoing), len(subs), sum(p.policy == self.cold_policy for p in planned),
-            len(candidates),
+            now, len(outgoing), len(subs), n_cold, len(candidates),
         )
+        if only is None:
+            self.hooks.round_finished(RoundReport(
+                at=now, subscribers=len(subs), cold_start=n_cold, pool=len(candidates),
+                sent=statuses.count(DeliveryStatus.SENT), failed=statuses.count(DeliveryStatus.FAILED),
+                retry=statuses.count(DeliveryStatus.RETRY), seconds=finished - started,
+                send_seconds=finished - send_started,
+            ))
 
     def _scores(self, subs: Sequence[Subscriber], candidates: Candidates) -> RoundScores:
         """The cold-start ranking (if anyone is in cold start) and the recommender's scores
@@ -445,9 +456,10 @@ class Engine:
                 outgoing.append(Outgoing(delivery, posts[p.index], p.subscriber))
         return outgoing
 
-    def _send(self, outgoing: Sequence[Outgoing], now: datetime) -> None:
+    def _send(self, outgoing: Sequence[Outgoing], now: datetime) -> list[DeliveryStatus]:
+        """Hand the deliveries to the sink and store each outcome; returns the statuses."""
         if not outgoing:
-            return
+            return []
         results = self.sink.deliver(outgoing)
         by_id = {item.delivery.id: item for item in outgoing}
         updates: list[DeliveryUpdate] = []
@@ -457,6 +469,7 @@ class Engine:
                 continue
             updates.append(self._outcome(result, item, now))
         self.store.set_delivery_status(updates)
+        return [u.status for u in updates]
 
     def _outcome(self, result: DeliveryResult, item: Outgoing, now: datetime) -> DeliveryUpdate:
         delivery_id = result.delivery_id

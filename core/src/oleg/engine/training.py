@@ -146,8 +146,7 @@ class Trainer:
         version = replace(version, status=ModelStatus.CHAMPION)
         self.version_id = version.id
         self.hooks.model_promoted(version)
-        log.log(
-            logging.INFO if kind is ModelKind.FULL else logging.DEBUG,
+        log.info(
             "trained %s version %s (%s) on %d ratings in %.3f s",
             self.plugin, version.id, kind, len(data), seconds,
         )

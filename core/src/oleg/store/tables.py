@@ -103,7 +103,12 @@ class DeliveryRow(StoreTable, table=True):
     that chose it, kept for off-policy evaluation."""
 
     __tablename__ = "delivery"
-    __table_args__ = (sa.UniqueConstraint("subscriber_id", "post_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("subscriber_id", "post_id"),
+        # For the dashboard's aggregates (migration 0003): per day and status, per channel.
+        sa.Index("ix_delivery_sent_at_status", "sent_at", "status"),
+        sa.Index("ix_delivery_post_id", "post_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -36,15 +37,56 @@ _lock = threading.Lock()
 _factories: list[Factory] = []
 
 
-def open_tdjson(verbosity: int = 1) -> TdJson:
-    """A new low-level client: the innermost :func:`use_backend`'s, else the real libtdjson."""
+LOG_MAX_BYTES = 10 * 2**20
+"""TDLib rotates its log file past this size (keeping one old file, ``.old``)."""
+
+
+def open_tdjson(verbosity: int = 1, log_file: Path | None = None) -> TdJson:
+    """A new low-level client: the innermost :func:`use_backend`'s, else the real libtdjson.
+
+    TDLib's own log (its C++ lines, which otherwise go to the terminal) is written to
+    ``log_file`` at ``verbosity`` (0 fatal errors only ... 5 debug), or dropped without one.
+    """
     with _lock:
         factory = _factories[-1] if _factories else None
     if factory is not None:
-        return factory()
-    from telegram.tdjson import TDJson  # python-telegram, with its bundled libtdjson
+        td = factory()
+    else:
+        from telegram.tdjson import TDJson  # python-telegram, with its bundled libtdjson
 
-    return TDJson(verbosity=verbosity)  # type: ignore[no-any-return]
+        _static_execute({"@type": "setLogVerbosityLevel", "new_verbosity_level": 0})
+        td = TDJson(verbosity=0)  # silent until the stream below is set
+    set_log_stream(td, verbosity, log_file)
+    return td  # type: ignore[no-any-return]
+
+
+def _static_execute(query: dict[str, Any]) -> None:
+    """Run a synchronous request with libtdjson's static ``td_execute``, before any client
+    exists: python-telegram creates its client before lowering the verbosity, so TDLib's
+    "Create client" lines would reach the terminal otherwise."""
+    import json
+    from ctypes import CDLL, c_char_p
+
+    from telegram.tdjson import _resolve_tdjson_library
+
+    lib = CDLL(_resolve_tdjson_library()[0])
+    lib.td_execute.restype = c_char_p
+    lib.td_execute.argtypes = [c_char_p]
+    lib.td_execute(json.dumps(query).encode())
+
+
+def set_log_stream(td: TdJson, verbosity: int, log_file: Path | None) -> None:
+    """Send TDLib's log to ``log_file`` (or nowhere) at ``verbosity``; process-wide in TDLib."""
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        stream: dict[str, Any] = {
+            "@type": "logStreamFile", "path": str(log_file), "max_file_size": LOG_MAX_BYTES,
+            "redirect_stderr": False,
+        }
+    else:
+        stream = {"@type": "logStreamEmpty"}
+    td.td_execute({"@type": "setLogStream", "log_stream": stream})
+    td.td_execute({"@type": "setLogVerbosityLevel", "new_verbosity_level": verbosity})
 
 
 @contextmanager

@@ -76,11 +76,18 @@ class TdSettings:
     device_model: str = "oleg"
     application_version: str = "0.1"
     verbosity: int = 1
+    """TDLib's own log level (0 fatal ... 5 debug), written to :attr:`log_path`."""
+    log_file: Path | None = None
+    """Where TDLib's own log goes; ``files_directory/tdlib.log`` by default (never the terminal)."""
     name: str = field(default="")
 
     def __post_init__(self) -> None:
         if (self.phone is None) == (self.bot_token is None):
             raise ValueError("TdSettings needs exactly one of phone and bot_token")
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or self.files_directory / "tdlib.log"
 
     @property
     def account(self) -> str:
@@ -126,7 +133,7 @@ class TdClient:
         """Create the low-level client and start receiving. Idempotent."""
         if self._running:
             return
-        self._td = open_tdjson(self.settings.verbosity)
+        self._td = open_tdjson(self.settings.verbosity, self.settings.log_path)
         self._running = True
         self.authorization_state = None
         self.opened_at = time.monotonic()
@@ -219,7 +226,7 @@ class TdClient:
         td = self._td
         if td is not None:
             return td.td_execute(query)
-        td = open_tdjson(self.settings.verbosity)
+        td = open_tdjson(self.settings.verbosity, self.settings.log_path)
         try:
             return td.td_execute(query)
         finally:

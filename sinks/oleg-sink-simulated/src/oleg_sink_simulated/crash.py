@@ -23,6 +23,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -93,19 +94,24 @@ def run_with_kills(
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"the killed runs did not reach their end within {timeout:g} s")
         runs += 1
-        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # its log goes to a file: a pipe nobody reads would fill and block the run
+        log = tempfile.TemporaryFile(mode="w+")
+        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=log, text=True)
         if done_kills < kills:
             try:
                 proc.wait(timeout=rng.uniform(min_wait, max_wait))
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
+                log.close()
                 done_kills += 1
                 continue
         else:
             proc.wait(timeout=timeout)
+        log.seek(0)
+        stderr = log.read()
+        log.close()
         if proc.returncode != 0:
-            stderr = proc.stderr.read() if proc.stderr else ""
             if "in use by another engine" in stderr:  # the killed one's lease: wait it out
                 time.sleep(lease_wait)
                 continue

@@ -89,17 +89,22 @@ def login_account(settings: TdlibSettings, phone: str, data_dir: Path | None = N
         return str(click.prompt(f"Two-step verification password of {phone}", hide_input=True, type=str))
 
     client = new_client(settings, phone, data_dir)
+    wait = max(30.0, client.settings.request_timeout)
+    out.print(f"{phone}: connecting to Telegram (giving up after {wait:.0f} s without an answer)...", highlight=False)
     try:
         for _ in range(MAX_TRIES):
             try:
-                client.authorize(code=code, password=password, timeout=max(30.0, client.settings.request_timeout))
+                client.authorize(code=code, password=password, timeout=wait)
                 break
             except TdError as exc:
                 if exc.message not in WRONG:
                     raise OlegError(f"{phone}: Telegram refused the login: {exc.code} {exc.message}") from None
                 out.print(f"[yellow]{WRONG[exc.message]}[/], try again.")
             except TdTimeout as exc:
-                raise OlegError(f"{phone}: no answer from Telegram ({exc}).") from None
+                raise OlegError(
+                    f"{phone}: no answer from Telegram within {wait:.0f} s ({exc}): check the network "
+                    f"and api_id/api_hash; TDLib's own log is {client.settings.log_path}."
+                ) from None
         else:
             raise OlegError(f"{phone}: too many wrong attempts; run `oleg login` again later.")
     finally:

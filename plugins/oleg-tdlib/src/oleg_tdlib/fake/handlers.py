@@ -80,7 +80,7 @@ def execute(world: FakeTelegram, query: JSON) -> JSON:
 
 
 def _synchronous(method: str, params: JSON) -> JSON:
-    if method == "setLogVerbosityLevel":
+    if method in ("setLogVerbosityLevel", "setLogStream"):
         return o.ok()
     if params.get("name") == "version":
         return {"@type": "optionValueString", "value": VERSION}

@@ -77,7 +77,11 @@ CLASSES: dict[str, dict[str, Any]] = {
     "editMessageReplyMarkup": {"chat_id": I53, "message_id": I53, "reply_markup": MARKUP},
     "getOption": {"name": S},
     "setLogVerbosityLevel": {"new_verbosity_level": I32},
+    "setLogStream": {"log_stream": obj("logStreamFile", "logStreamEmpty", "logStreamDefault")},
     # objects
+    "logStreamFile": {"path": S, "max_file_size": I53, "redirect_stderr": B},
+    "logStreamEmpty": {},
+    "logStreamDefault": {},
     "phoneNumberAuthenticationSettings": {
         "allow_flash_call": B, "allow_missed_call": B, "is_current_phone_number": B,
         "has_unknown_phone_number": B, "allow_sms_retriever_api": B,
@@ -122,10 +126,11 @@ FUNCTIONS = frozenset({
     "getChat", "searchPublicChat", "createPrivateChat", "joinChat", "leaveChat", "getChatHistory",
     "forwardMessages", "sendBotStartMessage", "sendMessage", "sendMessageAlbum",
     "answerCallbackQuery", "editMessageReplyMarkup", "getOption", "setLogVerbosityLevel",
+    "setLogStream",
 })
 """Classes that are requests (the rest are nested objects)."""
 
-SYNCHRONOUS = frozenset({"getOption", "setLogVerbosityLevel"})
+SYNCHRONOUS = frozenset({"getOption", "setLogVerbosityLevel", "setLogStream"})
 
 _PARSE = "Failed to parse JSON object as TDLib request: "
 
