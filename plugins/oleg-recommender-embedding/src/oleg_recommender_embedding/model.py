@@ -50,13 +50,15 @@ def full_retrain_steps(s: EmbeddingSettings, ratings: int) -> tuple[int, float]:
     """(ratings per step, learning rate) of a full retrain on ``ratings`` training ratings.
 
     The batch grows past ``batch_size`` so that an epoch takes at most
-    ``max_steps_per_epoch`` steps (up to ``max_batch_size``), and the learning rate with the
-    square root of the batch (the rule that keeps Adam's step noise alike); with fewer than
+    ``max_steps_per_epoch`` steps (up to ``max_batch_size``): a step's fixed costs are then
+    paid a few hundred times an epoch, not thousands, and its matrix products are big
+    enough to split between threads. The learning rate follows as
+    ``(batch / batch_size) ** lr_batch_power``. With fewer than
     ``batch_size * max_steps_per_epoch`` ratings both stay as set."""
     bs = s.batch_size
     if s.max_steps_per_epoch is not None:
         bs = max(bs, min(s.max_batch_size, -(-ratings // s.max_steps_per_epoch)))
-    return bs, s.lr * math.sqrt(bs / s.batch_size)
+    return bs, s.lr * (bs / s.batch_size) ** s.lr_batch_power
 
 
 class Model:
