@@ -79,6 +79,7 @@ class Model:
         self.version = 0
         self.fitted = False
         self._pool: Pool | None = None
+        self._pool_of: Candidates | None = None  # the Candidates object _pool was built from
         self._mean_user: tuple[int, Tensor] | None = None
         self.net.reset(0.5, self.gen)
 
@@ -291,7 +292,7 @@ class Model:
 
     def _changed(self) -> None:
         self.version += 1
-        self._pool = None
+        self._pool, self._pool_of = None, None
         self._mean_user = None
 
     # -- scoring ---------------------------------------------------------------------------
@@ -313,6 +314,8 @@ class Model:
 
     def _pool_for(self, candidates: Candidates) -> Pool:
         pool = self._pool
+        if pool is not None and pool.version == self.version and candidates is self._pool_of:
+            return pool  # the same pool object, as a mailing round passes for every subscriber
         if (
             pool is not None
             and pool.version == self.version
@@ -340,7 +343,7 @@ class Model:
             category=candidates.category.copy() if extra else None,
             **parts,
         )
-        self._pool = pool
+        self._pool, self._pool_of = pool, candidates
         return pool
 
     @torch.no_grad()
