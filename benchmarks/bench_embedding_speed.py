@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from embedding_floors import Passes, bandwidth_floor, bare_training, pool_bytes
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import DotRecommender, EmbeddingNNRecommender, EmbeddingRecommender
+from results_file import write_results
 from rich.console import Console
 from rich.table import Table
-
-from embedding_floors import Passes, bandwidth_floor, bare_training, pool_bytes
-from results_file import write_results
 
 TARGETS = {
     "train_ratio": 1.1,  # full retrain / the bare PyTorch loop's same passes

@@ -89,9 +89,7 @@ def bare_training(kind: str, settings: Any, data: Interactions, passes: Passes) 
     """Wall seconds of the bare loop doing what the matched fit did."""
     torch.set_num_threads(passes.threads)
     idx = {e: IdMap() for e in ("user", "channel", "post")}
-    cols = {
-        e: torch.from_numpy(m.add(getattr(data, e))) for e, m in idx.items()
-    }
+    cols = {e: torch.from_numpy(m.add(getattr(data, e))) for e, m in idx.items()}
     y = torch.tensor(data.value, dtype=torch.float32)
     torch.manual_seed(0)
     net = BareNet(kind, settings, {e: len(m) for e, m in idx.items()})

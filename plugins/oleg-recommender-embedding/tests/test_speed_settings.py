@@ -31,8 +31,11 @@ def test_a_fit_reports_its_steps_and_threads() -> None:
     rng = np.random.default_rng(0)
     n = 20_000
     data = Interactions.from_arrays(
-        rng.integers(1, 2000, n), rng.integers(1, 5000, n), -rng.integers(1, 50, n),
-        (rng.random(n) < 0.4).astype(float), np.arange(n),
+        rng.integers(1, 2000, n),
+        rng.integers(1, 5000, n),
+        -rng.integers(1, 50, n),
+        (rng.random(n) < 0.4).astype(float),
+        np.arange(n),
     )
     model = DotRecommender(DotSettings(epochs=1, max_steps_per_epoch=16), seed=0)
     model.fit(data)

@@ -155,8 +155,12 @@ class AlsRecommender(Recommender):
         """A fresh implicit model with these settings; alpha is already in the matrix."""
         s = self.settings
         shared = {
-            "factors": s.factors, "regularization": s.regularization, "alpha": 1.0, "dtype": DTYPE,
-            "iterations": s.iterations, "calculate_training_loss": s.calculate_training_loss,
+            "factors": s.factors,
+            "regularization": s.regularization,
+            "alpha": 1.0,
+            "dtype": DTYPE,
+            "iterations": s.iterations,
+            "calculate_training_loss": s.calculate_training_loss,
             "random_state": self.seed,
         }
         if gpu:
