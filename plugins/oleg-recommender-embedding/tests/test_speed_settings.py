@@ -51,3 +51,12 @@ def test_threads_follow_the_work() -> None:
     assert threads_for(None, 100, 2048) == 1
     assert threads_for(None, 4096, 2048) == default_threads()
     assert threads_for(3, 4096, 2048) == 3
+
+
+def test_wide_rows_cap_the_grown_batch() -> None:
+    from oleg_recommender_embedding.model import STEP_BYTES
+
+    s = EmbeddingNNSettings()
+    assert full_retrain_steps(s, 900_000, 203)[0] == 7032  # no categories: as many as asked
+    assert full_retrain_steps(s, 900_000, 972)[0] == STEP_BYTES // (4 * 972)  # 256-wide categories
+    assert full_retrain_steps(s, 900_000, 10**6)[0] == s.batch_size  # never below batch_size
