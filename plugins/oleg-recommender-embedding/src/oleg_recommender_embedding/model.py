@@ -45,7 +45,6 @@ from oleg_recommender_embedding.threads import (
 )
 from oleg_recommender_embedding.training import Ratings, Trainer
 
-
 STEP_BYTES = 6 << 20
 """Most bytes of table rows a grown step gathers: beyond this a step's rows, gradients and
 optimiser state no longer stay in cache, and a bigger batch got slower (embedding-nn with
