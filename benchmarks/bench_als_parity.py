@@ -16,12 +16,12 @@ plugin's documented rules (known pair: item · user in float64; unknown user: th
 vector; unknown post: its channel's mean item vector), so the only difference between the
 two rows is who fitted the factors.
 
-Targets: metrics identical to 1e-6; oleg's fit time at most 1.1x the direct fit's (median of
-alternated fits after a warm-up; oleg's fit includes building the matrix from the ratings,
+Targets: metrics identical to 1e-6; oleg's fit time at most 1.05x the direct fit's (median over
+alternated pairs of fits, after a warm-up, of oleg's time / the direct one's; oleg's fit includes building the matrix from the ratings,
 the direct one starts from the finished matrix).
 
 Usage: .venv/bin/python benchmarks/bench_als_parity.py [--ratings PATH] [--threads 1]
-       [--repeats 5] [--factors 64 --regularization 0.01 --iterations 15] [--seed 0]
+       [--repeats 9] [--factors 64 --regularization 0.01 --iterations 15] [--seed 0]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RATINGS = ROOT.parent / "shared" / "data" / "movielens-latest-small" / "ratings.csv"
 
 METRIC_TOL = 1e-6
-RATIO_TARGET = 1.1
+RATIO_TARGET = 1.05
 
 
 class DirectAls(Recommender):
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="MovieLens ratings.csv (movies.csv beside it gives first genre = channel)")
     parser.add_argument("--threads", type=int, default=1,
                         help="implicit's num_threads for both sides (0: all cores, very noisy on a busy machine)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed fits per side, after one warm-up each")
+    parser.add_argument("--repeats", type=int, default=9, help="timed fits per side, after one warm-up each")
     parser.add_argument("--factors", type=int, default=None)
     parser.add_argument("--regularization", type=float, default=None)
     parser.add_argument("--iterations", type=int, default=None)
@@ -229,7 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress.advance(bar)
     matrix_times = [time_matrix() for _ in range(args.repeats)]
     oleg_s, direct_s = statistics.median(oleg_times), statistics.median(direct_times)
-    ratio = oleg_s / direct_s
+    # each oleg fit against the direct fit beside it: a busy spell on the shared machine
+    # slows a pair, not one side's median
+    ratio = statistics.median(o / d for o, d in zip(oleg_times, direct_times, strict=True))
     metrics_ok = metric_diff <= METRIC_TOL
     ratio_ok = ratio <= RATIO_TARGET
 
@@ -255,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks.add_column(col)
     verdict = {True: "[green]PASS[/]", False: "[red]FAIL[/]"}
     checks.add_row("max |metric difference|", f"{metric_diff:.2e}", f"<= {METRIC_TOL:g}", verdict[metrics_ok])
-    checks.add_row("fit time oleg / direct", f"{ratio:.3f}x", f"<= {RATIO_TARGET}x", verdict[ratio_ok])
+    checks.add_row("fit time oleg / direct (median of pairs)", f"{ratio:.3f}x", f"<= {RATIO_TARGET}x", verdict[ratio_ok])
     checks.add_row("max |factor difference|", f"{factor_diff:.2e}", "(reported)", "same matrix and ids" if same_matrix else "[red]matrix or ids differ[/]")
     console.print(checks)
     console.print(

@@ -1,14 +1,19 @@
-"""Speed and memory of OLEG's embedding recommenders (`dot`, `embedding-nn`) against the
-targets of issue 4, on synthetic ratings with the issue's shape.
+"""Speed and memory of OLEG's embedding recommenders (`dot`, `embedding-nn`), each figure
+beside a floor measured in the same run (issue 15), on synthetic ratings with issue 4's shape.
 
-  full retrain     1,000,000 ratings, 50,000 users, 200,000 posts, 500 channels  <= 15 s
+  full retrain     1,000,000 ratings, 50,000 users, 200,000 posts, 500 channels:
+                   <= 1.1x a bare PyTorch loop of the same network, batch size, optimiser,
+                   data and passes (embedding_floors.bare_training); CPU / wall reported
   incremental      one partial_fit round on 1,000 new ratings                    <= 100 ms
-  scoring          a pool of 50,000 posts for one subscriber, median             <= 2 ms
+  scoring          a pool of 50,000 posts for one subscriber, median: <= 2x one numpy
+                   reduction over the bytes the pass reads (the memory-bandwidth floor)
   dot memory       K=13 parameters per 1,000,000 posts                           <= 60 MB
   RSS              after 100,000 users and 1,000,000 posts arrive (in 1,000 small
                    partial_fit batches) and 100 training rounds, RSS within 10% of
                    its level after the 10th round
 
+The absolute figures (seconds, milliseconds) stay reported; the targets are the ratios,
+which say how close to the machine's limit the code is whatever else the machine runs.
 Timings are medians of several runs (the machine is shared); wall and CPU seconds are both
 reported, since on a busy machine wall time also counts the other processes' turns.
 
@@ -22,7 +27,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,15 +36,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from embedding_floors import Passes, bandwidth_floor, bare_training, pool_bytes
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import DotRecommender, EmbeddingNNRecommender, EmbeddingRecommender
+from results_file import write_results
 from rich.console import Console
 from rich.table import Table
 
 TARGETS = {
-    "full_retrain_s": 15.0,
+    "train_ratio": 1.1,  # full retrain / the bare PyTorch loop's same passes
+    "score_ratio": 2.0,  # scoring a pool / one numpy pass over the bytes it reads
     "incremental_ms": 100.0,
-    "score_ms": 2.0,
     "dot_mb_per_1m_posts": 60.0,
     "rss_growth": 0.10,
 }
@@ -95,26 +101,54 @@ def timed(fn: Any) -> tuple[float, float]:
 
 
 def full_retrain(
-    name: str, data: Interactions, repeats: int
+    name: str, data: Interactions, repeats: int, floor: bool = True
 ) -> tuple[dict[str, Any], EmbeddingRecommender]:
-    walls, cpus, epochs = [], [], []
+    """Fits from scratch, each followed (alternately preceded) by the bare PyTorch loop doing
+    the same passes with the same batch size, learning rate and threads."""
+    walls, cpus, epochs, bare = [], [], [], []
     model = MODELS[name](seed=0)
-    for _ in range(repeats):
+    passes: Passes | None = None
+    for r in range(repeats):
         model = MODELS[name](seed=0)
+        if floor and passes is not None and r % 2:  # who goes first alternates
+            bare.append(bare_training(model.kind, model.settings, data, passes))
         wall, cpu = timed(lambda m=model: m.fit(data))
         walls.append(wall)
         cpus.append(cpu)
         epochs.append(model.fit_info["epochs"])
+        passes = passes_of(model)
+        if floor and len(bare) <= r:
+            bare.append(bare_training(model.kind, model.settings, data, passes))
         gc.collect()
     hist = model.history
-    return {
+    out: dict[str, Any] = {
         "wall_s": walls,
         "cpu_s": cpus,
         "median_wall_s": statistics.median(walls),
         "median_cpu_s": statistics.median(cpus),
         "epochs": epochs,
+        "batch_size": model.fit_info["batch_size"],
+        "lr": model.fit_info["lr"],
+        "threads": model.fit_info["threads"],
         "best_val_loss": min((h["val_loss"] for h in hist if "val_loss" in h), default=None),
-    }, model
+    }
+    if bare:
+        out["bare_wall_s"] = bare
+        out["median_bare_wall_s"] = statistics.median(bare)
+        out["ratio"] = out["median_wall_s"] / out["median_bare_wall_s"]
+    return out, model
+
+
+def passes_of(model: EmbeddingRecommender) -> Passes:
+    info = model.fit_info
+    return Passes(
+        epochs=info["epochs"],
+        batch_size=info["batch_size"],
+        lr=info["lr"],
+        validation_share=model.settings.validation_share,
+        fold_in=info["fold_in_loss"] is not None,
+        threads=info["threads"],
+    )
 
 
 def incremental(model: EmbeddingRecommender, scale: dict[str, int], rounds: int) -> dict[str, Any]:
@@ -173,8 +207,13 @@ def scoring(model: EmbeddingRecommender, scale: dict[str, int], pool_size: int) 
     t = time.perf_counter()
     model.score_many(users, pools[0])
     many = time.perf_counter() - t
+    nbytes = pool_bytes(model.model._pool)  # pools[0]'s, cached by the last call
+    floor = bandwidth_floor(nbytes)
     return {
         "median_ms": 1e3 * statistics.median(warm),
+        "pool_bytes": nbytes,
+        "floor_ms": 1e3 * floor,
+        "ratio": statistics.median(warm) / floor,
         "p90_ms": 1e3 * float(np.percentile(warm, 90)),
         "new_pool_median_ms": 1e3 * statistics.median(cold),
         "score_many_200_users_ms": 1e3 * many,
@@ -368,7 +407,9 @@ def main() -> None:
         entry: dict[str, Any] = {"full_retrain": full}
         if name == "embedding-nn":
             console.print(f"  full retrain with {N_CATEGORIES} post categories x{args.repeats}")
-            entry["full_retrain_categories"] = full_retrain(name, with_categories(data), args.repeats)[0]
+            entry["full_retrain_categories"] = full_retrain(
+                name, with_categories(data), args.repeats, floor=False
+            )[0]
         if args.ddp:
             console.print(f"  full retrain with torchrun, 2 processes x{args.repeats}")
             entry["full_retrain_ddp"] = ddp_retrain(name, data, args.repeats)
@@ -410,12 +451,20 @@ def main() -> None:
     for name, e in results["models"].items():
         fr = e["full_retrain"]
         row(
-            f"full retrain, {scale['ratings']:,} ratings (median of {args.repeats})",
+            f"full retrain, {scale['ratings']:,} ratings / bare PyTorch loop, same passes "
+            f"(median of {args.repeats})",
             name,
-            f"{fr['median_wall_s']:.1f} s ({fr['median_cpu_s']:.1f} s CPU, {fr['epochs'][-1]} "
-            "epochs)",
-            f"<= {TARGETS['full_retrain_s']:.0f} s",
-            fr["median_wall_s"] <= TARGETS["full_retrain_s"],
+            f"{fr['ratio']:.2f}x: {fr['median_wall_s']:.2f} s / {fr['median_bare_wall_s']:.2f} s",
+            f"<= {TARGETS['train_ratio']}x",
+            fr["ratio"] <= TARGETS["train_ratio"],
+        )
+        row(
+            f"  batch {fr['batch_size']:,}, lr {fr['lr']:.4f}, {fr['threads']} threads: CPU / wall",
+            name,
+            f"{fr['median_cpu_s'] / fr['median_wall_s']:.2f} ({fr['median_cpu_s']:.1f} s CPU, "
+            f"{fr['epochs'][-1]} epochs, held-out {fr['best_val_loss']:.5f})",
+            "(reported)",
+            None,
         )
         if "full_retrain_categories" in e:
             fc = e["full_retrain_categories"]
@@ -447,11 +496,13 @@ def main() -> None:
         )
         sc = e["scoring"]
         row(
-            f"score a pool of {pool_size:,} posts, one subscriber (median)",
+            f"score a pool of {pool_size:,} posts, one subscriber (median) / one numpy pass "
+            "over the bytes it reads",
             name,
-            f"{sc['median_ms']:.2f} ms (new pool: {sc['new_pool_median_ms']:.1f})",
-            f"<= {TARGETS['score_ms']:.0f} ms",
-            sc["median_ms"] <= TARGETS["score_ms"],
+            f"{sc['ratio']:.2f}x: {sc['median_ms']:.2f} ms / {sc['floor_ms']:.2f} ms "
+            f"({sc['pool_bytes'] / 1e6:.1f} MB; new pool {sc['new_pool_median_ms']:.1f} ms)",
+            f"<= {TARGETS['score_ratio']:.0f}x",
+            sc["ratio"] <= TARGETS["score_ratio"],
         )
     if "arrivals" in results:
         a = results["arrivals"]
@@ -480,23 +531,15 @@ def main() -> None:
     )
     results["targets"] = TARGETS
     results["targets_met"] = ok_all
-    results["machine"] = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_avg": os.getloadavg(),
-        "torch_threads": results["models"].get(names[0], {}).get("settings", {}).get("threads")
-        if names
-        else None,
-    }
-    import torch
-
-    results["machine"]["torch"] = torch.__version__
     if args.quick:
         console.print("quick run (1/10 sizes): results not written")
         return
-    out = Path(__file__).parent / "results" / "embedding_speed.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=float))
+    import torch
+
+    out = write_results(
+        "embedding_speed", results, load_avg=os.getloadavg(), torch=torch.__version__,
+        torch_threads=torch.get_num_threads(),
+    )
     console.print(f"written: {out}")
 
 

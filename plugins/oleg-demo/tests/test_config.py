@@ -49,7 +49,7 @@ def expected(
 
 EXPECTED = {
     "embedding-nn": expected(
-        "embedding-nn", {"embedding_reg": 1e-4, "validation_share": 0.0, "epochs": 5}
+        "embedding-nn", {"embedding_reg": 1e-4, "validation_share": 0.0, "epochs": 5, "threads": 1}
     ),
     "als": expected("als", {"factors": 16, "regularization": 10.0, "num_threads": 1}),
     "popular": expected("popular", {}),

@@ -26,10 +26,10 @@ from oleg.idmap import IdMap, first_positions
 from oleg.types import FloatArray
 
 from oleg_recommender_als.matrix import (
-    als_matrix,
     build_csr,
     confidences,
     merge_csr,
+    numbered_matrix,
     usable,
 )
 from oleg_recommender_als.settings import AlsSettings
@@ -116,9 +116,9 @@ class AlsRecommender(Recommender):
 
     def fit(self, feedback: Interactions) -> None:
         self._reset()
-        m = als_matrix(feedback, self.settings)
-        self.users = IdMap.from_ids(m.user_ids)
-        self.posts = IdMap.from_ids(m.post_ids)
+        numbered = numbered_matrix(feedback, self.settings)  # built once, maps included
+        m = numbered.matrix
+        self.users, self.posts = numbered.users, numbered.posts
         self.post_channel = m.post_channel
         self._matrix = m.matrix
         self._factorize()
@@ -155,8 +155,12 @@ class AlsRecommender(Recommender):
         """A fresh implicit model with these settings; alpha is already in the matrix."""
         s = self.settings
         shared = {
-            "factors": s.factors, "regularization": s.regularization, "alpha": 1.0, "dtype": DTYPE,
-            "iterations": s.iterations, "calculate_training_loss": s.calculate_training_loss,
+            "factors": s.factors,
+            "regularization": s.regularization,
+            "alpha": 1.0,
+            "dtype": DTYPE,
+            "iterations": s.iterations,
+            "calculate_training_loss": s.calculate_training_loss,
             "random_state": self.seed,
         }
         if gpu:

@@ -37,8 +37,39 @@ from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
 from oleg_recommender_embedding.settings import EmbeddingSettings
 from oleg_recommender_embedding.tables import Table
-from oleg_recommender_embedding.threads import set_threads
+from oleg_recommender_embedding.threads import (
+    PARALLEL_BATCH,
+    PARALLEL_SCORE,
+    set_threads,
+    threads_for,
+)
 from oleg_recommender_embedding.training import Ratings, Trainer
+
+STEP_BYTES = 6 << 20
+"""Most bytes of table rows a grown step gathers: beyond this a step's rows, gradients and
+optimiser state no longer stay in cache, and a bigger batch got slower (embedding-nn with
+256-wide categories: 12 s at batch 7,032 against 7 s at 512, and 2-4x slower again on two
+threads). Without categories a rating's rows are 203 floats: 7,032 of them fit."""
+
+
+def full_retrain_steps(
+    s: EmbeddingSettings, ratings: int, row_floats: int = 0
+) -> tuple[int, float]:
+    """(ratings per step, learning rate) of a full retrain on ``ratings`` training ratings.
+
+    The batch grows past ``batch_size`` so that an epoch takes at most
+    ``max_steps_per_epoch`` steps (up to ``max_batch_size``): a step's fixed costs are then
+    paid a few hundred times an epoch, not thousands, and its matrix products are big
+    enough to split between threads. The learning rate follows as
+    ``(batch / batch_size) ** lr_batch_power``. With fewer than
+    ``batch_size * max_steps_per_epoch`` ratings both stay as set. ``row_floats``: the
+    floats of one rating's rows (all tables); the batch grows to at most
+    :data:`STEP_BYTES` of them."""
+    bs = s.batch_size
+    if s.max_steps_per_epoch is not None:
+        most = min(s.max_batch_size, STEP_BYTES // max(1, 4 * row_floats))
+        bs = max(bs, min(most, -(-ratings // s.max_steps_per_epoch)))
+    return bs, s.lr * (bs / s.batch_size) ** s.lr_batch_power
 
 
 class Model:
@@ -59,8 +90,8 @@ class Model:
         self.version = 0
         self.fitted = False
         self._pool: Pool | None = None
+        self._pool_of: Candidates | None = None  # the Candidates object _pool was built from
         self._mean_user: tuple[int, Tensor] | None = None
-        set_threads(settings.threads)
         self.net.reset(0.5, self.gen)
 
     def _build(self, *, categories: bool) -> None:
@@ -121,7 +152,6 @@ class Model:
 
     def fit(self, data: Interactions) -> None:
         s = self.s
-        set_threads(s.threads)
         rank, world = rank_and_world()
         self.gen.manual_seed(self.seed)
         self.noise.manual_seed(self.seed + 1 + 7919 * rank)
@@ -150,11 +180,15 @@ class Model:
         )
         n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
         val_idx, train_idx = perm[:n_val], perm[n_val:]
+        bs, lr = full_retrain_steps(s, len(train_idx), sum(t.dim for t in self.tables.values()))
+        set_threads(threads_for(s.threads, bs, PARALLEL_BATCH))
+        for group in self.dense_opt.param_groups:
+            group["lr"] = lr
         tables = {e: self.tables[e].view() for e in self.entities}
         trainer = Trainer(
             self.net,
             tables,
-            RowOptimizer(s.optimizer, tables, s.lr),
+            RowOptimizer(s.optimizer, tables, lr),
             self.dense_opt,
             s,
             self.gen,
@@ -169,7 +203,7 @@ class Model:
             began = time.perf_counter()
             entry = {
                 "epoch": epoch,
-                "train_loss": trainer.epoch(batch, train_idx),
+                "train_loss": trainer.epoch(batch, train_idx, bs),
             }
             if n_val:
                 entry["val_loss"] = trainer.loss(batch, val_idx)
@@ -189,7 +223,9 @@ class Model:
         del snapshot
         fold_in = None
         if n_val and s.fold_in_validation:
-            fold_in = trainer.epoch(batch, val_idx)
+            fold_in = trainer.epoch(batch, val_idx, bs)
+        for group in self.dense_opt.param_groups:
+            group["lr"] = s.lr
         self.fit_info = {
             "ratings": len(data),
             "held_out": n_val,
@@ -201,6 +237,9 @@ class Model:
             "fold_in_loss": fold_in,
             "epoch_seconds": seconds,
             "processes": world,
+            "batch_size": bs,
+            "lr": lr,
+            "threads": torch.get_num_threads(),
         }
         self.fitted = True
         self._changed()
@@ -209,7 +248,7 @@ class Model:
         if len(data) == 0:
             return
         s = self.s
-        set_threads(s.threads)
+        set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
@@ -264,7 +303,7 @@ class Model:
 
     def _changed(self) -> None:
         self.version += 1
-        self._pool = None
+        self._pool, self._pool_of = None, None
         self._mean_user = None
 
     # -- scoring ---------------------------------------------------------------------------
@@ -286,6 +325,8 @@ class Model:
 
     def _pool_for(self, candidates: Candidates) -> Pool:
         pool = self._pool
+        if pool is not None and pool.version == self.version and candidates is self._pool_of:
+            return pool  # the same pool object, as a mailing round passes for every subscriber
         if (
             pool is not None
             and pool.version == self.version
@@ -313,14 +354,15 @@ class Model:
             category=candidates.category.copy() if extra else None,
             **parts,
         )
-        self._pool = pool
+        self._pool, self._pool_of = pool, candidates
         return pool
 
     @torch.no_grad()
     def score_many(self, users: list[int | None], candidates: Candidates) -> FloatArray:
-        set_threads(self.s.threads)
         if len(candidates) == 0 or len(users) == 0:
             return np.zeros((len(users), len(candidates)))
+        work = len(users) * len(candidates) * self.tables["user"].dim
+        set_threads(threads_for(self.s.threads, work, PARALLEL_SCORE))
         pool = self._pool_for(candidates)
         return self.net.score(self._user_rows(users), pool).double().numpy()
 

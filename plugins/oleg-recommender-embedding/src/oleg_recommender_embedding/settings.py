@@ -83,9 +83,28 @@ class EmbeddingSettings(PluginSettings):
     threads: int | None = Field(
         None,
         ge=1,
-        description="torch intra-op threads; default 1: batch-512 steps are too small to split, "
-        "and "
-        "on a shared machine a second OpenMP thread made them 10-100x slower.",
+        description="Most torch intra-op threads a fit or score uses; default: every core the "
+        "process may run on. Small work (a step of fewer than 2,048 ratings, a small pool) runs "
+        "on one thread whatever this says. Set 1 where processes run side by side (the demo).",
+    )
+    max_steps_per_epoch: int | None = Field(
+        128,
+        ge=1,
+        description="A full retrain on many ratings takes bigger steps: its batch grows past "
+        "batch_size so that an epoch takes at most this many steps (up to max_batch_size), "
+        "and its learning rate grows as (batch / batch_size) ** lr_batch_power. Below "
+        "batch_size x this many ratings nothing changes; null: always batch_size.",
+    )
+    max_batch_size: int = Field(
+        8192, ge=1, description="Largest batch a full retrain grows to (max_steps_per_epoch)."
+    )
+    lr_batch_power: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="How the learning rate follows a grown batch: lr x (batch / batch_size) ** "
+        "this. 0.25: on 1M synthetic ratings, batch 7,032 reached a lower held-out loss than "
+        "batch 512 with it, and overshot with Adam's square-root rule (0.5).",
     )
 
 

@@ -52,26 +52,30 @@ class Trainer:
     rank: int = 0
     world: int = 1
 
-    def epoch(self, batch: Ratings, idx: Tensor) -> float:
-        """One shuffled pass over the ratings ``idx``; the mean training loss."""
+    def epoch(self, batch: Ratings, idx: Tensor, batch_size: int | None = None) -> float:
+        """One shuffled pass over the ratings ``idx`` in steps of ``batch_size`` (default:
+        the settings'); the mean training loss.
+
+        The epoch's row indices and targets are gathered once, in shuffled order, so a step
+        only slices them (no per-step gather of the ratings)."""
         order = idx[torch.randperm(len(idx), generator=self.gen)]
-        bs = self.settings.batch_size
+        rows = {e: batch.rows[e].index_select(0, order) for e in self.tables}
+        y = batch.y.index_select(0, order)
+        bs = batch_size or self.settings.batch_size
         total = torch.zeros((), dtype=torch.float64)
         for start in range(0, len(order), bs):
-            chunk = order[start : start + bs]
-            denom = len(chunk)
+            step = slice(start, start + bs)
+            denom = len(y[step])
             if self.world > 1:
-                chunk = chunk[self.rank :: self.world]
-            total += self._step(batch, chunk, denom)
+                step = slice(start + self.rank, min(start + bs, len(order)), self.world)
+            total += self._step({e: r[step] for e, r in rows.items()}, y[step], denom, bs)
         if self.world > 1:
             sum_over_ranks(total)
         return float(total) / max(1, len(order))
 
-    def _step(self, batch: Ratings, chunk: Tensor, denom: int) -> Tensor:
+    def _step(self, idx: dict[str, Tensor], y: Tensor, denom: int, width: int) -> Tensor:
         s = self.settings
-        idx = {e: batch.rows[e].index_select(0, chunk) for e in self.tables}
         rows = {e: self.tables[e].index_select(0, idx[e]) for e in self.tables}
-        y = batch.y.index_select(0, chunk)
         loss_sum, grads = self.net.train_step(rows, y, denom, s.embedding_reg, s.loss, self.noise)
         if self.world > 1:
             idx, grads = exchange_gradients(
@@ -79,7 +83,7 @@ class Trainer:
                 grads,
                 dims={e: int(t.shape[1]) for e, t in self.tables.items()},
                 params=list(self.net.parameters()),
-                width=max(1, (s.batch_size + self.world - 1) // self.world),
+                width=max(1, (width + self.world - 1) // self.world),
                 world=self.world,
             )
         self.rows_opt.tick()
