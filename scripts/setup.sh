@@ -19,7 +19,7 @@ PY
 extras=()
 for arg in "$@"; do
     case "$arg" in
-        --test) extras+=("pytest>=8" "psycopg[binary]>=3.1" "httpx>=0.27" "playwright>=1.44") ;;
+        --test) extras+=("pytest>=8" "psycopg[binary]>=3.1" "httpx>=0.27" "playwright>=1.44" "hypothesis>=6.100") ;;
         --bench) extras+=("scikit-surprise>=1.1.5") ;;  # 1.1.5 works with numpy 2.x
         *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
     esac

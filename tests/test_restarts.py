@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from oleg.store import Store
-from oleg_sink_simulated.crash import audit, run_with_kills
+from oleg_sink_simulated.crash import audit, crash_deployment, run_with_kills
 
 START = datetime(2024, 11, 10, tzinfo=UTC)
 END = START + timedelta(days=14)
@@ -21,43 +21,7 @@ FEEDBACK_EVERY = timedelta(minutes=10)
 
 
 def write_deployment(folder: Path, url: str, *, end: datetime = END) -> Path:
-    path = folder / "deploy.toml"
-    path.write_text(f"""
-[deployment]
-name = "crash"
-database = "{url}"
-seed = 3
-
-[engine]
-pool_window = "2d"
-lease_ttl = "0.5s"
-
-[source]
-plugin = "replay"
-path = "builtin:telegram-news-ru"
-start = "2024-11-08T00:00:00Z"
-
-[sink]
-plugin = "simulated"
-subscribers = 150
-
-[recommender]
-plugin = "popular"
-
-[cold_start]
-plugin = "top-bias"
-first_posts = 5
-
-[scheduler]
-plugin = "virtual"
-start = "{START.isoformat()}"
-end = "{end.isoformat()}"
-mailing_every = "2h"
-train_every = "30m"
-ingest_every = "10m"
-feedback_every = "10m"
-""")
-    return path
+    return crash_deployment(folder, url, start=START, days=(end - START).days, subscribers=150)
 
 
 def finished(folder: Path, url: str, kills: int, seed: int) -> object:

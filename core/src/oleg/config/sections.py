@@ -22,7 +22,9 @@ class DeploymentSection(_Section):
         description="SQLAlchemy URL of the store; a relative SQLite path is taken from the "
         "deployment file's folder. PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
-    seed: int = Field(0, description="Seed for every random choice: exploration, models, simulation.")
+    seed: int = Field(
+        0, ge=0, lt=2**32, description="Seed for every random choice: exploration, models, simulation."
+    )
     data_dir: RelativePath = Field(
         Path(".oleg"),
         validate_default=True,

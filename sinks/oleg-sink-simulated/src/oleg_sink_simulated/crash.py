@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,61 @@ class CrashAudit:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+DEFAULT_START = datetime(2024, 11, 10, tzinfo=UTC)
+"""Where the bundled posts are busiest (the demo's start)."""
+
+
+def crash_deployment(
+    folder: Path, url: str, *, start: datetime = DEFAULT_START, days: int = 14, subscribers: int = 150, seed: int = 3
+) -> Path:
+    """A deployment file for a crash run: the bundled posts replayed to simulated
+    subscribers, ``popular`` recommending, the virtual clock from ``start`` to a fixed end
+    (so each restart goes on to the same end), a short lease."""
+    end = start + timedelta(days=days)
+    path = folder / "deploy.toml"
+    path.write_text(f"""
+[deployment]
+name = "crash"
+database = "{url}"
+seed = {seed}
+
+[engine]
+pool_window = "2d"
+lease_ttl = "0.5s"
+
+[source]
+plugin = "replay"
+path = "builtin:telegram-news-ru"
+start = "{(start - timedelta(days=2)).isoformat()}"
+
+[sink]
+plugin = "simulated"
+subscribers = {subscribers}
+
+[recommender]
+plugin = "popular"
+
+[cold_start]
+plugin = "top-bias"
+first_posts = 5
+
+[scheduler]
+plugin = "virtual"
+start = "{start.isoformat()}"
+end = "{end.isoformat()}"
+mailing_every = "2h"
+train_every = "30m"
+ingest_every = "10m"
+feedback_every = "{FEEDBACK_EVERY_MINUTES}m"
+""")
+    return path
+
+
+FEEDBACK_EVERY_MINUTES = 10
+"""How often the crash deployment collects: reactions due within this of the end may not be
+stored yet when the run ends (what :func:`audit`'s ``settle`` allows)."""
 
 
 @dataclass

@@ -68,7 +68,7 @@ class SimulatedSettings(PluginSettings):
     """How many subscribers, when they arrive, and how they react."""
 
     subscribers: int = Field(200, ge=0)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, lt=2**32)
     """Seed of the hidden tastes; None takes the deployment's seed."""
     initial_share: float = Field(0.5, ge=0.0, le=1.0)
     """Share of the subscribers already there at the first poll."""
