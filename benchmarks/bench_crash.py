@@ -66,10 +66,11 @@ def run_backend(
         seconds = time.perf_counter() - started
     totals = {k: sum(e.problems()[k] for e in episodes) for k in calm.problems()}
     rounds_differ = sum(e.rounds != calm.rounds for e in episodes)
+    joiners_lost = sum(calm.subscribers - e.subscribers for e in episodes)
     worst_rate = max(abs(e.like_rate - calm.like_rate) for e in episodes)
     return {
         "kills": done, "episodes": len(episodes), "seconds": round(seconds, 1),
-        **totals, "episodes whose rounds differ": rounds_differ,
+        **totals, "episodes whose rounds differ": rounds_differ, "subscribers who never joined": joiners_lost,
         "calm like rate": calm.like_rate, "worst like-rate gap, points": 100 * worst_rate,
         "unknown deliveries": sum(e.unknown for e in episodes),
     }
@@ -108,6 +109,7 @@ def main() -> None:
     targets = {
         "posts delivered twice": "0", "ratings counted twice": "0", "extra posts in a round": "0",
         "pending left": "0", "reactions decided but lost": "0", "episodes whose rounds differ": "0",
+        "subscribers who never joined": "0",
         "worst like-rate gap, points": f"<= {LIKE_RATE_POINTS}",
     }
     for key in next(iter(results.values())):

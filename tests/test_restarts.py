@@ -47,6 +47,7 @@ def test_random_kills_lose_and_repeat_nothing(tmp_path: Path, backend: str, requ
     assert calm.problems() == dict.fromkeys(calm.problems(), 0)
     assert killed.problems() == dict.fromkeys(killed.problems(), 0), killed.as_dict()
     assert killed.rounds == calm.rounds  # every round ran once, none was added
+    assert killed.subscribers == calm.subscribers == 150  # every late joiner joined
     assert abs(killed.like_rate - calm.like_rate) < 0.05  # the small run is noisy; the benchmark asks 0.5 point
 
 

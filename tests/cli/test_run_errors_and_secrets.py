@@ -141,3 +141,44 @@ def test_models_without_a_store_is_a_user_error(tmp_path):
         result = oleg(command, "deploy.toml", cwd=tmp_path)
         assert result.returncode == 2 and "no store at" in result.stderr and "oleg run" in result.stderr
     assert not (tmp_path / "t.db").exists()
+
+
+def test_no_error_path_shows_a_secret(tmp_path):
+    """Each way a run can fail before or while running, with secret values set: the output
+    (errors, logs at -vv) never holds them."""
+    import sqlalchemy as sa
+
+    (tmp_path / "posts.jsonl").write_text("".join(GOOD_ROW % (i, i) for i in range(1, 4)))
+    secret = "s3cr3t-" + "pw9"
+    base = DEPLOY.format(subscribers='["me"]')
+    cases = {
+        # a malformed URL from the environment: shown as where it came from
+        "bad url": (base.replace('database = "sqlite:///t.db"', 'database = { env = "OLEG_T_DB" }'),
+                    {"OLEG_T_DB": f"nonsense {secret}"}),
+        # a driver that is not installed: the URL is shown without its password
+        "no driver": (base.replace('database = "sqlite:///t.db"', f'database = "postgresql+pg8000://u:{secret}@h/d"'), {}),
+        # a value that is not valid, next to secrets that are set
+        "bad value": (base.replace('run_for = "3h"', 'run_for = "forever"').replace(
+            'database = "sqlite:///t.db"', 'database = { env = "OLEG_T_DB" }'), {"OLEG_T_DB": "sqlite:///t.db"}),
+    }
+    for name, (text, env) in cases.items():
+        (tmp_path / "deploy.toml").write_text(text)
+        for command in (["-vv", "check", "deploy.toml"], ["-vv", "run", "deploy.toml"]):
+            result = oleg(*command, cwd=tmp_path, env=env)
+            assert result.returncode == 2, (name, command, result.stderr)
+            assert secret not in result.stdout + result.stderr, (name, command)
+            assert "Traceback" not in result.stderr, (name, command)
+    # the store in use by another engine, on a URL with a password: named without it
+    db = tmp_path / "t.db"
+    from datetime import UTC, datetime, timedelta
+
+    from oleg.store import Store
+    from oleg.store.leases import Lease
+
+    with Store.open(f"sqlite:///{db}") as store:
+        now = datetime.now(UTC)
+        store.acquire_lease(Lease("engine", "other:1:x", "other", 1, now, now), ttl=timedelta(minutes=5))
+    (tmp_path / "deploy.toml").write_text(base)
+    result = oleg("-vv", "run", "deploy.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "in use by another engine" in result.stderr
+    assert sa.make_url(f"sqlite:///{db}").render_as_string() in result.stderr

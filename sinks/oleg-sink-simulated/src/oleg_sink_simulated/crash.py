@@ -50,6 +50,8 @@ class CrashAudit:
     rounds: list[str]
     like_rate: float
     unknown: int
+    subscribers: int
+    """How many simulated subscribers ever joined (each restart must not lose a late joiner)."""
 
     def problems(self) -> dict[str, int]:
         """The counts that must be zero."""
@@ -188,6 +190,7 @@ def audit(url: str, *, posts_per_round: int = 1, end: datetime, settle: timedelt
                            "p.channel_id, p.message_id, d.policy from delivery d join subscriber s on s.id = d.subscriber_id "
                            "join post p on p.id = d.post_id")
             ratings = q("select delivery_id, value from feedback")
+            joined = q("select count(*) from subscriber")[0][0]
             state = dict(q("select key, value from engine_state"))
     finally:
         engine.dispose()
@@ -230,6 +233,7 @@ def audit(url: str, *, posts_per_round: int = 1, end: datetime, settle: timedelt
         rounds=sorted({str(d.sent_at) for d in deliveries}),
         like_rate=likes / len(deliveries) if deliveries else 0.0,
         unknown=sum(1 for d in deliveries if d.status == "unknown"),
+        subscribers=joined,
     )
 
 
