@@ -22,8 +22,13 @@ def test_demo_reports_every_policy(tmp_path):
     rates = {name: run.like_rate() for name, run in result.runs.items()}
     assert rates["oracle"] > rates["popular"] and rates["oracle"] > rates["random"] + 0.3
     assert 0.15 < rates["random"] < 0.35
+    # the plot's band comes from each run's own store: every subscriber, rates around the line's
+    for name, spread in result.spreads.items():
+        assert spread.window.subscribers == 40
+        assert spread.window.low <= result.last_week()[name] + 0.05 and spread.window.low < spread.window.high
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["runs"]["oracle"]["like_rate"] == rates["oracle"]
+    assert data["last_week_spread"]["oracle"]["median"] == result.spreads["oracle"].window.median
     assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "report.md").read_text()
     assert "![like rate by day](like_rate.png)" in page and "| **days 1-3** |" in page

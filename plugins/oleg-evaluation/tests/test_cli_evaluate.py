@@ -32,7 +32,8 @@ def test_evaluate_ratings_writes_table_markdown_json_and_plots(tmp_path, ratings
     md = (out / "report.md").read_text()
     assert "| popular |" in md and "## Plots" in md
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert "metric-ndcg_5.png" in pngs and "metric-rmse_orig.png" in pngs
+    assert "metric-ndcg_5.png" in pngs and "metric-rmse_orig.png" in pngs and "metrics.png" in pngs
+    assert "![all metrics](metrics.png)" in md
     assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 

@@ -14,10 +14,7 @@ from rich.table import Table
 
 from oleg_demo.plot import rate, write_plot
 from oleg_demo.result import DemoResult
-
-
-def _day_labels(result: DemoResult) -> list[str]:
-    return [str(row["day"]) for row in next(iter(result.runs.values())).days]
+from oleg_demo.spread import HIGH, LOW
 
 
 def _cell(result: DemoResult, name: str, day: int) -> str:
@@ -31,7 +28,7 @@ def print_summary(result: DemoResult, console: Console) -> None:
     table.add_column("day")
     for name in names:
         table.add_column(name, justify="right")
-    for i, label in enumerate(_day_labels(result)):
+    for i, label in enumerate(result.day_labels()):
         table.add_row(label, *[_cell(result, name, i) for name in names])
     week2 = result.last_week()
     table.add_section()
@@ -57,7 +54,7 @@ def markdown(result: DemoResult) -> str:
         "| day | " + " | ".join(names) + " |",
         "|---|" + "---:|" * len(names),
     ]
-    for i, label in enumerate(_day_labels(result)):
+    for i, label in enumerate(result.day_labels()):
         lines.append(f"| {label} | " + " | ".join(_cell(result, n, i) for n in names) + " |")
     lines.append(
         f"| **{result.last_week_label}** | "
@@ -67,11 +64,37 @@ def markdown(result: DemoResult) -> str:
     lines.append(
         "| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |"
     )
+    lines += _spread_lines(result)
     reference = result.reference
     if reference in result.runs and week2.get(reference):
         lines += ["", f"Share of the {reference}'s like rate over {result.last_week_label}:", ""]
         lines += [f"- {n}: {week2[n] / week2[reference]:.0%}" for n in names if n != reference]
     return "\n".join(lines) + "\n"
+
+
+def _spread_lines(result: DemoResult) -> list[str]:
+    """The headline window's spread across subscribers: the right panel of the plot."""
+    names = [n for n in result.runs if n in result.spreads and result.spreads[n].window.subscribers]
+    if not names:
+        return []
+    rows = [
+        (f"{LOW:.0f}th percentile", "low"),
+        ("median", "median"),
+        (f"{HIGH:.0f}th percentile", "high"),
+    ]
+    lines = [
+        "",
+        f"Each subscriber's like rate over {result.last_week_label}, across the subscribers:",
+        "",
+        "| subscribers' like rate | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for label, key in rows:
+        cells = [f"{getattr(result.spreads[n].window, key):.1%}" for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    counts = [str(result.spreads[n].window.subscribers) for n in names]
+    lines.append("| subscribers | " + " | ".join(counts) + " |")
+    return lines
 
 
 def results_json(result: DemoResult) -> dict:
@@ -85,6 +108,7 @@ def results_json(result: DemoResult) -> dict:
         "config": str(result.config) if result.config else None,
         "last_week": result.last_week_label,
         "last_week_like_rate": week2,
+        "last_week_spread": {n: s.window.to_json() for n, s in result.spreads.items()},
         "runs": {
             n: {
                 "seconds": r.seconds,

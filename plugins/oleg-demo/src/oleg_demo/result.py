@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from oleg_demo.config import PlotStyle
+from oleg_demo.spread import PolicySpread
 
 
 @dataclass
@@ -41,15 +42,33 @@ class DemoResult:
     config: Path | None = None
     posts: str = "the replayed posts"
     """What the posts are, for the report (the config's ``[demo] posts``)."""
+    spreads: dict[str, PolicySpread] = field(default_factory=dict)
+    """How the like rate spreads across subscribers, per policy (from each run's store)."""
+
+    @property
+    def last_week_first(self) -> int:
+        """Index of the first day of the headline window: the last 7 days, all for fewer."""
+        return max(0, self.days - 7)
 
     @property
     def last_week_label(self) -> str:
         """The days the headline figure covers: the last 7 (days 8-14 of the default run)."""
-        first = max(0, self.days - 7)
-        return f"days {first + 1}-{self.days}"
+        return f"days {self.last_week_first + 1}-{self.days}"
 
     def last_week(self) -> dict[str, float]:
         """Like rate over the last 7 days (all days for shorter runs), per policy: by then
         cold start is over and the models have data, so this is the figure to compare."""
-        first = max(0, self.days - 7)
-        return {name: run.like_rate(first) for name, run in self.runs.items()}
+        return {name: run.like_rate(self.last_week_first) for name, run in self.runs.items()}
+
+    def days_sent(self) -> list[date]:
+        """The days of the table's rows: the UTC days of sending of the headline run."""
+        return [row["day"] for row in next(iter(self.runs.values())).days]
+
+    def day_labels(self) -> list[str]:
+        """The table's first column (``2024-11-10`` ...), which the plot's axis repeats."""
+        return [str(day) for day in self.days_sent()]
+
+    def last_week_start(self) -> date | None:
+        """The first day of the headline window, ``None`` when no post was sent by then."""
+        days = self.days_sent()
+        return days[self.last_week_first] if self.last_week_first < len(days) else None

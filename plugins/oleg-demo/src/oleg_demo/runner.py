@@ -25,6 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from oleg_demo.config import DemoConfig, Policy
 from oleg_demo.result import DemoResult, PolicyRun
 from oleg_demo.selection import select_policies
+from oleg_demo.spread import read_spread
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ def run_demo(
         config=config.path,
         posts=config.demo.posts,
     )
+    window = result.last_week_start()
+    result.spreads = {name: read_spread(run.database, window) for name, run in result.runs.items()}
     result.files = write_report(result)
     print_summary(result, console)
     return result

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oleg_evaluation.names import DEFINITIONS, better, title
+from oleg_evaluation.plots import COMBINED
 from oleg_evaluation.results import Evaluation
 
 
@@ -107,6 +108,10 @@ def markdown(ev: Evaluation, plots: dict[str, Path] | None = None) -> str:
         lines.append(
             "| " + " | ".join([row[0]] + [f"**{c}**" if best[m] == row[0] else c for m, c in zip(metrics, row[1:], strict=True)]) + " |"
         )
+    plots = dict(plots or {})
+    combined = plots.pop(COMBINED, None)
+    if combined is not None:
+        lines += ["", f"![{COMBINED}]({combined.name})"]
     lines += ["", "## Splits", ""]
     for s in ev.splits:
         extra = ", ".join(f"{k.replace('_', ' ')} {_num(v)}" for k, v in s.items() if k != "name")
