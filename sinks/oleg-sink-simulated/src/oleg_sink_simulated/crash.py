@@ -49,6 +49,7 @@ class CrashAudit:
     reactions_lost: int
     rounds: list[str]
     like_rate: float
+    """Likes per delivery that reached a subscriber (``sent``)."""
     unknown: int
     subscribers: int
     """How many simulated subscribers ever joined (each restart must not lose a late joiner)."""
@@ -222,6 +223,7 @@ def audit(url: str, *, posts_per_round: int = 1, end: datetime, settle: timedelt
             if draw.reacts and due <= end - settle and draw.item.delivery.id not in rated:
                 lost += 1
     likes = sum(1 for r in ratings if r.value == 1)
+    delivered = sum(1 for d in deliveries if d.status == "sent")
     return CrashAudit(
         deliveries=len(deliveries),
         ratings=len(ratings),
@@ -231,7 +233,7 @@ def audit(url: str, *, posts_per_round: int = 1, end: datetime, settle: timedelt
         pending_left=sum(1 for d in deliveries if d.status == "pending"),
         reactions_lost=lost,
         rounds=sorted({str(d.sent_at) for d in deliveries}),
-        like_rate=likes / len(deliveries) if deliveries else 0.0,
+        like_rate=likes / delivered if delivered else 0.0,
         unknown=sum(1 for d in deliveries if d.status == "unknown"),
         subscribers=joined,
     )

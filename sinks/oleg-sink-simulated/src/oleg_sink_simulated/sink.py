@@ -182,10 +182,17 @@ class SimulatedSink(Sink):
         return results
 
     def settle(self, pending: Sequence[Delivery]) -> list[DeliveryUpdate]:
-        """Pending deliveries of a batch this sink finished (its reactions were decided)
-        were sent; the others (the engine stopped before handing them over) are unknown."""
+        """This sink knows what became of every delivery it was handed: those of a batch it
+        finished (its reactions were decided and recorded) were sent; the others never
+        reached a subscriber (the engine stopped before handing them over, or during)."""
         upto = self._runtime.state.get(DELIVERED_KEY, 0) if self._runtime is not None else 0
-        return [DeliveryUpdate(d.id, DeliveryStatus.SENT) for d in pending if d.id is not None and d.id <= upto]
+        return [
+            DeliveryUpdate(d.id, DeliveryStatus.SENT)
+            if d.id <= upto
+            else DeliveryUpdate(d.id, DeliveryStatus.FAILED, "never handed to the subscriber: the engine stopped")
+            for d in pending
+            if d.id is not None
+        ]
 
     # -- the oracle's view -------------------------------------------------------------------
 
