@@ -50,6 +50,8 @@ class CrashAudit:
     rounds: list[str]
     like_rate: float
     """Likes per delivery that reached a subscriber (``sent``)."""
+    likes: int
+    sent: int
     unknown: int
     subscribers: int
     """How many simulated subscribers ever joined (each restart must not lose a late joiner)."""
@@ -234,6 +236,8 @@ def audit(url: str, *, posts_per_round: int = 1, end: datetime, settle: timedelt
         reactions_lost=lost,
         rounds=sorted({str(d.sent_at) for d in deliveries}),
         like_rate=likes / delivered if delivered else 0.0,
+        likes=likes,
+        sent=delivered,
         unknown=sum(1 for d in deliveries if d.status == "unknown"),
         subscribers=joined,
     )
