@@ -17,15 +17,20 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def _skipped(caplog: pytest.LogCaptureFixture, kind: str) -> list[str]:
     return [
-        r.getMessage() for r in caplog.records
+        r.getMessage()
+        for r in caplog.records
         if r.levelno == logging.WARNING and f"skipped an unreadable {kind}" in r.getMessage()
     ]
 
 
 def _press(world: Any, uid: int, **change: Any) -> dict[str, Any]:
     update = {
-        "@type": "updateNewCallbackQuery", "id": world.tg.new_query_id(), "sender_user_id": uid,
-        "chat_id": uid, "message_id": 1 << 20, "chat_instance": "1",
+        "@type": "updateNewCallbackQuery",
+        "id": world.tg.new_query_id(),
+        "sender_user_id": uid,
+        "chat_id": uid,
+        "message_id": 1 << 20,
+        "chat_instance": "1",
         "payload": {"@type": "callbackQueryPayloadData", "data": "AQ=="},
     }
     update.update(change)
@@ -50,7 +55,9 @@ def test_an_unreadable_press_is_answered_expired_and_logged(
     uid = world.subscriber()
     update = _press(world, uid, **change)
     world.tg.inject(world.bot_id, update, query_from=uid)
-    answer = world.wait_until(lambda: world.tg.callback_answers.get(update["id"]), what="the answer")
+    answer = world.wait_until(
+        lambda: world.tg.callback_answers.get(update["id"]), what="the answer"
+    )
     assert answer["text"] == world.sink.settings.texts.expired
     assert _errors(caplog) == []
     (line,) = _skipped(caplog, "updateNewCallbackQuery")
@@ -61,7 +68,9 @@ def test_an_unreadable_press_is_answered_expired_and_logged(
     assert len(interactions) == 0
 
 
-def test_a_press_with_an_unreadable_id_is_skipped(world: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_press_with_an_unreadable_id_is_skipped(
+    world: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     uid = world.subscriber()
     world.tg.inject(world.bot_id, _press(world, uid, id={"not": "an id"}))
@@ -72,13 +81,32 @@ def test_a_press_with_an_unreadable_id_is_skipped(world: Any, caplog: pytest.Log
 @pytest.mark.parametrize(
     "message",
     [
-        {"chat_id": "abc", "id": 1, "content": {"@type": "messageText", "text": {"text": SECRET_TEXT}}},
+        {
+            "chat_id": "abc",
+            "id": 1,
+            "content": {"@type": "messageText", "text": {"text": SECRET_TEXT}},
+        },
         ["a list, not a message", SECRET_TEXT],
-        {"chat_id": 5, "id": 1, "sender_id": 5, "content": {"@type": "messageText", "text": {"text": "/start"}}},
-        {"chat_id": 5, "id": None, "forward_info": {"origin": {"@type": "messageOriginChannel",
-                                                               "chat_id": -1001, "message_id": 1}}},
-        {"chat_id": 5, "id": 1, "forward_info": {"origin": {"@type": "messageOriginChannel",
-                                                            "chat_id": SECRET_TEXT, "message_id": 1}}},
+        {
+            "chat_id": 5,
+            "id": 1,
+            "sender_id": 5,
+            "content": {"@type": "messageText", "text": {"text": "/start"}},
+        },
+        {
+            "chat_id": 5,
+            "id": None,
+            "forward_info": {
+                "origin": {"@type": "messageOriginChannel", "chat_id": -1001, "message_id": 1}
+            },
+        },
+        {
+            "chat_id": 5,
+            "id": 1,
+            "forward_info": {
+                "origin": {"@type": "messageOriginChannel", "chat_id": SECRET_TEXT, "message_id": 1}
+            },
+        },
     ],
 )
 def test_an_unreadable_message_is_logged_and_the_next_one_handled(
@@ -101,8 +129,12 @@ def test_an_unreadable_message_is_logged_and_the_next_one_handled(
     [
         {"@type": "updateMessageSendSucceeded", "old_message_id": "1", "message": {"chat_id": "x"}},
         {"@type": "updateMessageSendFailed", "old_message_id": [], "message": {"chat_id": 1}},
-        {"@type": "updateMessageSendFailed", "old_message_id": 1, "message": {"chat_id": 1},
-         "error": {"code": "429?", "message": "retry after 5"}},
+        {
+            "@type": "updateMessageSendFailed",
+            "old_message_id": 1,
+            "message": {"chat_id": 1},
+            "error": {"code": "429?", "message": "retry after 5"},
+        },
         {"@type": "updateMessageSendSucceeded", "old_message_id": 1, "message": "sent"},
     ],
 )

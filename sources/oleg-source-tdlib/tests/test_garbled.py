@@ -16,9 +16,16 @@ SECRET_TEXT = "a channel's words that never reach a log"
 
 def _post(chat: int, mid: int, **change: Any) -> dict[str, Any]:
     message = {
-        "@type": "message", "id": mid << 20, "chat_id": chat, "date": 1_736_164_800,
-        "is_channel_post": True, "media_album_id": "0",
-        "content": {"@type": "messageText", "text": {"@type": "formattedText", "text": SECRET_TEXT}},
+        "@type": "message",
+        "id": mid << 20,
+        "chat_id": chat,
+        "date": 1_736_164_800,
+        "is_channel_post": True,
+        "media_album_id": "0",
+        "content": {
+            "@type": "messageText",
+            "text": {"@type": "formattedText", "text": SECRET_TEXT},
+        },
     }
     message.update(change)
     return message
@@ -29,7 +36,9 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def _skipped(caplog: pytest.LogCaptureFixture, kind: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if f"skipped an unreadable {kind}" in r.getMessage()]
+    return [
+        r.getMessage() for r in caplog.records if f"skipped an unreadable {kind}" in r.getMessage()
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,11 +67,25 @@ def test_a_garbled_post_is_skipped_and_the_others_of_the_poll_come_out(
 @pytest.mark.parametrize(
     "update",
     [
-        {"@type": "updateMessageContent", "chat_id": "newsroom", "message_id": 1, "new_content": {}},
+        {
+            "@type": "updateMessageContent",
+            "chat_id": "newsroom",
+            "message_id": 1,
+            "new_content": {},
+        },
         {"@type": "updateMessageContent", "chat_id": "{chat}", "message_id": 1, "new_content": "x"},
-        {"@type": "updateDeleteMessages", "chat_id": "{chat}", "message_ids": "123",
-         "is_permanent": True},
-        {"@type": "updateDeleteMessages", "chat_id": None, "message_ids": [1], "is_permanent": True},
+        {
+            "@type": "updateDeleteMessages",
+            "chat_id": "{chat}",
+            "message_ids": "123",
+            "is_permanent": True,
+        },
+        {
+            "@type": "updateDeleteMessages",
+            "chat_id": None,
+            "message_ids": [1],
+            "is_permanent": True,
+        },
         {"@type": "updateChatHasProtectedContent", "chat_id": [1], "has_protected_content": True},
     ],
 )

@@ -176,7 +176,9 @@ class TelegramBotSink(Sink):
         except Unreadable as exc:
             log_skipped(log, update, exc)
             return
-        if chat_id > 0 and self.mailer is not None and not message.get("is_outgoing"):
+        if message.get("is_outgoing"):
+            return  # the bot's own messages come back as updates too
+        if chat_id > 0 and self.mailer is not None:
             self.mailer.known_chats.add(chat_id)  # the user wrote: TDLib knows the chat
         if self._closing or self._chat_worker is None:
             return

@@ -51,8 +51,11 @@ class UpdateWorker:
                 self.refused += 1
                 if not self._flooded:  # one warning per flood; the count says the rest
                     self._flooded = True
-                    log.warning("%d %s wait already (max_pending_updates): refusing more until "
-                                "they drain", self.limit, self.name)
+                    log.warning(
+                        "%d %s wait already (max_pending_updates): refusing more until they drain",
+                        self.limit,
+                        self.name,
+                    )
                 return False
             waiting = self._queue.qsize()
             self.most_pending = max(self.most_pending, waiting)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from oleg_tdlib import requests as rq
 from oleg_tdlib import reading
+from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.reading import Unreadable, int64_at
 

@@ -64,7 +64,8 @@ class Listener:
 
     def on_content(self, account: Account, update: dict[str, Any]) -> None:
         what = "updateMessageContent"
-        chat_id, message_id = int64_at(update, "chat_id", what), int64_at(update, "message_id", what)
+        chat_id = int64_at(update, "chat_id", what)
+        message_id = int64_at(update, "message_id", what)
         if chat_id not in account.chats:
             return
         content = reading.obj(update.get("new_content"), f"{what}.new_content", optional=True)

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from oleg.types import to_epoch
-from oleg_tdlib import requests as rq
 from oleg_tdlib import reading, translate
+from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.reading import Unreadable, int64_at
 
