@@ -2,7 +2,7 @@
 # Set up a development environment: a virtual environment in .venv with every workspace
 # member installed editable (the list lives in pyproject.toml, [tool.oleg.workspace]).
 # Idempotent: a second run only installs what changed.  Usage: scripts/setup.sh [--test] [--bench]
-#   --test   also the test extras (pytest, psycopg; httpx and playwright for the dashboard)
+#   --test   also the test extras (pytest, hypothesis, psycopg; httpx and playwright for the dashboard)
 #   --bench  also the peers the benchmarks compare against (scikit-surprise, for bench_explicit.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from oleg.types import MediaKind
 from oleg_tdlib.errors import TdError
+from oleg_tdlib.reading import Unreadable
 from oleg_tdlib.translate import (
     album_post,
     callback_press,
@@ -116,3 +117,65 @@ def test_settings_never_show_secrets() -> None:
     text = repr(s) + str(s)
     assert "HASH-abc" not in text and "KEY-xyz" not in text and "TOKEN-zzz" not in text
     assert s.account == "bot"
+
+
+# -- garbled updates: a clear Unreadable naming the field, never KeyError/TypeError/... ---------
+
+TEXT = {"@type": "messageText", "text": {"@type": "formattedText", "text": "hi"}}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"chat_id": None}, "chat_id"),
+        ({"id": "12ab"}, "id"),
+        ({"id": [1]}, "id"),
+        ({"date": "yesterday"}, "date"),
+        ({"date": 10**20}, "date"),  # OverflowError from fromtimestamp before
+        ({"date": -5}, "date"),
+        ({"chat_id": str(1 << 64)}, "chat_id"),
+        ({"content": ["messageText"]}, "content"),
+    ],
+)
+def test_a_garbled_message_is_unreadable_naming_the_field(change: dict, field: str) -> None:
+    with pytest.raises(Unreadable, match=field):
+        message_to_post({**message(1, TEXT), **change})
+
+
+@pytest.mark.parametrize("missing", ["chat_id", "id", "date"])
+def test_a_message_missing_a_field_is_unreadable(missing: str) -> None:
+    garbled = message(1, TEXT)
+    del garbled[missing]
+    with pytest.raises(Unreadable, match=f"{missing} is missing"):
+        message_to_post(garbled)
+    with pytest.raises(Unreadable):
+        album_post([message(2, TEXT), garbled])
+
+
+def test_garbled_content_parts_read_as_no_text() -> None:
+    assert message_text({"content": {"@type": "messageText", "text": "not an object"}}) == ""
+    assert message_text({"content": "messageText"}) == ""
+    poll = {"@type": "messagePoll", "poll": "what?"}
+    assert message_to_post(message(1, poll)).text is None
+
+
+@pytest.mark.parametrize("missing", ["id", "sender_user_id", "chat_id", "message_id"])
+def test_a_press_missing_a_field_is_unreadable(missing: str) -> None:
+    update = {"@type": "updateNewCallbackQuery", "id": "5", "sender_user_id": 42, "chat_id": 42,
+              "message_id": 9, "payload": {"@type": "callbackQueryPayloadData", "data": "AQ=="}}
+    with pytest.raises(Unreadable, match="payload"):
+        callback_press(dict(update, payload=["callbackQueryPayloadData"]))
+    del update[missing]
+    with pytest.raises(Unreadable, match=missing):
+        callback_press(update)
+
+
+def test_garbled_forward_and_sender_are_unreadable() -> None:
+    with pytest.raises(Unreadable, match="origin"):
+        forward_origin({"forward_info": {"origin": "messageOriginChannel"}})
+    with pytest.raises(Unreadable, match="chat_id"):
+        forward_origin({"forward_info": {"origin": {"@type": "messageOriginChannel", "message_id": 1}}})
+    with pytest.raises(Unreadable, match="user_id"):
+        sender_user_id({"sender_id": {"@type": "messageSenderUser", "user_id": 1.5}})
+    with pytest.raises(Unreadable, match="sender_id"):
+        sender_user_id({"sender_id": 7})

@@ -2,7 +2,8 @@
 
 TDLib's conventions they absorb: int64 values arrive as strings, ``bytes`` as base64, a
 channel's chat id is ``-100<channel id>``, a message id is ``server id << 20``, and the items
-of an album arrive as separate messages sharing a ``media_album_id``.
+of an album arrive as separate messages sharing a ``media_album_id``. A field that is missing or
+of the wrong kind raises :class:`~oleg_tdlib.reading.Unreadable` (the caller logs and skips).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from oleg.types import MediaKind, Post
+
+from oleg_tdlib import reading
+from oleg_tdlib.reading import Unreadable, int64_at
 
 CONTENT_KINDS: dict[str, str] = {
     "messageText": MediaKind.TEXT,
@@ -29,9 +32,9 @@ CONTENT_KINDS: dict[str, str] = {
 SERVER_ID_SHIFT = 20
 
 
-def int64(value: Any) -> int:
+def int64(value: Any, what: str = "value") -> int:
     """An int64 as TDLib writes it (a string) or as a test writes it (an int)."""
-    return int(value)
+    return reading.int64(value, what)
 
 
 def server_id(message_id: int) -> int:
@@ -59,28 +62,32 @@ def album_id(message: dict[str, Any]) -> str | None:
 
 def caption_text(content: dict[str, Any]) -> str | None:
     """The text or caption of a message's content (None for media without a caption)."""
+    if not isinstance(content, dict):
+        return None
     holder = content.get("text") if content.get("@type") == "messageText" else content.get("caption")
     if isinstance(holder, dict):
         return str(holder.get("text") or "") or None
     if content.get("@type") == "messagePoll":
-        question = content.get("poll", {}).get("question")
+        poll = content.get("poll")
+        question = poll.get("question") if isinstance(poll, dict) else None
         if isinstance(question, dict):
             return str(question.get("text") or "") or None
     return None
 
 
 def is_channel_post(message: dict[str, Any]) -> bool:
-    return bool(message.get("is_channel_post"))
+    return isinstance(message, dict) and bool(message.get("is_channel_post"))
 
 
 def message_to_post(message: dict[str, Any], *, title: str | None = None) -> Post:
     """One channel message as oleg's :class:`~oleg.types.Post` (metadata and text only)."""
-    content = message.get("content") or {}
+    message = reading.obj(message, "message")
+    content = reading.obj(message.get("content"), "message.content", optional=True)
     kind = CONTENT_KINDS.get(str(content.get("@type")), MediaKind.OTHER)
     return Post(
-        channel_id=int64(message["chat_id"]),
-        message_id=int64(message["id"]),
-        date=datetime.fromtimestamp(int(message["date"]), UTC),
+        channel_id=int64_at(message, "chat_id", "message"),
+        message_id=int64_at(message, "id", "message"),
+        date=reading.unix_date(reading.field(message, "date", "message"), "message.date"),
         media_kind=kind,
         album_id=album_id(message),
         text=caption_text(content),
@@ -90,10 +97,12 @@ def message_to_post(message: dict[str, Any], *, title: str | None = None) -> Pos
 
 def album_post(messages: Iterable[dict[str, Any]], *, title: str | None = None) -> Post:
     """An album's messages as one post: the first message's id, the first caption found."""
-    items = sorted(messages, key=lambda m: int64(m["id"]))
-    if not items:
+    posts = [(message_to_post(m, title=title), m) for m in messages]  # each one readable
+    if not posts:
         raise ValueError("an album needs at least one message")
-    first = message_to_post(items[0], title=title)
+    posts.sort(key=lambda pm: pm[0].message_id)
+    items = [m for _, m in posts]
+    first = posts[0][0]
     text = next((t for m in items if (t := caption_text(m.get("content") or {}))), None)
     kind = MediaKind.ALBUM if len(items) > 1 else first.media_kind
     return Post(
@@ -115,10 +124,11 @@ def forward_origin(message: dict[str, Any]) -> ForwardOrigin | None:
     info = message.get("forward_info")
     if not isinstance(info, dict):
         return None
-    origin = info.get("origin") or {}
+    origin = reading.obj(info.get("origin"), "message.forward_info.origin", optional=True)
     if origin.get("@type") != "messageOriginChannel":
         return None
-    return ForwardOrigin(int64(origin["chat_id"]), int64(origin["message_id"]))
+    what = "message.forward_info.origin"
+    return ForwardOrigin(int64_at(origin, "chat_id", what), int64_at(origin, "message_id", what))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,30 +143,42 @@ class CallbackPress:
 
 
 def callback_press(update: dict[str, Any]) -> CallbackPress | None:
-    """``updateNewCallbackQuery`` with a data payload → :class:`CallbackPress` (else None)."""
-    payload = update.get("payload") or {}
+    """``updateNewCallbackQuery`` with a data payload → :class:`CallbackPress` (else None:
+    another kind of payload, or data that is not base64; :class:`Unreadable` if garbled)."""
+    what = "updateNewCallbackQuery"
+    query_id = str(int64_at(update, "id", what))
+    user_id = int64_at(update, "sender_user_id", what)
+    chat_id = int64_at(update, "chat_id", what)
+    message_id = int64_at(update, "message_id", what)
+    payload = reading.obj(update.get("payload"), f"{what}.payload")
     if payload.get("@type") != "callbackQueryPayloadData":
         return None
     try:
         data = base64.b64decode(str(payload.get("data", "")), validate=True)
     except ValueError:
         return None
-    return CallbackPress(
-        query_id=str(update["id"]), user_id=int64(update["sender_user_id"]),
-        chat_id=int64(update["chat_id"]), message_id=int64(update["message_id"]), data=data,
-    )
+    return CallbackPress(query_id, user_id, chat_id, message_id, data)
+
+
+def query_id_of(update: dict[str, Any]) -> str | None:
+    """The id to answer a press with, even when the rest of it cannot be read."""
+    try:
+        return str(int64_at(update, "id", "updateNewCallbackQuery"))
+    except Unreadable:
+        return None
 
 
 def message_text(message: dict[str, Any]) -> str:
     """The plain text of a text message ("" for anything else): commands like ``/start``."""
-    content = message.get("content") or {}
-    if content.get("@type") != "messageText":
+    content = message.get("content")
+    if not isinstance(content, dict) or content.get("@type") != "messageText":
         return ""
-    return str((content.get("text") or {}).get("text") or "")
+    text = content.get("text")
+    return str(text.get("text") or "") if isinstance(text, dict) else ""
 
 
 def sender_user_id(message: dict[str, Any]) -> int | None:
-    sender = message.get("sender_id") or {}
+    sender = reading.obj(message.get("sender_id"), "message.sender_id", optional=True)
     if sender.get("@type") == "messageSenderUser":
-        return int64(sender["user_id"])
+        return int64_at(sender, "user_id", "message.sender_id")
     return None

@@ -3,6 +3,8 @@ subscribers' commands.
 
 Runs on a worker thread of its own, never on TDLib's update dispatcher: that thread also
 carries the send outcomes a mailing round waits for, and a slow query must not hold them.
+Every field a message is acted on by is read first: a garbled one raises
+:class:`~oleg_tdlib.reading.Unreadable` before anything is stored or queued.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from oleg.types import MoreRequest, SubscriptionEvent
 from oleg_tdlib import translate
+from oleg_tdlib.reading import int64_at
 from oleg_tdlib.shared import LISTENER_USER_IDS
 
 from oleg_sink_telegram_bot import reports
@@ -73,13 +76,14 @@ class Inbox:
     def on_message(self, message: dict[str, Any]) -> None:
         if message.get("is_outgoing"):
             return  # the bot's own messages come back as updates too
-        chat_id = int(message.get("chat_id", 0))
+        chat_id = int64_at(message, "chat_id", "message")
         if chat_id <= 0:
             return  # only private chats: groups and channels are not the bot's business
         origin = translate.forward_origin(message)
         if origin is not None:
+            ref_message_id = int64_at(message, "id", "message")
             self._note_listener(chat_id)
-            self._store_copy(origin, chat_id, message)
+            self._store_copy(origin, chat_id, ref_message_id, translate.album_id(message))
             return
         text = translate.message_text(message).strip()
         if text.startswith("/") and not self._is_listener(chat_id):
@@ -101,7 +105,7 @@ class Inbox:
         log.info("user %d forwards posts: a listener account, not a subscriber", user)
 
     def _store_copy(
-        self, origin: translate.ForwardOrigin, chat_id: int, message: dict[str, Any]
+        self, origin: translate.ForwardOrigin, chat_id: int, ref_message_id: int, album: str | None
     ) -> None:
         """A post the listener forwarded: the bot keeps this copy and sends copies of it."""
         self.tables.set_message_ref(
@@ -109,8 +113,8 @@ class Inbox:
             origin.chat_id,
             origin.message_id,
             chat_id=chat_id,
-            ref_message_id=int(message["id"]),
-            album_id=translate.album_id(message),
+            ref_message_id=ref_message_id,
+            album_id=album,
         )
         log.debug("stored the bot's copy of post %d/%d", origin.chat_id, origin.message_id)
 

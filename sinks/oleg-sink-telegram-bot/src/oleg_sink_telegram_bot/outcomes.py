@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from oleg_tdlib import reading
 from oleg_tdlib.errors import TdError
+from oleg_tdlib.reading import int64_at
 
 Key = tuple[int, int]  # (chat id, temporary message id)
 Outcome = TdError | None  # None: sent
@@ -83,14 +85,16 @@ class Outcomes:
 
 
 def outcome_of(update: dict[str, Any]) -> tuple[Key, Outcome] | None:
-    """``updateMessageSendSucceeded/Failed`` → ((chat id, old id), None or the TdError)."""
+    """``updateMessageSendSucceeded/Failed`` → ((chat id, old id), None or the TdError);
+    :class:`~oleg_tdlib.reading.Unreadable` if its fields are garbled."""
     kind = update.get("@type")
-    message = update.get("message") or {}
-    if "chat_id" not in message or "old_message_id" not in update:
+    if kind not in ("updateMessageSendSucceeded", "updateMessageSendFailed"):
         return None
-    key = (int(message["chat_id"]), int(update["old_message_id"]))
+    message = reading.obj(update.get("message"), f"{kind}.message")
+    chat_id = int64_at(message, "chat_id", f"{kind}.message")
+    key = (chat_id, int64_at(update, "old_message_id", kind))
     if kind == "updateMessageSendSucceeded":
         return key, None
-    if kind == "updateMessageSendFailed":
-        return key, TdError.from_json(update.get("error") or {}, "sendMessage")
-    return None
+    error = reading.obj(update.get("error"), f"{kind}.error", optional=True)
+    code = reading.int64(error.get("code", 0), f"{kind}.error.code")
+    return key, TdError(code, str(error.get("message", "")), "sendMessage")

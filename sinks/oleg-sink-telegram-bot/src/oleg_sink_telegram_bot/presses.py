@@ -17,6 +17,7 @@ from oleg.types import LIKE, FeedbackEvent
 from oleg_tdlib import requests as rq
 from oleg_tdlib import translate
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.reading import Unreadable, log_skipped
 from oleg_tdlib.transport import TdClient
 
 from oleg_sink_telegram_bot import payload
@@ -49,12 +50,18 @@ class Presses:
         self.texts = texts
         self.now = now
         self.timeout = timeout
-        self.counts = {"stored": 0, "repeated": 0, "expired": 0}
+        self.counts = {"stored": 0, "repeated": 0, "expired": 0, "unreadable": 0, "refused": 0}
 
     def on_press(self, update: dict[str, Any]) -> None:
-        press = translate.callback_press(update)
+        try:
+            press = translate.callback_press(update)
+        except Unreadable as exc:  # answered when it can be: the button stops spinning
+            self.counts["unreadable"] += 1
+            log_skipped(log, update, exc)
+            self._answer(translate.query_id_of(update) or "", self.texts.expired)
+            return
         if press is None:
-            self._answer(str(update.get("id", "")), self.texts.expired)
+            self._answer(translate.query_id_of(update) or "", self.texts.expired)
             return
         vote = payload.decode(self.key, press.data, press.chat_id)
         if vote is None or not self._belongs(vote.delivery_id, press.chat_id, press.user_id):
@@ -82,6 +89,19 @@ class Presses:
                 rq.edit_reply_markup(press.chat_id, press.message_id, markup),
             ),
         )
+
+    def refuse(self, update: dict[str, Any]) -> None:
+        """A press that found the queue full: "try again" at once, on the caller's thread
+        (TDLib's dispatcher), sent without waiting for the reply."""
+        self.counts["refused"] += 1
+        query = translate.query_id_of(update)
+        if not query:
+            return
+        try:
+            answer = rq.answer_callback(query, self.texts.try_again)
+            self.client().send("answerCallbackQuery", answer)
+        except TdClosed as exc:
+            log.warning("%s", exc)
 
     def _belongs(self, delivery_id: int, chat_id: int, user_id: int) -> bool:
         """The delivery exists and went to the subscriber behind this private chat."""

@@ -70,5 +70,9 @@ class BotSettings(PluginSettings):
     """Reopen TDLib this often, between rounds, so its caches do not grow without bound."""
     request_timeout: Duration = timedelta(seconds=15)
     """Timeout of every other TDLib request."""
+    max_pending_updates: int = Field(1000, ge=1, le=1_000_000)
+    """How many presses, and separately how many incoming messages, may wait for the bot's
+    worker threads. Beyond it a press is answered with ``texts.try_again`` at once and a
+    message is dropped with a warning (both counted): a flood costs bounded memory."""
     texts: Texts = Texts()
     """What the bot says."""

@@ -4,18 +4,19 @@
 Threads: TDLib's update dispatcher only routes (send outcomes straight into
 :class:`~oleg_sink_telegram_bot.outcomes.Outcomes`, messages and presses onto two worker
 threads of their own), so a slow store query never holds the outcomes a round waits for,
-and a press is never queued behind a command. Presses are stored by the sink itself
-(durably, before they are acknowledged), so :meth:`poll` returns only (un)subscriptions and
-/more requests.
+and a press is never queued behind a command. Each worker's queue holds at most
+``max_pending_updates``: beyond it a press is answered "try again" at once and a message is
+dropped with a warning (both counted in :attr:`TelegramBotSink.overflow`). An update that
+cannot be read is logged in one line (its @type and what was wrong) and skipped. Presses are
+stored by the sink itself (durably, before they are acknowledged), so :meth:`poll` returns
+only (un)subscriptions and /more requests.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -26,6 +27,7 @@ from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
 from oleg_tdlib.listening import ListeningStore
 from oleg_tdlib.ratelimit import RateLimiter, SendWindow
+from oleg_tdlib.reading import Unreadable, int64_at, log_skipped
 from oleg_tdlib.shared import BOT_USERNAME, adopt_legacy_folder
 from oleg_tdlib.transport import TdClient, TdSettings
 
@@ -36,6 +38,7 @@ from oleg_sink_telegram_bot.mailer import Mailer, message_keys
 from oleg_sink_telegram_bot.outcomes import Outcomes, outcome_of
 from oleg_sink_telegram_bot.presses import Presses
 from oleg_sink_telegram_bot.settings import DEFAULT_FILES, BotSettings
+from oleg_sink_telegram_bot.worker import UpdateWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +63,8 @@ class TelegramBotSink(Sink):
         self.presses: Presses | None = None
         self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._outcomes = Outcomes()
-        self._chat_worker: ThreadPoolExecutor | None = None
-        self._press_worker: ThreadPoolExecutor | None = None
+        self._chat_worker: UpdateWorker | None = None
+        self._press_worker: UpdateWorker | None = None
         self._closing = False
 
     # -- life cycle ---------------------------------------------------------------------
@@ -105,8 +108,11 @@ class TelegramBotSink(Sink):
         self.presses = Presses(
             runtime.store, runtime.record_feedback, self._client, key, s.texts, now=self._now, timeout=timeout
         )
-        self._chat_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-messages")
-        self._press_worker = ThreadPoolExecutor(1, thread_name_prefix="bot-presses")
+        inbox, presses = self.inbox, self.presses
+        self._chat_worker = UpdateWorker(
+            "messages", lambda u: inbox.on_message(u["message"]), limit=s.max_pending_updates
+        )
+        self._press_worker = UpdateWorker("presses", presses.on_press, limit=s.max_pending_updates)
         client.on("updateNewMessage", self._on_message)
         client.on("updateNewCallbackQuery", self._on_press)
         client.on("updateMessageSendSucceeded", self._on_outcome)
@@ -124,7 +130,7 @@ class TelegramBotSink(Sink):
         self._closing = True
         for worker in (self._chat_worker, self._press_worker):
             if worker is not None:
-                worker.shutdown(wait=True)
+                worker.close()
         if self.client is not None:
             self.client.close()
 
@@ -162,17 +168,42 @@ class TelegramBotSink(Sink):
     # -- updates (TDLib's dispatcher thread: route, never block) -------------------------
 
     def _on_message(self, update: dict[str, Any]) -> None:
-        message = update.get("message") or {}
-        chat_id = int(message.get("chat_id", 0))
-        if chat_id > 0 and self.mailer is not None and not message.get("is_outgoing"):
+        try:
+            message = update.get("message")
+            if not isinstance(message, dict):
+                raise Unreadable("updateNewMessage.message is not an object")
+            chat_id = int64_at(message, "chat_id", "message")
+        except Unreadable as exc:
+            log_skipped(log, update, exc)
+            return
+        if message.get("is_outgoing"):
+            return  # the bot's own messages come back as updates too
+        if chat_id > 0 and self.mailer is not None:
             self.mailer.known_chats.add(chat_id)  # the user wrote: TDLib knows the chat
-        self._submit(self._chat_worker, self.inbox.on_message if self.inbox else None, message)
+        if self._closing or self._chat_worker is None:
+            return
+        self._chat_worker.offer(update)  # when full, dropped: the worker warns and counts
 
     def _on_press(self, update: dict[str, Any]) -> None:
-        self._submit(self._press_worker, self.presses.on_press if self.presses else None, update)
+        if self._closing or self._press_worker is None or self.presses is None:
+            return
+        if not self._press_worker.offer(update):
+            self.presses.refuse(update)  # "try again", at once
+
+    @property
+    def overflow(self) -> dict[str, int]:
+        """Updates refused because their worker's queue was full (max_pending_updates)."""
+        return {
+            "messages": self._chat_worker.refused if self._chat_worker else 0,
+            "presses": self._press_worker.refused if self._press_worker else 0,
+        }
 
     def _on_outcome(self, update: dict[str, Any]) -> None:
-        found = outcome_of(update)
+        try:
+            found = outcome_of(update)
+        except Unreadable as exc:
+            log_skipped(log, update, exc)
+            return
         if found is None:
             return
         key, error = found
@@ -180,21 +211,6 @@ class TelegramBotSink(Sink):
             self.limiter.pause(error.retry_after)
             log.warning("Telegram asks to wait %g s; sending pauses", error.retry_after)
         self._outcomes.record(key, error)
-
-    def _submit(
-        self, worker: ThreadPoolExecutor | None, fn: Callable[[Any], None] | None, arg: Any
-    ) -> None:
-        if worker is None or fn is None or self._closing:
-            return
-
-        def run() -> None:
-            try:
-                fn(arg)
-            except Exception:
-                log.exception("handling a %s failed", type(arg).__name__)
-
-        with contextlib.suppress(RuntimeError):  # shut down meanwhile
-            worker.submit(run)
 
     # -- replies to commands ------------------------------------------------------------
 

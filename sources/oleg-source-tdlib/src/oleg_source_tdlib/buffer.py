@@ -3,17 +3,25 @@
 An album arrives as one update per item sharing a ``media_album_id``, with no sign of which
 is the last: its items are gathered until none came for ``album_wait``, then leave as one
 group. The quiet time is measured on a monotonic clock because it is about how TDLib
-delivers updates, not about the scheduler's (possibly virtual) time.
+delivers updates, not about the scheduler's (possibly virtual) time. A message is read as a
+post when it arrives: one that cannot be (a bad ``date``, a missing id) is refused there,
+so it never reaches a poll, where it would stop the others.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from oleg_tdlib import translate
+from oleg_tdlib.reading import Unreadable, log_skipped
+
+log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 
@@ -59,8 +67,10 @@ class PostBuffer:
             return (chat_id, message_id) in self._seen
 
     def add(self, account: str, message: Message) -> bool:
-        """Buffer one channel message; False if it was accepted before."""
-        chat_id, message_id = int(message["chat_id"]), int(message["id"])
+        """Buffer one channel message; False if it was accepted before.
+        :class:`~oleg_tdlib.reading.Unreadable` if it cannot be read as a post."""
+        post = translate.message_to_post(message)
+        chat_id, message_id = post.channel_id, post.message_id
         key = (chat_id, message_id)
         album = str(message.get("media_album_id") or "0")
         with self._lock:
@@ -79,7 +89,14 @@ class PostBuffer:
         return True
 
     def add_many(self, account: str, messages: Iterable[Message]) -> int:
-        return sum(self.add(account, m) for m in messages)
+        """Buffer each message that can be read (the others are logged and skipped)."""
+        added = 0
+        for message in messages:
+            try:
+                added += self.add(account, message)
+            except Unreadable as exc:
+                log_skipped(log, message, exc, account=account)
+        return added
 
     def edit(self, chat_id: int, message_id: int, content: dict[str, Any]) -> bool:
         """Replace a still-buffered message's content (an edit before the post was stored)."""

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from oleg_tdlib import reading
 from oleg_tdlib import requests as rq
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.reading import Unreadable, int64_at
 
 from oleg_source_tdlib.accounts import Account
 
@@ -83,10 +85,10 @@ class Forwarder:
                 self._warned_no_bot = True
             return None
         chat = account.client.request("searchPublicChat", rq.search_public_chat(username))
-        kind = chat.get("type") or {}
+        kind = reading.obj(chat.get("type"), "chat.type", optional=True)
         if kind.get("@type") != "chatTypePrivate":
             raise TdError(400, f"@{username} is not a bot", "searchPublicChat")
-        bot = BotChat(int(kind["user_id"]), int(chat["id"]))
+        bot = BotChat(int64_at(kind, "user_id", "chat.type"), int64_at(chat, "id", "chat"))
         key = f"bot_started.{account.name}"  # tdlib:bot_started.<account> in the store
         if self.store.get_state(key) != username:
             account.client.request("sendBotStartMessage", rq.send_bot_start(bot.user_id, bot.chat_id))
@@ -126,7 +128,7 @@ class Forwarder:
     def _send(self, account: Account, batch: list[Forward], waiting: deque[Forward], now: datetime) -> int:
         try:
             bot = self.bot_chat(account)
-        except (TdError, TdTimeout, TdClosed) as exc:
+        except (TdError, TdTimeout, TdClosed, Unreadable) as exc:
             log.warning("%s cannot reach the bot: %s", account.name, exc)
             bot = None
             if isinstance(exc, TdError) and exc.retry_after:

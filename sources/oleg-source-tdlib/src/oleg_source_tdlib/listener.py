@@ -1,16 +1,19 @@
 """TDLib update handlers: new channel posts, edits, deletions, protection changes.
 
 They run on each client's dispatcher thread and never wait on the network: a new post only
-goes into the buffer; forwarding it happens later, from the poll.
+goes into the buffer; forwarding it happens later, from the poll. An update whose fields
+cannot be read is logged in one line (its @type, what was wrong) and skipped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oleg_tdlib import translate
+from oleg_tdlib import reading, translate
+from oleg_tdlib.reading import Unreadable, int64_at
 
 from oleg_source_tdlib.accounts import Account
 from oleg_source_tdlib.buffer import PostBuffer
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from oleg_source_tdlib.store_access import SourceStore
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[["Account", dict[str, Any]], None]
 
 
 class Listener:
@@ -34,24 +39,36 @@ class Listener:
 
     def attach(self, account: Account) -> None:
         client = account.client
-        client.on("updateNewMessage", lambda u: self.on_new_message(account, u))
-        client.on("updateMessageContent", lambda u: self.on_content(account, u))
-        client.on("updateDeleteMessages", lambda u: self.on_delete(account, u))
-        client.on("updateChatHasProtectedContent", lambda u: self.on_protected(account, u))
+        client.on("updateNewMessage", self._guarded(account, self.on_new_message))
+        client.on("updateMessageContent", self._guarded(account, self.on_content))
+        client.on("updateDeleteMessages", self._guarded(account, self.on_delete))
+        client.on("updateChatHasProtectedContent", self._guarded(account, self.on_protected))
+
+    @staticmethod
+    def _guarded(account: Account, handler: Handler) -> Callable[[dict[str, Any]], None]:
+        def handle(update: dict[str, Any]) -> None:
+            try:
+                handler(account, update)
+            except Unreadable as exc:
+                reading.log_skipped(log, update, exc, account=account.name)
+
+        return handle
 
     def on_new_message(self, account: Account, update: dict[str, Any]) -> None:
-        message = update.get("message") or {}
+        message = update.get("message")
         if not translate.is_channel_post(message):
             return
-        if int(message["chat_id"]) not in account.chats:
+        if int64_at(message, "chat_id", "message") not in account.chats:
             return  # a channel this account is in, but not for oleg (or another account's)
         self.buffer.add(account.name, message)
 
     def on_content(self, account: Account, update: dict[str, Any]) -> None:
-        chat_id, message_id = int(update["chat_id"]), int(update["message_id"])
+        what = "updateMessageContent"
+        chat_id = int64_at(update, "chat_id", what)
+        message_id = int64_at(update, "message_id", what)
         if chat_id not in account.chats:
             return
-        content = update.get("new_content") or {}
+        content = reading.obj(update.get("new_content"), f"{what}.new_content", optional=True)
         if self.buffer.edit(chat_id, message_id, content):
             return
         self.store.update_post_text(chat_id, message_id, translate.caption_text(content))
@@ -59,16 +76,16 @@ class Listener:
     def on_delete(self, account: Account, update: dict[str, Any]) -> None:
         if not update.get("is_permanent") or update.get("from_cache"):
             return  # only TDLib's cache forgot them
-        chat_id = int(update["chat_id"])
+        chat_id = int64_at(update, "chat_id", "updateDeleteMessages")
         if chat_id not in account.chats:
             return
-        ids = [int(i) for i in update.get("message_ids") or ()]
+        ids = reading.int64_list(update.get("message_ids", []), "updateDeleteMessages.message_ids")
         self.buffer.drop(chat_id, ids)
         with self._lock:
             self._deleted.extend((chat_id, i) for i in ids)
 
     def on_protected(self, account: Account, update: dict[str, Any]) -> None:
-        chat_id = int(update["chat_id"])
+        chat_id = int64_at(update, "chat_id", "updateChatHasProtectedContent")
         if chat_id in account.chats:
             protected = bool(update.get("has_protected_content"))
             (self.protected.add if protected else self.protected.discard)(chat_id)

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from oleg.types import to_epoch
+from oleg_tdlib import reading, translate
 from oleg_tdlib import requests as rq
-from oleg_tdlib import translate
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.reading import Unreadable, int64_at
 
 from oleg_source_tdlib.accounts import Account
 from oleg_source_tdlib.buffer import PostBuffer
@@ -53,13 +54,21 @@ def missed_messages(
             continue
         known = True
         messages = reply.get("messages") or []
+        if not isinstance(messages, list):
+            raise Unreadable("getChatHistory: messages is not a list")
         if not messages:
             break
         done = False
         for message in messages:  # newest first
-            mid = int(message["id"])
+            try:
+                mid = int64_at(message, "id", "message")
+                date = reading.int64(message.get("date", 0), "message.date")
+            except Unreadable as exc:
+                reading.log_skipped(log, message, exc, account=account.name)
+                continue
+            from_id = mid
             if (last_id is not None and mid <= last_id) or (
-                last_id is None and (since is None or int(message.get("date", 0)) < to_epoch(since))
+                last_id is None and (since is None or date < to_epoch(since))
             ):
                 if album := translate.album_id(message):
                     boundary_albums.add(album)  # the rest of a stored album is not a new post
@@ -67,9 +76,8 @@ def missed_messages(
                 break
             if translate.is_channel_post(message):
                 fresh.append(message)
-        if done:
+        if done or from_id == 0:
             break
-        from_id = int(messages[-1]["id"])
     fresh = [m for m in fresh if translate.album_id(m) not in boundary_albums]
     fresh.reverse()
     return fresh
@@ -95,7 +103,7 @@ def catch_up(
             )
         except TdClosed:
             return added
-        except (TdError, TdTimeout) as exc:
+        except (TdError, TdTimeout, Unreadable) as exc:
             log.warning("%s: cannot read the history of %s: %s", account.name, chat_id, exc)
             continue
         added += buffer.add_many(account.name, missed)

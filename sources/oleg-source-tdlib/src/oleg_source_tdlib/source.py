@@ -20,6 +20,7 @@ from oleg.runtime import Runtime, SharedValues
 from oleg.types import Post, utc
 from oleg_tdlib import translate
 from oleg_tdlib.errors import TdClosed, TdError, TdTimeout
+from oleg_tdlib.reading import Unreadable, log_skipped
 from oleg_tdlib.shared import BOT_USERNAME, LISTENER_USER_IDS
 from oleg_tdlib.transport import NeedsLogin
 
@@ -85,7 +86,7 @@ class TdlibSource(Source):
             if self.bot_username():
                 try:
                     self.forwarder.bot_chat(account)
-                except (TdError, TdTimeout, TdClosed) as exc:  # the polls try again
+                except (TdError, TdTimeout, TdClosed, Unreadable) as exc:  # the polls try again
                     log.warning("%s cannot reach the bot @%s yet: %s", account.name, self.bot_username(), exc)
             self._catch_up(account, s.reconcile_pages)
 
@@ -160,7 +161,12 @@ class TdlibSource(Source):
         for group in self.buffer.take():
             if not group.items:
                 continue
-            posts.append(translate.album_post(group.messages, title=self.titles.get(group.chat_id)))
+            try:  # the buffer refused what it could not read; still, one group never stops the rest
+                post = translate.album_post(group.messages, title=self.titles.get(group.chat_id))
+            except Unreadable as exc:
+                log_skipped(log, group.messages[0], exc, account=group.account)
+                continue
+            posts.append(post)
             if group.chat_id not in self.protected:
                 self.forwarder.enqueue(Forward(group.account, group.chat_id, tuple(group.message_ids)))
         self.forwarder.flush(now)

@@ -273,6 +273,19 @@ class FakeTelegram:
             bot = self._bot(chat_id)
             return self._callback(user_id, bot.id, message_id, base64.b64encode(data).decode())
 
+    def inject(self, account_id: int, update: JSON, *, query_from: int | None = None) -> None:
+        """Any update, garbled or not, for an account's clients (a fuzz test's way in). With
+        ``query_from``, the update's ``id`` becomes a callback query that user made, which
+        the bot may answer."""
+        with self._lock:
+            if query_from is not None and isinstance(update.get("id"), str | int):
+                self.queries[str(update["id"])] = {"bot": account_id, "user": query_from,
+                                                   "answered": False}
+            self.route(account_id, update, query_from)
+
+    def new_query_id(self) -> str:
+        return str(next(self._query_ids))
+
     def _callback(self, user_id: int, bot_id: int, message_id: int, data: str) -> str:
         qid = str(next(self._query_ids))
         self.queries[qid] = {"bot": bot_id, "user": user_id, "answered": False}
