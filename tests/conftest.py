@@ -68,3 +68,4 @@ def store_url_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], s
     yield make
     for url in made:
         drop_database(url)
+

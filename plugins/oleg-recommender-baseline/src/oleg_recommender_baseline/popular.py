@@ -17,8 +17,12 @@ from oleg.types import FloatArray
 
 
 class PopularSettings(PluginSettings):
-    post_prior: float = Field(5.0, ge=0, description="Pseudo-ratings pulling a post towards its channel's rate.")
-    channel_prior: float = Field(20.0, ge=0, description="Pseudo-ratings pulling a channel towards the global rate.")
+    post_prior: float = Field(
+        5.0, gt=0, description="Pseudo-ratings pulling a post towards its channel's rate (> 0: a post nobody rated has one)."
+    )
+    channel_prior: float = Field(
+        20.0, gt=0, description="Pseudo-ratings pulling a channel towards the global rate (> 0)."
+    )
     global_prior: float = Field(0.25, ge=0, le=1, description="Like rate assumed before any feedback.")
 
 
