@@ -370,10 +370,10 @@ class Model:
     def bias(self, candidates: Candidates) -> FloatArray:
         if len(candidates) == 0:
             return np.zeros(0)
-        if self.net.candidate_bias:
-            c = self._rows_of("channel", self.maps["channel"].get(candidates.channel))
-            p = self._rows_of("post", self.maps["post"].get(candidates.post))
-            return self.net.bias(c, p).double().numpy()
+        ids = {"channel": candidates.channel, "post": candidates.post}
+        learned = self.net.bias(lambda entity: self._rows_of(entity, self.maps[entity].get(ids[entity])))
+        if learned is not None:
+            return learned.double().numpy()
         return (
             self.score_many([None], candidates)[0]
             if self.s.unseen_user == "mean"

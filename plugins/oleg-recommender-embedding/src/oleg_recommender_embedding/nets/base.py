@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
@@ -48,9 +48,6 @@ class Net(nn.Module, ABC):
 
     entities: tuple[str, ...]
     dims: dict[str, int]
-    candidate_bias: ClassVar[bool] = False
-    """Whether :meth:`bias` gives the candidate-only part of the prediction (cold start's
-    learned post bias); without it the model scores an average user instead."""
 
     @abstractmethod
     def reset(self, mean: float, gen: torch.Generator) -> None:
@@ -102,9 +99,11 @@ class Net(nn.Module, ABC):
     def score(self, users: Tensor, pool: Pool) -> Tensor:
         """(users, candidates) ratings on 0..1 for the given user rows."""
 
-    def bias(self, c: Tensor, p: Tensor) -> Tensor:
-        """The candidate-only prediction from channel and post rows (see ``candidate_bias``)."""
-        raise NotImplementedError(f"{type(self).__name__} has no candidate-only bias")
+    def bias(self, rows: Callable[[str], Tensor]) -> Tensor | None:
+        """The candidate-only prediction (cold start's learned post bias), from the rows of
+        each candidate's entities (``rows("channel")``, fetched only when asked); ``None``
+        for a net that has none: the model then scores an average user instead."""
+        return None
 
 
 def logit(p: float) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
@@ -11,8 +13,6 @@ from oleg_recommender_embedding.settings import DotSettings
 
 class DotNet(Net):
     """x = g + b_u + b_c + b_p + u · (c + p); rating = sigmoid(x) or clamp(x, 0, 1)."""
-
-    candidate_bias = True
 
     def __init__(self, s: DotSettings) -> None:
         super().__init__()
@@ -67,8 +67,8 @@ class DotNet(Net):
         x = torch.cat([users[:, :k], ones], 1) @ pool.item.T + users[:, k : k + 1]
         return self.link(x)
 
-    def bias(self, c: Tensor, p: Tensor) -> Tensor:
-        x = self.global_bias + c[:, self.k] + p[:, self.k]
+    def bias(self, rows: Callable[[str], Tensor]) -> Tensor:
+        x = self.global_bias + rows("channel")[:, self.k] + rows("post")[:, self.k]
         return torch.sigmoid(x) if self.sigmoid else x
 
     def train_step(
