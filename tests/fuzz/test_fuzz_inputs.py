@@ -4,6 +4,7 @@ hypothesis, bounded in examples so the suite stays quick."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import math
@@ -71,19 +72,27 @@ def plugins() -> Any:
         yield p
 
 
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("deployments")
+
+
 @FUZZ
 @given(changes=st.lists(st.tuples(st.sampled_from(sorted(SECTIONS)), st.data()), min_size=1, max_size=3), data=st.data())
-def test_any_deployment_is_run_or_refused_clearly(plugins: Any, changes: list[Any], data: Any) -> None:
+def test_any_deployment_is_run_or_refused_clearly(
+    plugins: Any, scratch: Path, changes: list[Any], data: Any
+) -> None:
     raw = base()
     for section, _ in changes:
         key = data.draw(st.sampled_from(SECTIONS[section] + ["unknown_key"]))
         raw[section][key] = data.draw(values)
     try:
-        deployment = load_deployment_dict(raw, plugins=plugins, environ={})
-        for comp in deployment.components.values():
-            comp.build(seed=1).check()
-        engine = Engine(deployment, plugins)
-        engine.run(until=None)
+        with contextlib.chdir(scratch):  # a drawn relative data_dir lands here, not in the checkout
+            deployment = load_deployment_dict(raw, plugins=plugins, environ={})
+            for comp in deployment.components.values():
+                comp.build(seed=1).check()
+            engine = Engine(deployment, plugins)
+            engine.run(until=None)
     except OlegError as exc:
         assert str(exc).strip()  # a message, whatever it says
     except (RuntimeError, ValueError) as exc:  # what the scheduler raises for an empty job list
