@@ -397,7 +397,7 @@ def test_use_gpu_without_cuda_is_a_clear_error(data) -> None:  # type: ignore[no
 
 @pytest.mark.skipif(not implicit.gpu.HAS_CUDA, reason="implicit found no CUDA")
 def test_gpu_fit(data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from oleg.engine.training import score_pairs
+    from oleg.scoring import score_pairs
     from oleg.metrics import auc
 
     model = AlsRecommender(AlsSettings(factors=16, regularization=20.0, use_gpu=True))

@@ -1,7 +1,7 @@
 """Data-parallel full retrain: two processes on CPU (gloo, file store) reach the quality of one."""
 
 import numpy as np
-from oleg.engine.training import score_pairs
+from oleg.scoring import score_pairs
 from oleg.metrics import auc
 from oleg_recommender_embedding import DotRecommender, EmbeddingNNRecommender
 from oleg_recommender_embedding.ddp import spawn_fit

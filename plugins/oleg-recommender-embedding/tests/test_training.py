@@ -96,7 +96,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(cls, synthetic) -> None:
     n_val = int(len(synthetic.train) * model.settings.validation_share)
     perm = torch.randperm(len(synthetic.train), generator=torch.Generator().manual_seed(0))
     held = synthetic.train.take(perm[:n_val].numpy())
-    from oleg.engine.training import score_pairs
+    from oleg.scoring import score_pairs
 
     mse = float(np.mean((np.clip(score_pairs(model, held), 0, 1) - held.value) ** 2))
     assert mse == pytest.approx(val[best], rel=1e-4) or m.s.loss != "mse"
@@ -202,7 +202,7 @@ def test_settings_are_validated() -> None:
 
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "adagrad", "rmsprop"])
 def test_every_optimizer_learns(optimizer, synthetic) -> None:
-    from oleg.engine.training import score_pairs
+    from oleg.scoring import score_pairs
     from oleg.metrics import auc
 
     lr = {"sgd": 5.0, "adagrad": 0.05}.get(

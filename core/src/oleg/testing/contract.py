@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from oleg.components import Recommender, build_component
-from oleg.engine.training import score_pairs
+from oleg.scoring import score_pairs
 from oleg.metrics import auc
 from oleg.plugins import Plugins
 from oleg.testing.score_checks import assert_same_scores, calling, checked_scores

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from oleg import metrics
 from oleg.components import Recommender
-from oleg.engine.training import score_pairs
+from oleg.scoring import score_pairs
 from oleg.types import FloatArray, IntArray, Interactions
 
 from oleg_evaluation.dataset import Dataset
