@@ -42,4 +42,25 @@ def test_run_twice_continues_then_models_and_train(tmp_path):
     trained = oleg("train", str(deploy), cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
     assert db.execute("select count(*) from model_version").fetchone()[0] == before + 1
-    assert db.execute("select kind, status from model_version order by id desc limit 1").fetchone() == ("full", "champion")
+    new_id, kind, status = db.execute("select id, kind, status from model_version order by id desc limit 1").fetchone()
+    assert (kind, status) == ("full", "candidate") and f"oleg models promote {deploy} {new_id}" in trained.stdout
+
+    # by hand: promote the new version, then roll back to the champion it replaced
+    champion = db.execute("select id from model_version where status = 'champion'").fetchone()[0]
+    promoted = oleg("models", "promote", str(deploy), str(new_id), cwd=tmp_path)
+    assert promoted.returncode == 0, promoted.stderr
+    assert db.execute("select id from model_version where status = 'champion'").fetchone()[0] == new_id
+    assert db.execute("select status from model_version where id = ?", (champion,)).fetchone()[0] == "retired"
+    back = oleg("models", "rollback", str(deploy), cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    assert db.execute("select id from model_version where status = 'champion'").fetchone()[0] == champion
+    assert db.execute("select status from model_version where id = ?", (new_id,)).fetchone()[0] == "rejected"
+    outcomes = [r[0] for r in db.execute("select outcome from model_decision order by id desc limit 2")]
+    assert outcomes == ["rollback", "manual"]
+    shown = oleg("models", str(deploy), cwd=tmp_path)
+    assert "rolled back by hand" in shown.stdout and "Lines of models" in shown.stdout
+    # and what cannot be done is said, with exit code 2
+    missing = oleg("models", "promote", str(deploy), "9999", cwd=tmp_path)
+    assert missing.returncode == 2 and "no model version 9999" in missing.stderr and "Traceback" not in missing.stderr
+    again = oleg("models", "promote", str(deploy), str(champion), cwd=tmp_path)
+    assert again.returncode == 2 and "champion already" in again.stderr

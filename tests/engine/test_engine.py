@@ -15,6 +15,7 @@ from oleg.errors import PluginError
 from oleg.plugins import Plugins
 from oleg.store import Store
 from oleg.testing.fakes import ListSource, RuleSink, fakes_plugin
+from oleg_recommender_baseline import PopularRecommender
 from oleg.types import (
     Delivery,
     DeliveryResult,
@@ -46,6 +47,8 @@ def deployment(db: str, *, recommender="popular", run_for="2d", first_posts=3, s
         "sink": {"plugin": "rule", "subscribers": list(subscribers)},
         "recommender": {"plugin": recommender},
         "cold_start": {"plugin": "top-bias", "first_posts": first_posts},
+        # three subscribers rate three posts an hour: judge each version on an hour's worth
+        "promotion": {"min_ratings": 3},
         "scheduler": {
             "plugin": "virtual", "start": T0.isoformat(), "run_for": run_for,
             "mailing_every": "1h", "train_every": "30m", "full_retrain_every": 4,
@@ -104,8 +107,20 @@ def test_restart_continues_without_losing_or_repeating(plugins, store_url):
     first = rows(store, "select count(*) from delivery")[0][0]
     assert store.get_state("engine.clock") is not None
     assert store.get_state("engine.clock") == (T0 + timedelta(days=1)).isoformat()
+    champion_before = store.champion()
+    versions_before = len(store.model_versions(limit=10_000))
+    assert champion_before is not None and champion_before.file is not None
+    restarted_with = None
+
+    @oleg.hookimpl
+    def oleg_started(run):
+        nonlocal restarted_with
+        restarted_with = (engine.models.serving_version_id, len(store.model_versions(limit=10_000)))
+
     # the same file again: it continues from the stored clock, not from [scheduler] start
-    engine = run(plugins, deployment(store_url, run_for="1d"), store)
+    with plugins.registered(SimpleNamespace(oleg_started=oleg_started), name="observer"):
+        engine = Engine(load_deployment_dict(deployment(store_url, run_for="1d"), plugins=plugins), plugins, store=store)
+        engine.run()
     total = rows(store, "select count(*) from delivery")[0][0]
     pairs = rows(store, "select count(distinct subscriber_id || '-' || post_id) from delivery")[0][0]
     assert pairs == total  # nothing sent twice
@@ -114,8 +129,9 @@ def test_restart_continues_without_losing_or_repeating(plugins, store_url):
     last = rows(store, "select max(sent_at) from delivery")[0][0]
     last = datetime.fromisoformat(last) if isinstance(last, str) else last
     assert utc(last) == T0 + timedelta(days=1, hours=23)
-    # the second run started with a full fit on everything stored before it
-    assert engine.trainer.n_total >= first - 3
+    # the second run served the first run's champion from its file: no refit at the start
+    assert restarted_with == (champion_before.id, versions_before)
+    assert engine.models.champion is not None and engine.models.champion.id >= champion_before.id
     # feedback: exactly one per delivery that got a reaction
     assert rows(store, "select count(*) from feedback")[0][0] == rows(
         store, "select count(distinct delivery_id) from feedback"
@@ -150,6 +166,12 @@ def test_lifecycle_hooks_see_every_event(plugins, store_url):
         seen["promoted"] += 1
 
     @oleg.hookimpl
+    def oleg_model_judged(decision):
+        assert decision.reason and decision.version_id
+        seen["judged"] += 1
+        seen["served"] += decision.served
+
+    @oleg.hookimpl
     def oleg_started(run):
         seen["started"] += 1
         assert run.components["sink"] == "rule" and run.components["recommender"] == "popular"
@@ -161,7 +183,7 @@ def test_lifecycle_hooks_see_every_event(plugins, store_url):
 
     observer = SimpleNamespace(**{f.__name__: f for f in (
         oleg_post_ingested, oleg_delivered, oleg_feedback_received, oleg_model_trained,
-        oleg_model_promoted, oleg_started, oleg_stopped)})
+        oleg_model_promoted, oleg_model_judged, oleg_started, oleg_stopped)})
     store = Store.open(store_url)
     with plugins.registered(observer, name="observer"):
         run(plugins, deployment(store_url, run_for="1d"), store)
@@ -169,7 +191,12 @@ def test_lifecycle_hooks_see_every_event(plugins, store_url):
     assert seen["post"] == store.post_count()
     assert seen["delivered"] == rows(store, "select count(*) from delivery")[0][0]
     assert seen["feedback"] == rows(store, "select count(*) from feedback")[0][0]
-    assert seen["trained"] == seen["promoted"] == rows(store, "select count(*) from model_version")[0][0]
+    assert seen["trained"] == rows(store, "select count(*) from model_version")[0][0] > 5
+    # every version but the newest was judged; each promotion announced once
+    assert seen["judged"] == rows(store, "select count(*) from model_decision")[0][0] >= seen["trained"] - 1
+    assert seen["promoted"] == seen["served"] == rows(
+        store, "select count(*) from model_decision where outcome in ('first', 'promoted')"
+    )[0][0] > 1
     store.close()
 
 
@@ -331,16 +358,17 @@ def test_deliveries_waiting_for_a_retry_survive_a_restart(plugins, tmp_path):
     store.close()
 
 
+class Reporting(PopularRecommender):
+    """A model that reports of its fit (at module level: model files pickle it)."""
+
+    name = "reporting"
+
+    def fit(self, feedback):
+        super().fit(feedback)
+        self.fit_info = {"epochs": 3, "rows": len(feedback)}
+
+
 def test_model_versions_record_what_the_model_reports_of_its_fit(plugins, tmp_path):
-    from oleg_recommender_baseline import PopularRecommender
-
-    class Reporting(PopularRecommender):
-        name = "reporting"
-
-        def fit(self, feedback):
-            super().fit(feedback)
-            self.fit_info = {"epochs": 3, "rows": len(feedback)}
-
     class Plugin:
         @oleg.hookimpl
         def oleg_register_components(self, registry):

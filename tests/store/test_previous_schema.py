@@ -77,7 +77,7 @@ def test_a_previous_store_migrates_with_every_row(store_url: str) -> None:
     before = _counts(sa.create_engine(store_url))
     with Store.open(store_url, schemas=[SCHEMA]) as store:
         after = _counts(store.engine)
-        assert after == {**before, "alembic_version_tdlib": 1, "engine_lease": 0}  # nothing lost
+        assert after == {**before, "alembic_version_tdlib": 1, "engine_lease": 0, "model_decision": 0}  # nothing lost
         # the core reads its rows back as before
         (post,) = store.posts_by_id([1])
         assert (post.text, post.category, post.channel_title) == ("hi", "it", "Durov")
@@ -86,7 +86,9 @@ def test_a_previous_store_migrates_with_every_row(store_url: str) -> None:
         assert str(delivery.policy) == "recommender:popular"
         feedback, last = store.feedback()
         assert isinstance(feedback, Interactions) and len(feedback) == 1 and last == 1
-        assert store.champion() is not None and store.champion().metrics == {"auc": 0.6}  # type: ignore[union-attr]
+        champion = store.champion()
+        assert champion is not None and champion.metrics == {"auc": 0.6}
+        assert (champion.lineage, champion.cutoff_id, champion.file) == (champion.plugin, 0, None)
         assert store.get_state("engine.clock") == T0.isoformat()
         assert store.record_feedback([FeedbackEvent(1, 0, T0)]) == [False]  # still counted once
         # the plugin's tables are its own now, with their rows, and its state under its prefix

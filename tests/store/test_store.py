@@ -335,6 +335,7 @@ def test_model_versions_newest_first(store: Store) -> None:
     assert versions[0] == ModelVersion(
         id=ids[4], plugin="baseline", kind=ModelKind.FULL, status=ModelStatus.CANDIDATE,
         n_feedback=10, created_at=T0, params={"i": 4, "nested": [1, 2]}, metrics={"ndcg": 0.4},
+        lineage="baseline",  # a version names its line; by default its plugin
     )
     with pytest.raises(ValueError):
         _version(store, kind="partial")

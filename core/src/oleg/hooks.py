@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from oleg.run_info import RoundReport, RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
-    from oleg.versions import ModelVersion
+    from oleg.versions import ModelDecision, ModelVersion
 
 
 class Hooks:
@@ -29,6 +29,9 @@ class Hooks:
 
     def model_trained(self, version: ModelVersion) -> None:
         self._hook.oleg_model_trained(version=version)
+
+    def model_judged(self, decision: ModelDecision) -> None:
+        self._hook.oleg_model_judged(decision=decision)
 
     def model_promoted(self, version: ModelVersion) -> None:
         self._hook.oleg_model_promoted(version=version)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from oleg.registry import ComponentRegistry
     from oleg.run_info import RoundReport, RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
-    from oleg.versions import ModelVersion
+    from oleg.versions import ModelDecision, ModelVersion
 
 hookspec = pluggy.HookspecMarker("oleg")
 
@@ -83,6 +83,13 @@ def oleg_feedback_received(feedback: Feedback) -> None:
 @hookspec
 def oleg_model_trained(version: ModelVersion) -> None:
     """A model version was trained and recorded (``version.kind``: full or incremental)."""
+
+
+@hookspec
+def oleg_model_judged(decision: ModelDecision) -> None:
+    """The registry decided about a version: promoted, rejected, or ``collapsed`` (its
+    figure fell below chance or dropped too far: never served, tell the deployer), or a
+    promotion or rollback by hand. ``decision`` holds both figures and the reason."""
 
 
 @hookspec

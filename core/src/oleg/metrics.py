@@ -24,6 +24,61 @@ def auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float:
     return float((ranks[y > 0.5].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
+def auc_delong(labels: npt.ArrayLike, *scores: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The AUCs of several models on the same ratings and DeLong's covariance of them (DeLong,
+    DeLong & Clarke-Pearson 1988, by placements as Sun & Xu 2014): ``var(a - b) = cov[a, a] +
+    cov[b, b] - 2 cov[a, b]`` tells whether one model beats another beyond noise. NaNs when
+    only one class is present."""
+    y = np.asarray(labels, dtype=np.float64) > 0.5
+    k = len(scores)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos < 2 or n_neg < 2:
+        return np.full(k, np.nan), np.full((k, k), np.nan)
+    v10 = np.empty((k, n_pos))
+    v01 = np.empty((k, n_neg))
+    for i, s in enumerate(scores):
+        s = np.asarray(s, dtype=np.float64)
+        pos, neg = s[y], s[~y]
+        neg_sorted, pos_sorted = np.sort(neg), np.sort(pos)
+        # each positive's share of negatives below it (ties half), and each negative's of
+        # positives above it
+        v10[i] = (np.searchsorted(neg_sorted, pos, "left") + np.searchsorted(neg_sorted, pos, "right")) / (2 * n_neg)
+        v01[i] = 1 - (np.searchsorted(pos_sorted, neg, "left") + np.searchsorted(pos_sorted, neg, "right")) / (2 * n_pos)
+    aucs = v10.mean(axis=1)
+    cov = np.atleast_2d(np.cov(v10)) / n_pos + np.atleast_2d(np.cov(v01)) / n_neg
+    return aucs, cov
+
+
+def roc_curve(labels: npt.ArrayLike, scores: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1);
+    tied scores move together. Raises ``ValueError`` when only one class is present."""
+    y = np.asarray(labels, dtype=np.float64) > 0.5
+    s = np.asarray(scores, dtype=np.float64)
+    if len(y) != len(s):
+        raise ValueError(f"{len(s)} scores for {len(y)} labels")
+    if y.all() or not y.any():
+        raise ValueError("the ratings hold only one class; no ROC curve")
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    tp = np.cumsum(y)[last_of_tie]
+    fp = (last_of_tie + 1) - tp
+    return np.r_[0.0, fp / (~y).sum()], np.r_[0.0, tp / y.sum()]
+
+
+def roc_points(labels: npt.ArrayLike, scores: npt.ArrayLike, n: int = 41) -> dict[str, list[float]]:
+    """The ROC curve at ``n`` evenly spaced false positive rates (the highest true positive
+    rate reached at each): small enough to keep with a decision, fine enough to draw.
+    Empty lists when only one class is present."""
+    try:
+        fpr, tpr = roc_curve(labels, scores)
+    except ValueError:
+        return {"fpr": [], "tpr": []}
+    grid = np.linspace(0.0, 1.0, n)
+    at = np.searchsorted(fpr, grid, side="right") - 1
+    return {"fpr": [round(float(x), 4) for x in grid], "tpr": [round(float(tpr[i]), 4) for i in at]}
+
+
 def logloss(labels: npt.ArrayLike, probs: npt.ArrayLike, eps: float = 1e-6) -> float:
     y = np.asarray(labels, dtype=np.float64)
     p = np.clip(np.asarray(probs, dtype=np.float64), eps, 1 - eps)

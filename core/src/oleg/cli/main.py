@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from oleg import __version__
+from oleg.cli.models import models
 from oleg.cli.render import wide_console
 from oleg.cli.scaffold import new_plugin
 from oleg.errors import ConfigError, OlegError
@@ -151,12 +152,11 @@ def plugins(as_json: bool) -> None:
 @click.argument("deployment", type=click.Path(path_type=Path))
 def run(deployment: Path) -> None:
     """Run DEPLOYMENT until stopped (Ctrl-C), or to its end on a virtual clock."""
+    from oleg.builtin.prometheus import exporting
     from oleg.config import load_deployment
     from oleg.engine import Engine
     from oleg.logs import redact_secrets
     from oleg.plugins import Plugins
-
-    from oleg.builtin.prometheus import exporting
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # a service logs its rounds
         logging.getLogger("oleg").setLevel(logging.INFO)
@@ -193,58 +193,35 @@ def open_existing_store(deployment: Path, url: str) -> Any:
 
 @cli.command()
 @click.argument("deployment", type=click.Path(path_type=Path))
-@click.option("--limit", default=20, show_default=True, help="How many versions to show.")
-def models(deployment: Path, limit: int) -> None:
-    """List the model versions recorded in DEPLOYMENT's store, newest first."""
-    from oleg.config import load_deployment
-
-    resolved = load_deployment(deployment)
-    store = open_existing_store(deployment, resolved.deployment.database)
-    try:
-        versions = store.model_versions(limit=limit)
-    finally:
-        store.close()
-    table = Table(title=f"Model versions of {resolved.deployment.name}")
-    for column in ("id", "created", "plugin", "kind", "status", "ratings", "prequential AUC"):
-        table.add_column(column)
-    for v in versions:
-        auc = (v.metrics.get("prequential") or {}).get("auc")
-        table.add_row(
-            str(v.id), str(v.created_at)[:19], v.plugin, v.kind, v.status,
-            str(v.n_feedback), f"{auc:.3f}" if isinstance(auc, float) else "-",
-        )
-    console.print(table)
-
-
-@cli.command()
-@click.argument("deployment", type=click.Path(path_type=Path))
 def train(deployment: Path) -> None:
-    """Retrain DEPLOYMENT's recommender from scratch on its store and record the version."""
-    from datetime import UTC, datetime
-
+    """Fit DEPLOYMENT's recommender from scratch on its store and record it as a candidate."""
     from oleg.config import load_deployment
-    from oleg.engine.training import Trainer
-    from oleg.hooks import Hooks
+    from oleg.engine.feedback_log import FeedbackLog
+    from oleg.engine.lineage import Lineage
+    from oleg.engine.model_files import ModelFiles
     from oleg.plugins import Plugins
 
     plugins = Plugins()
     resolved = load_deployment(deployment, plugins)
     comp = resolved.recommender
     store = open_existing_store(deployment, resolved.deployment.database)
-    try:
-        recommender = comp.build(seed=resolved.deployment.seed)
-        trainer = Trainer(recommender, comp.plugin, store, Hooks(plugins.hook), 1)
-        version = trainer.retrain(datetime.now(UTC))
-        if version is None:
+    with store:
+        ratings = FeedbackLog()
+        if not ratings.read(store):
             raise OlegError(f"{deployment}: the store holds no feedback yet; nothing to train on.")
-    finally:
-        store.close()
+        line = Lineage(comp, comp.build(seed=resolved.deployment.seed), main=True)
+        version = line.learn(
+            ratings, now=datetime.now(UTC), full_every=1, store=store,
+            files=ModelFiles(Path(resolved.deployment.data_dir)),
+        )
     console.print(
         f"Trained {comp.plugin} on {version.metrics['n_batch']} ratings in "
-        f"{version.metrics['train_seconds']:.3f} s: model version {version.id} is the champion."
+        f"{version.metrics['train_seconds']:.3f} s: model version {version.id}, a candidate. "
+        f"Serve it with: oleg models promote {deployment} {version.id}"
     )
 
 
+cli.add_command(models)
 cli.add_command(new_plugin)
 
 

@@ -27,6 +27,10 @@ def wide_console(*, stderr: bool = False) -> Console:
 def deployment_tree(title: str, resolved: dict[str, Any]) -> Tree:
     tree = Tree(f"[bold]{title}[/]")
     for section, values in resolved.items():
+        if isinstance(values, list):  # an array of tables: [[challenger]]
+            for table in values:
+                _add(tree.add(f"[cyan]{escape(f'[[{section}]]')}[/]"), table)
+            continue
         branch = tree.add(f"[cyan]{escape(f'[{section}]')}[/]")
         _add(branch, values)
     return tree

@@ -23,15 +23,21 @@ from oleg.components import (
     Source,
     build_component,
 )
-from oleg.config.sections import DeploymentSection, EngineSection, MetricsSection
-from oleg.errors import ConfigError, PluginError, did_you_mean
+from oleg.config.messages import did_you_mean_hint, format_errors, kind_of
+from oleg.config.sections import DeploymentSection, EngineSection, MetricsSection, PromotionSection
+from oleg.errors import ConfigError, PluginError
 from oleg.plugins import Plugins
 from oleg.registry import ComponentKind
 from oleg.urls import mask_url
 
 REQUIRED_KINDS = (ComponentKind.SOURCE, ComponentKind.SINK, ComponentKind.RECOMMENDER)
 DEFAULT_PLUGINS = {ComponentKind.COLD_START: "top-bias", ComponentKind.SCHEDULER: "apscheduler"}
-CORE_SECTIONS = {"deployment": DeploymentSection, "engine": EngineSection, "metrics": MetricsSection}
+CORE_SECTIONS = {
+    "deployment": DeploymentSection, "engine": EngineSection, "metrics": MetricsSection,
+    "promotion": PromotionSection,
+}
+CHALLENGERS = "challenger"
+"""``[[challenger]]``: extra recommenders trained in shadow and judged like the main one."""
 
 C = TypeVar("C", bound=Component)
 
@@ -45,6 +51,13 @@ class ComponentConfig(Generic[C]):
     cls: type[C]
     settings: PluginSettings
     secrets: dict[str, str] = field(default_factory=dict)  # dotted key -> env variable
+    name: str | None = None
+    """A ``[[challenger]]``'s own name (two challengers may share a plugin)."""
+
+    @property
+    def label(self) -> str:
+        """The name its model versions are recorded under: ``name``, else the plugin's."""
+        return self.name or self.plugin
 
     def build(self, *, seed: int = 0) -> C:
         """A new instance of the component, with these settings and ``seed``."""
@@ -68,6 +81,14 @@ class Deployment:
     components: dict[ComponentKind, ComponentConfig[Any]]
     secrets: dict[str, str] = field(default_factory=dict)
     metrics: MetricsSection = field(default_factory=MetricsSection)
+    promotion: PromotionSection = field(default_factory=PromotionSection)
+    challengers: tuple[ComponentConfig[Recommender], ...] = ()
+
+    @property
+    def recommenders(self) -> tuple[ComponentConfig[Recommender], ...]:
+        """The main recommender, then every challenger: the lines of models the registry
+        trains and judges."""
+        return (self.recommender, *self.challengers)
 
     # The components by kind, typed (the loader checked each class against its kind).
     @property
@@ -95,12 +116,17 @@ class Deployment:
             "deployment": self.deployment.model_dump(mode="json"),
             "engine": self.engine.model_dump(mode="json"),
             "metrics": self.metrics.model_dump(mode="json"),
+            "promotion": self.promotion.model_dump(mode="json"),
         }
         out["deployment"]["database"] = mask_url(self.deployment.database)
         for key, env in self.secrets.items():
             _set_dotted(out, key, f"*** (from ${env})")
         for kind, comp in self.components.items():
             out[kind.value] = {"plugin": comp.plugin, **comp.masked()}
+        if self.challengers:
+            out[CHALLENGERS] = [
+                {"name": c.label, "plugin": c.plugin, **c.masked()} for c in self.challengers
+            ]
         return out
 
 
@@ -145,19 +171,32 @@ def load_deployment_dict(
     context = {"base_dir": base_dir}
     env = os.environ if environ is None else environ
 
-    known = set(CORE_SECTIONS) | {k.value for k in ComponentKind}
+    known = set(CORE_SECTIONS) | {k.value for k in ComponentKind} | {CHALLENGERS}
     for section, value in raw.items():
         if section not in known:
             raise ConfigError(
                 f"{where}: unknown section [{section}]."
-                + _did_you_mean(section, known)
+                + did_you_mean_hint(section, known)
                 + f" Sections: {', '.join(sorted(known))}."
             )
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: {section} must be a table ([{section}]), got {_kind_of(value)}.")
+        if section == CHALLENGERS:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(
+                    f"{where}: challengers are an array of tables, one [[challenger]] each "
+                    f"(with plugin = \"...\"), got {kind_of(value)}."
+                )
+        elif not isinstance(value, dict):
+            raise ConfigError(f"{where}: {section} must be a table ([{section}]), got {kind_of(value)}.")
     secrets: dict[str, str] = {}
     unset: list[str] = []
-    resolved = {name: _resolve_env(dict(raw[name]), name, where, env, secrets, unset) for name in raw}
+    resolved = {
+        name: _resolve_env(dict(raw[name]), name, where, env, secrets, unset)
+        for name in raw if name != CHALLENGERS
+    }
+    challenger_tables = [
+        _resolve_env(dict(table), f"challenger #{i}", where, env, secrets, unset)
+        for i, table in enumerate(raw.get(CHALLENGERS, []), start=1)
+    ]
     if unset:  # all of them at once, not one per run
         raise ConfigError(
             f"{where}: " + ("the environment variable " if len(unset) == 1 else "these environment variables ")
@@ -176,6 +215,7 @@ def load_deployment_dict(
     deployment = _validate(DeploymentSection, deployment_data, "deployment", where, context, secrets)
     engine = _validate(EngineSection, resolved.get("engine", {}), "engine", where, context, secrets)
     metrics = _validate(MetricsSection, resolved.get("metrics", {}), "metrics", where, context, secrets)
+    promotion = _validate(PromotionSection, resolved.get("promotion", {}), "promotion", where, context, secrets)
     if deployment.plugins:
         try:
             plugins.load(deployment.plugins)
@@ -191,27 +231,80 @@ def load_deployment_dict(
                 f"plugin, e.g.\n[{kind}]\nplugin = \"...\""
             )
         name = section.pop("plugin", DEFAULT_PLUGINS.get(kind) if kind not in resolved else None)
-        if name is None:
-            raise ConfigError(f"{where}: missing key [{kind}] plugin: expected the name of a plugin.")
-        if not isinstance(name, str):
-            raise ConfigError(f"{where}: [{kind}] plugin: expected a plugin name (a string), got {_kind_of(name)}.")
-        try:
-            reg = plugins.component(kind, name)
-        except PluginError as exc:
-            raise ConfigError(f"{where}: [{kind}] plugin = {name!r}: {exc}") from None
-        settings = _validate(reg.cls.Settings, section, kind, where, context, secrets)
-        comp_secrets = {
-            k.removeprefix(f"{kind}."): v for k, v in secrets.items() if k.startswith(f"{kind}.")
-        }
-        for key in _secret_fields(reg.cls.Settings):
-            if key in section and key not in comp_secrets:
-                raise ConfigError(
-                    f"{where}: [{kind}] {key} is a secret: it must come from the environment, "
-                    f"e.g. {key} = {{ env = \"OLEG_{key.upper()}\" }}, never be written in the file."
-                )
-        components[kind] = ComponentConfig(kind, name, reg.cls, settings, comp_secrets)
+        components[kind] = _component(kind, str(kind), name, section, where, context, secrets, plugins)
+    challengers = tuple(
+        _challenger(i, table, where, context, secrets, plugins)
+        for i, table in enumerate(challenger_tables, start=1)
+    )
+    _check_distinct_names(components[ComponentKind.RECOMMENDER], challengers, where)
     core_secrets = {k: v for k, v in secrets.items() if k.split(".")[0] in CORE_SECTIONS}
-    return Deployment(source_file, deployment, engine, components, core_secrets, metrics)
+    return Deployment(
+        source_file, deployment, engine, components, core_secrets, metrics, promotion, challengers
+    )
+
+
+def _component(
+    kind: ComponentKind,
+    label: str,
+    name: Any,
+    section: dict[str, Any],
+    where: str,
+    context: dict[str, Any],
+    secrets: dict[str, str],
+    plugins: Plugins,
+) -> ComponentConfig[Any]:
+    """One component section resolved: its plugin found, its settings validated, its
+    secrets checked; ``label`` names the section in errors (``recommender``, ``challenger #2``)."""
+    if name is None:
+        raise ConfigError(f"{where}: missing key [{label}] plugin: expected the name of a plugin.")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}: [{label}] plugin: expected a plugin name (a string), got {kind_of(name)}.")
+    try:
+        reg = plugins.component(kind, name)
+    except PluginError as exc:
+        raise ConfigError(f"{where}: [{label}] plugin = {name!r}: {exc}") from None
+    settings = _validate(reg.cls.Settings, section, label, where, context, secrets)
+    comp_secrets = {
+        k.removeprefix(f"{label}."): v for k, v in secrets.items() if k.startswith(f"{label}.")
+    }
+    for key in _secret_fields(reg.cls.Settings):
+        if key in section and key not in comp_secrets:
+            raise ConfigError(
+                f"{where}: [{label}] {key} is a secret: it must come from the environment, "
+                f"e.g. {key} = {{ env = \"OLEG_{key.upper()}\" }}, never be written in the file."
+            )
+    return ComponentConfig(kind, name, reg.cls, settings, comp_secrets)
+
+
+def _challenger(
+    index: int,
+    table: dict[str, Any],
+    where: str,
+    context: dict[str, Any],
+    secrets: dict[str, str],
+    plugins: Plugins,
+) -> ComponentConfig[Recommender]:
+    label = f"challenger #{index}"
+    section = dict(table)
+    plugin = section.pop("plugin", None)
+    name = section.pop("name", None)
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ConfigError(f"{where}: [{label}] name: expected a short name (a string), got {name!r}.")
+    comp = _component(ComponentKind.RECOMMENDER, label, plugin, section, where, context, secrets, plugins)
+    return ComponentConfig(comp.kind, comp.plugin, comp.cls, comp.settings, comp.secrets, name)
+
+
+def _check_distinct_names(
+    main: ComponentConfig[Any], challengers: tuple[ComponentConfig[Any], ...], where: str
+) -> None:
+    seen = {main.label: "[recommender]"}
+    for i, comp in enumerate(challengers, start=1):
+        if comp.label in seen:
+            raise ConfigError(
+                f"{where}: [challenger #{i}] is named {comp.label!r} like {seen[comp.label]}: "
+                f"model versions are recorded by name; give it its own, name = \"...\"."
+            )
+        seen[comp.label] = f"[challenger #{i}]"
 
 
 def _secret_fields(model: type[BaseModel]) -> list[str]:
@@ -264,75 +357,4 @@ def _validate(
     try:
         return model.model_validate(dict(data), context=context)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, model, section, where, secrets)) from None
-
-
-def _shown(value: Any, dotted: str, secrets: Mapping[str, str]) -> str:
-    """A rejected value as an error may show it: a secret never, a URL without its password."""
-    if dotted in secrets:
-        return f"*** (from ${secrets[dotted]})"
-    if isinstance(value, str) and "://" in value:
-        return repr(mask_url(value))
-    return repr(value)
-
-
-def _format_errors(
-    exc: ValidationError, model: type[BaseModel], section: str, where: str, secrets: Mapping[str, str]
-) -> str:
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = [str(p) for p in err["loc"]]
-        key = ".".join(loc) or "(section)"
-        kind = err["type"]
-        if kind == "missing":
-            expected = _expected(model, loc)
-            lines.append(f"missing key [{section}] {key}" + (f": expected {expected}" if expected else "") + ".")
-        elif kind == "extra_forbidden":
-            accepted = _field_names(model, loc[:-1])
-            lines.append(
-                f"unknown key [{section}] {key}."
-                + _did_you_mean(loc[-1], accepted)
-                + (f" Accepted keys: {', '.join(accepted)}." if accepted else "")
-            )
-        else:
-            msg = err["msg"]
-            msg = msg[0].lower() + msg[1:] if msg else msg
-            msg = msg.removeprefix("value error, ")
-            lines.append(f"[{section}] {key}: {msg}; got {_shown(err.get('input'), f'{section}.{key}', secrets)}.")
-    return f"{where}: " + ("\n".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
-
-
-def _sub_model(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
-    current: Any = model
-    for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        current = fields[part].annotation
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _field_names(model: type[BaseModel], loc: list[str]) -> list[str]:
-    sub = _sub_model(model, loc) if loc else model
-    return sorted(sub.model_fields) if sub else []
-
-
-def _expected(model: type[BaseModel], loc: list[str]) -> str:
-    parent = _sub_model(model, loc[:-1]) if len(loc) > 1 else model
-    if parent is None or loc[-1] not in parent.model_fields:
-        return ""
-    info = parent.model_fields[loc[-1]]
-    ann = info.annotation
-    name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
-    return f"{name}" + (f" ({info.description})" if info.description else "")
-
-
-def _did_you_mean(name: str, choices: Any) -> str:
-    suggestion = did_you_mean(name, choices)
-    return f" {suggestion.strip()}" if suggestion else ""
-
-
-def _kind_of(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}.get(
-        type(value), type(value).__name__
-    )
+        raise ConfigError(format_errors(exc, model, section, where, secrets)) from None

@@ -109,3 +109,50 @@ class MetricsSection(_Section):
     address: str = Field(
         "127.0.0.1", description="The address to bind (0.0.0.0 for every interface)."
     )
+
+
+class PromotionSection(_Section):
+    """How the model registry judges a challenger against the champion (``[promotion]``).
+
+    Modelled on MLflow's ``MetricThreshold``: a challenger is promoted when its figure on the
+    held-out ratings beats the champion's by at least ``min_absolute_change`` and by at least
+    ``min_relative_change`` of the champion's figure, stands above chance beyond noise, and
+    (a challenger from another line than the champion's) beats the champion beyond noise,
+    at ``confidence``. One worse than chance, or worse than the champion by more than
+    ``max_drop``, has collapsed: it is never served, and the deployer is told.
+    """
+
+    metric: Literal["auc", "logloss", "rmse"] = Field(
+        "auc", description="The figure compared: auc (higher is better), logloss or rmse (lower)."
+    )
+    min_ratings: int = Field(
+        100, gt=0,
+        description="Held-out ratings (arrived after the challenger's training cutoff) needed to "
+        "judge it; until then the champion serves and the challenger's line waits.",
+    )
+    min_absolute_change: float | None = Field(
+        None, ge=-1, le=1,
+        description="Improvement over the champion needed, in the metric's units (negative: a "
+        "drop tolerated for a fresher model). Unset, like min_relative_change: at least as good.",
+    )
+    min_relative_change: float | None = Field(
+        None, ge=-1, le=1,
+        description="Improvement needed as a share of the champion's figure (0.01: 1% better). "
+        "When both are set, both must be met.",
+    )
+    max_drop: float = Field(
+        0.1, gt=0, le=1,
+        description="A challenger worse than the champion by more than this (metric units) has "
+        "collapsed, as has one worse than chance (AUC 0.5; the base rate's log loss or RMSE).",
+    )
+    confidence: float = Field(
+        0.95, ge=0.5, lt=1,
+        description="How sure the registry must be (one-sided) that a challenger is above "
+        "chance, and that one from another line beats the champion, beyond the noise of the "
+        "held-out ratings (DeLong's test for AUC).",
+    )
+    keep_champions: int = Field(
+        5, ge=1, le=1000,
+        description="Former champions whose model files are kept for `oleg models rollback`; "
+        "files of rejected versions are deleted once judged.",
+    )

@@ -24,15 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from oleg.components import Component
+from oleg.components import Component, Recommender
 from oleg.config.loader import Deployment
 from oleg.engine.audience import Audience
 from oleg.engine.lease import EngineLease, StoreInUse
+from oleg.engine.lineage import Lineage
 from oleg.engine.mailing import PlannedDelivery, RoundScores, plan_round
+from oleg.engine.model_files import ModelFiles
 from oleg.engine.pool import FreshPool
+from oleg.engine.registry import ModelRegistry
 from oleg.engine.rounds import RoundLog
 from oleg.engine.signals import stop_on_signals
-from oleg.engine.training import Trainer
 from oleg.errors import PluginError
 from oleg.hooks import Hooks
 from oleg.plugins import Plugins
@@ -85,7 +87,6 @@ class Engine:
 
         self.source = deployment.source.build(seed=self.seed)
         self.sink = deployment.sink.build(seed=self.seed)
-        self.recommender = deployment.recommender.build(seed=self.seed)
         self.cold_start = deployment.cold_start.build(seed=self.seed)
         self.scheduler = deployment.scheduler.build(seed=self.seed)
         self.shared = SharedValues()
@@ -99,9 +100,18 @@ class Engine:
         self.rounds = RoundLog()
         self.retries: list[tuple[datetime, Outgoing]] = []
         self.feedback_cursor = 0
-        sched = self.scheduler.settings
-        self.trainer = Trainer(
-            self.recommender, self.recommender_name, self.store, self.hooks, sched.full_retrain_every
+        self.models = ModelRegistry(
+            [
+                Lineage(config, config.build(seed=self.seed), main=config is deployment.recommender)
+                for config in deployment.recommenders
+            ],
+            store=self.store,
+            hooks=self.hooks,
+            files=ModelFiles(self.data_dir),
+            rule=deployment.promotion,
+            full_retrain_every=self.scheduler.settings.full_retrain_every,
+            runtime_for=self._runtime,
+            plugin_class=plugins.recommender,
         )
         self._failure: BaseException | None = None
         self._feedback_lock = threading.Lock()
@@ -109,20 +119,28 @@ class Engine:
         self._running = False
         self.stats = RunSummary()
 
-    def _started_in_order(self) -> list[tuple[ComponentKind, Component]]:
+    @property
+    def recommender(self) -> Recommender:
+        """The model being served: the registry's champion."""
+        return self.models.serving
+
+    def _started_in_order(self) -> list[tuple[ComponentKind, Component | ModelRegistry]]:
         """Sink first (it may publish what the source needs, the bot's username), the
-        scheduler last; they close in the reverse order."""
+        scheduler last; they close in the reverse order. The registry starts and closes
+        the recommenders (the main one and the challengers) and the copies it loads."""
         return [
             (ComponentKind.SINK, self.sink),
             (ComponentKind.SOURCE, self.source),
-            (ComponentKind.RECOMMENDER, self.recommender),
+            (ComponentKind.RECOMMENDER, self.models),
             (ComponentKind.COLD_START, self.cold_start),
             (ComponentKind.SCHEDULER, self.scheduler),
         ]
 
     def runtime_for(self, kind: ComponentKind) -> Runtime:
         """The runtime one component sees: its own folder, state and tables, no other component."""
-        plugin = self.deployment.components[kind].plugin
+        return self._runtime(self.deployment.components[kind].plugin)
+
+    def _runtime(self, plugin: str) -> Runtime:
         return runtime_over(
             self.store,
             plugin=plugin,
@@ -184,11 +202,14 @@ class Engine:
         # What was rated so far is counted before any component starts: a sink may store
         # presses from its own threads as soon as it is started, and those are followed.
         self.feedback_cursor = self.store.last_feedback_id()
-        started: list[Component] = []
+        started: list[Component | ModelRegistry] = []
         try:
             for kind, comp in self._started_in_order():
                 started.append(comp)  # closed even if its start fails half-way
-                comp.start(self.runtime_for(kind))
+                if isinstance(comp, ModelRegistry):
+                    comp.start()
+                else:
+                    comp.start(self.runtime_for(kind))
             self._restore(self._begin)
             sched = self.scheduler.settings
             self.scheduler.every("ingest", sched.ingest_every, self._guard(self.ingest))
@@ -257,7 +278,7 @@ class Engine:
         if begin is not None and since is not None:
             self.pool.add(self.store.recent_posts(since, self.pool.max_size))
             self._restore_retries(begin)
-            self.trainer.retrain(begin)
+        self.models.restore(begin or self.now())
 
     def _settle_pending(self) -> None:
         """Deliveries the last run stored and never heard back about (it stopped between
@@ -442,7 +463,7 @@ class Engine:
                 policy=p.policy,
                 score=p.score,
                 propensity=p.propensity,
-                model_version_id=self.trainer.version_id if p.policy.kind is PolicyKind.RECOMMENDER else None,
+                model_version_id=self.models.serving_version_id if p.policy.kind is PolicyKind.RECOMMENDER else None,
             )
             for p in planned
         ]
@@ -487,6 +508,7 @@ class Engine:
             self.audience.forget(sub.id)
         return DeliveryUpdate(delivery_id, DeliveryStatus.FAILED, result.error)
 
-    def train(self, now: datetime) -> ModelVersion | None:
-        return self.trainer.step(now)
+    def train(self, now: datetime) -> list[ModelVersion]:
+        """One training round of every line of models, and the registry's judgments."""
+        return self.models.step(now)
 

@@ -11,7 +11,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from oleg.store.base import StoreBase, chunks, first_by
-from oleg.store.tables import delivery_t, feedback_t, post_t
+from oleg.store.tables import delivery_t, feedback_t, model_t, post_t
 from oleg.types import (
     DISLIKE,
     LIKE,
@@ -115,17 +115,23 @@ class FeedbackMethods(StoreBase):
     def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]:
         """Ratings with id above ``after_id``, in id order, as training columns, and the
         highest id returned (``after_id`` when none): the cursor for the next call."""
+        data, ids = self.feedback_with_ids(after_id=after_id)
+        return data, int(ids[-1]) if len(ids) else after_id
+
+    def feedback_with_ids(self, *, after_id: int = 0) -> tuple[Interactions, np.ndarray]:
+        """Like :meth:`feedback`, with each row's feedback id: the model registry cuts
+        held-out ratings by id (those after a version's training cutoff)."""
         stmt = _feedback_after(after_id, post_t.c.category)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         if not rows:
-            return Interactions.empty(), after_id
+            return Interactions.empty(), np.zeros(0, dtype=np.int64)
         ids, _, users, posts, channels, values, ats, categories = zip(*rows, strict=True)
         inter = Interactions.from_arrays(
             users, posts, channels, np.asarray(values, dtype=np.float64),
             [to_epoch(a) for a in ats], category_codes(categories),
         )
-        return inter, ids[-1]
+        return inter, np.asarray(ids, dtype=np.int64)
 
     def feedback_rows(self, *, after_id: int = 0, limit: int = 10_000) -> list[Feedback]:
         """Stored ratings with id above ``after_id``, in id order: the engine follows this
@@ -151,15 +157,40 @@ class FeedbackMethods(StoreBase):
         with self.engine.connect() as conn:
             return {s: n for s, n in conn.execute(stmt)}
 
-    def daily_stats(self) -> list[dict[str, Any]]:
-        """Per UTC day of sending: deliveries, and the likes and dislikes they got."""
+    def _day_of_sending(self) -> Any:
         sent = delivery_t.c.sent_at
         if self.engine.dialect.name == "sqlite":
             day = sa.func.date(sent, type_=sa.Date)  # stored as UTC text, see UTCDateTime
         else:
             # Explicitly UTC, whatever the session's time zone.
             day = sa.cast(sa.func.timezone("UTC", sent), sa.Date)
-        day = day.label("day")
+        return day.label("day")
+
+    def served_by_day(self) -> list[dict[str, Any]]:
+        """Per UTC day of sending and line of models (``lineage``), the recommender's
+        deliveries whose scores that line's versions gave, and their likes: which model
+        served when."""
+        day = self._day_of_sending()
+        stmt = (
+            sa.select(
+                day, model_t.c.lineage, sa.func.count(delivery_t.c.id),
+                sa.func.count(sa.case((feedback_t.c.value == LIKE, 1))),
+            )
+            .select_from(delivery_t)
+            .join(model_t, model_t.c.id == delivery_t.c.model_version_id)
+            .outerjoin(feedback_t, feedback_t.c.delivery_id == delivery_t.c.id)
+            .group_by(day, model_t.c.lineage)
+            .order_by(day, model_t.c.lineage)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {"day": _as_date(d), "lineage": line, "deliveries": n, "likes": likes}
+                for d, line, n, likes in conn.execute(stmt)
+            ]
+
+    def daily_stats(self) -> list[dict[str, Any]]:
+        """Per UTC day of sending: deliveries, and the likes and dislikes they got."""
+        day = self._day_of_sending()
         value = feedback_t.c.value
         stmt = (
             sa.select(

@@ -147,9 +147,38 @@ class ModelVersionRow(StoreTable, table=True):
     kind: str  # full | incremental
     params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     metrics: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    status: str  # candidate | champion | retired | rejected
+    status: str = Field(index=True)  # candidate | champion | retired | rejected
     n_feedback: int
     created_at: datetime = Field(sa_type=UTCDateTime)
+    lineage: str = Field(default="", index=True)
+    """The configured recommender it comes from (``[recommender]`` or a ``[[challenger]]``)."""
+    cutoff_id: int = 0
+    """The last feedback id it was trained on."""
+    trained_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trained_to: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    file: str | None = None
+    """Its model file, relative to the deployment's data folder; NULL once pruned."""
+
+
+class ModelDecisionRow(StoreTable, table=True):
+    """A judgment of a challenger against the champion (or a promotion by hand), with both
+    figures and the reason."""
+
+    __tablename__ = "model_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    version_id: int = Field(foreign_key="model_version.id", index=True)
+    champion_id: int | None = Field(default=None, foreign_key="model_version.id")
+    outcome: str  # promoted | rejected | collapsed | first | manual | rollback | restored
+    reason: str
+    metric: str = ""
+    challenger_value: float | None = None
+    champion_value: float | None = None
+    n_ratings: int = 0
+    first_feedback_id: int | None = None
+    last_feedback_id: int | None = None
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
 
 
 class EngineStateRow(StoreTable, table=True):
@@ -182,5 +211,6 @@ subscriber_t: sa.Table = SubscriberRow.__table__  # type: ignore[assignment]
 delivery_t: sa.Table = DeliveryRow.__table__  # type: ignore[assignment]
 feedback_t: sa.Table = FeedbackRow.__table__  # type: ignore[assignment]
 model_t: sa.Table = ModelVersionRow.__table__  # type: ignore[assignment]
+decision_t: sa.Table = ModelDecisionRow.__table__  # type: ignore[assignment]
 state_t: sa.Table = EngineStateRow.__table__  # type: ignore[assignment]
 lease_t: sa.Table = EngineLeaseRow.__table__  # type: ignore[assignment]

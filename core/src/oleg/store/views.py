@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
 from oleg.types import Delivery, DeliveryStatus, Feedback, Interactions, Outgoing, Post, Subscriber
-from oleg.versions import ModelVersion
+from oleg.versions import ModelDecision, ModelVersion
 
 
 class StoreReader(Protocol):
@@ -44,6 +44,10 @@ class StoreReader(Protocol):
     def model_versions(self, limit: int = 50) -> list[ModelVersion]: ...
 
     def champion(self) -> ModelVersion | None: ...
+
+    def model_version(self, version_id: int) -> ModelVersion | None: ...
+
+    def decisions(self, limit: int = 50, *, version_id: int | None = None) -> list[ModelDecision]: ...
 
 
 class CatalogWriter(Protocol):

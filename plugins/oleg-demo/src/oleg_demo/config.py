@@ -22,11 +22,13 @@ from oleg.errors import ConfigError, did_you_mean
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 BUNDLED = "demo.toml"
+CHALLENGERS = "challenger"
+"""A policy's ``[[policies.NAME.challenger]]`` tables: the deployment's challengers."""
 """The default config, package data of ``oleg_demo``."""
 
 FILLED_IN: dict[str, tuple[str, ...]] = {
     # table -> keys the demo sets for each run (see demo.toml's [base] comment)
-    "deployment": ("name", "database", "seed"),
+    "deployment": ("name", "database", "seed", "data_dir"),
     "source": ("start",),
     "sink": ("subscribers",),
     "scheduler": ("start", "run_for"),
@@ -63,13 +65,20 @@ class Policy:
     """One policy: its name, the base's tables it overrides, its plot style."""
 
     name: str
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    """The base's tables it overrides (``challenger``: a list of tables, the deployment's
+    ``[[challenger]]`` sections)."""
     plot: PlotStyle = field(default_factory=PlotStyle)
 
     @property
     def recommender(self) -> str:
         """The recommender plugin it runs: its table's ``plugin``, else its own name."""
         return str(self.tables.get("recommender", {}).get("plugin", self.name))
+
+    @property
+    def plugins(self) -> list[str]:
+        """Every recommender plugin it needs: its own, then its challengers'."""
+        return [self.recommender, *(str(c.get("plugin")) for c in self.tables.get(CHALLENGERS, []))]
 
     def with_settings(self, label: str, settings: dict[str, Any]) -> Policy:
         """This policy under another name, its recommender's settings updated (benchmarks)."""
@@ -144,13 +153,16 @@ class DemoConfig:
         return min(self.demo.start, self.demo.data_end - timedelta(days=days))
 
     def deployment(
-        self, policy: Policy, *, subscribers: int, days: int, seed: int, database: str
+        self, policy: Policy, *, subscribers: int, days: int, seed: int, database: str,
+        data_dir: str,
     ) -> dict[str, Any]:
         """The deployment ``policy`` runs, as the dict a TOML file would parse to."""
         start = self.start(days)
         raw: dict[str, dict[str, Any]] = {"deployment": {}, **copy.deepcopy(self.base)}
         for name, table in policy.tables.items():
-            if name != "recommender":
+            if name == CHALLENGERS:
+                raw[name] = copy.deepcopy(table)
+            elif name != "recommender":
                 raw[name] = _overlay(raw.get(name), table)
         settings = {k: v for k, v in policy.tables.get("recommender", {}).items() if k != "plugin"}
         raw["recommender"] = {"plugin": policy.recommender, **copy.deepcopy(settings)}
@@ -158,6 +170,7 @@ class DemoConfig:
             "name": f"demo-{policy.name}",
             "database": database,
             "seed": seed,
+            "data_dir": data_dir,
             **raw["deployment"],
         }
         window = parse_duration(
@@ -183,9 +196,17 @@ def _policy(name: str, value: Any, base: dict[str, Any], path: Path) -> Policy:
     where = f"policies.{name}"
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: [{where}] must be a table, got {type(value).__name__}.")
-    _known(value, ("plot", "deployment", *base, "recommender"), path, where + ".")
+    _known(value, ("plot", "deployment", *base, "recommender", "promotion", CHALLENGERS), path, where + ".")
     tables = {k: v for k, v in value.items() if k != "plot"}
     for key in tables:
+        if key == CHALLENGERS:
+            challengers = tables[key]
+            if not isinstance(challengers, list) or not all(isinstance(c, dict) and "plugin" in c for c in challengers):
+                raise ConfigError(
+                    f"{path}: [[{where}.{key}]]: expected an array of tables, each with "
+                    "plugin = \"...\" (and its settings)."
+                )
+            continue
         _table(value, key, path, where + ".")
     try:
         plot = PlotStyle.model_validate(value.get("plot", {}))

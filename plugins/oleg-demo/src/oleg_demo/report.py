@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from oleg_demo.models_plot import write_models_plots
 from oleg_demo.plot import rate, write_plot
 from oleg_demo.result import DemoResult
 from oleg_demo.spread import HIGH, LOW
@@ -65,6 +66,7 @@ def markdown(result: DemoResult) -> str:
         "| whole run | " + " | ".join(f"{result.runs[n].like_rate():.1%}" for n in names) + " |"
     )
     lines += _spread_lines(result)
+    lines += _registry_lines(result)
     reference = result.reference
     if reference in result.runs and week2.get(reference):
         lines += ["", f"Share of the {reference}'s like rate over {result.last_week_label}:", ""]
@@ -97,6 +99,43 @@ def _spread_lines(result: DemoResult) -> list[str]:
     return lines
 
 
+def _registry_lines(result: DemoResult) -> list[str]:
+    """For each policy with challengers: who served over the headline window, the decisions
+    per line, and the registry's plot."""
+    window = result.last_week_start()
+    lines: list[str] = []
+    for name, run in result.runs.items():
+        if len(run.lines) < 2:
+            continue
+        first = str(window) if window else None
+        lines += [
+            "",
+            f"## {name}: the model registry",
+            "",
+            f"![registry timeline](models_{name}.png)",
+            "",
+            f"| line of models | share served, {result.last_week_label} | share served, whole run | decisions |",
+            "|---|---:|---:|---|",
+        ]
+        for line in run.lines:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(run.decisions.get(line, {}).items()))
+            lines.append(
+                f"| {line} | {run.served_share(line, first):.0%} | {run.served_share(line):.0%} | {counts} |"
+            )
+        lines += [
+            "", "The registry's last decisions (all of them: `oleg models` on a deployment's store):", "",
+            "| at | version | line | outcome | challenger AUC | champion AUC | held out | reason |",
+            "|---|---:|---|---|---:|---:|---:|---|",
+        ]
+        for d in run.recent:
+            figures = [f"{d[k]:.3f}" if d[k] is not None else "-" for k in ("challenger", "champion")]
+            lines.append(
+                f"| {d['at']} | {d['version']} | {d['line']} | {d['outcome']} | {figures[0]} | "
+                f"{figures[1]} | {d['n_ratings']} | {d['reason']} |"
+            )
+    return lines
+
+
 def results_json(result: DemoResult) -> dict:
     week2 = result.last_week()
     return {
@@ -114,6 +153,8 @@ def results_json(result: DemoResult) -> dict:
                 "seconds": r.seconds,
                 "like_rate": r.like_rate(),
                 "days": [{**d, "day": str(d["day"])} for d in r.days],
+                "served": r.served,
+                "decisions": r.decisions,
             }
             for n, r in result.runs.items()
         },
@@ -122,8 +163,9 @@ def results_json(result: DemoResult) -> dict:
 
 def write_report(result: DemoResult) -> dict[str, Path]:
     png = write_plot(result)
+    registry_plots = write_models_plots(result)
     md = result.out / "report.md"
     md.write_text(markdown(result), encoding="utf-8")
     js = result.out / "results.json"
     js.write_text(json.dumps(results_json(result), indent=2), encoding="utf-8")
-    return {"plot": png, "markdown": md, "json": js}
+    return {"plot": png, "markdown": md, "json": js, **registry_plots}

@@ -17,6 +17,25 @@ class PolicyRun:
     database: str
     seconds: float
     days: list[dict[str, Any]] = field(default_factory=list)
+    served: list[dict[str, Any]] = field(default_factory=list)
+    """Per day and line of models: recommender deliveries that line's versions scored."""
+    decisions: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per line of models: the registry's decisions about its versions, by outcome."""
+    recent: list[dict[str, Any]] = field(default_factory=list)
+    """The registry's last decisions, oldest first."""
+    roc: dict[str, Any] | None = None
+    """The last judgment's ROC curves (challenger and champion on the same ratings)."""
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines of models that trained in this run (more than one: it had challengers)."""
+        return sorted({*self.decisions, *(r["lineage"] for r in self.served)})
+
+    def served_share(self, line: str, first_day: str | None = None) -> float:
+        """The share of the recommender's deliveries (from ``first_day``) that ``line`` scored."""
+        rows = [r for r in self.served if first_day is None or r["day"] >= first_day]
+        total = sum(r["deliveries"] for r in rows)
+        return sum(r["deliveries"] for r in rows if r["lineage"] == line) / total if total else 0.0
 
     def like_rate(self, first_day: int = 0, last_day: int | None = None) -> float:
         rows = self.days[first_day:last_day]

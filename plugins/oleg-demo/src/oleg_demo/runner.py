@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oleg_demo.config import DemoConfig, Policy
+from oleg_demo.models_served import decision_counts, latest_roc, recent_decisions, served_by_line
 from oleg_demo.result import DemoResult, PolicyRun
 from oleg_demo.selection import select_policies
 from oleg_demo.spread import read_spread
@@ -40,6 +42,10 @@ class RunSize:
     def database(self, policy: Policy) -> str:
         return f"sqlite:///{(self.out / f'demo-{policy.name}.db').resolve()}"
 
+    def data_dir(self, policy: Policy) -> Path:
+        """The policy's model files (the registry's) and plugin folders."""
+        return (self.out / f"demo-{policy.name}").resolve()
+
 
 def resolve(config: DemoConfig, policy: Policy, size: RunSize, plugins: Plugins) -> Deployment:
     """``policy``'s deployment, validated by the core as a deployment file would be."""
@@ -49,6 +55,7 @@ def resolve(config: DemoConfig, policy: Policy, size: RunSize, plugins: Plugins)
         days=size.days,
         seed=size.seed,
         database=size.database(policy),
+        data_dir=str(size.data_dir(policy)),
     )
     return load_deployment_dict(raw, plugins=plugins, source_file=config.path)
 
@@ -69,6 +76,7 @@ def run_policy(
     db_path = database.removeprefix("sqlite:///")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(size.data_dir(policy), ignore_errors=True)
     plugins = plugins or Plugins()
     deployment = resolve(config, policy, size, plugins)
     store = Store.open(database)
@@ -80,7 +88,11 @@ def run_policy(
     began = time.perf_counter()
     try:
         engine.run()
-        return PolicyRun(policy.name, database, time.perf_counter() - began, store.daily_stats())
+        return PolicyRun(
+            policy.name, database, time.perf_counter() - began, store.daily_stats(),
+            served=served_by_line(store), decisions=decision_counts(store),
+            roc=latest_roc(store), recent=recent_decisions(store),
+        )
     finally:
         store.close()
 

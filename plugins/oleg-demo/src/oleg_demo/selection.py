@@ -38,7 +38,7 @@ def select_policies(
     installed = Plugins.available()
 
     def is_installed(name: str) -> bool:
-        return config.policy(name).recommender in installed
+        return all(plugin in installed for plugin in config.policy(name).plugins)
 
     if recommender is None:
         recommender = next((n for n in config.demo.recommender if is_installed(n)), None)
@@ -57,5 +57,6 @@ def select_policies(
     compared = tuple(config.policy(n) for n in dict.fromkeys(names) if n != headline.name)
     selection = Selection(headline, compared)
     for policy in selection.policies:
-        plugins.component("recommender", policy.recommender)
+        for plugin in policy.plugins:
+            plugins.component("recommender", plugin)
     return selection
