@@ -12,10 +12,8 @@ import sqlalchemy as sa
 from oleg.config import load_deployment_dict
 from oleg.engine import Engine
 from oleg.errors import PluginError
-from oleg.plugins import Plugins
 from oleg.store import Store
-from oleg.testing.fakes import ListSource, RuleSink, fakes_plugin
-from oleg_recommender_baseline import PopularRecommender
+from oleg.testing.fakes import ListSource, RuleSink
 from oleg.types import (
     Delivery,
     DeliveryResult,
@@ -26,6 +24,7 @@ from oleg.types import (
     SubscriptionEvent,
     utc,
 )
+from oleg_recommender_baseline import PopularRecommender
 
 T0 = datetime(2024, 11, 10, tzinfo=UTC)
 
@@ -55,13 +54,6 @@ def deployment(db: str, *, recommender="popular", run_for="2d", first_posts=3, s
             "ingest_every": "10m", "feedback_every": "10m",
         },
     }
-
-
-@pytest.fixture
-def plugins():
-    p = Plugins()
-    with p.registered(fakes_plugin()):
-        yield p
 
 
 def run(plugins, raw, store):

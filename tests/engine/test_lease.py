@@ -9,7 +9,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from oleg.config import load_deployment_dict
 from oleg.engine import Engine
 from oleg.engine.lease import LEASE_NAME, StoreInUse

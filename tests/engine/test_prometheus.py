@@ -16,7 +16,7 @@ from oleg.store import Store
 from oleg.types import DeliveryResult
 from prometheus_client.parser import text_string_to_metric_families
 
-from .test_engine import deployment, plugins  # noqa: F401  (the fixture)
+from .test_engine import deployment
 
 
 def _free_port() -> int:
@@ -38,7 +38,7 @@ def _count(store: Store, sql: str) -> int:
         return int(conn.execute(sa.text(sql)).scalar_one())
 
 
-def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):  # noqa: F811
+def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):
     port = _free_port()
     raw = deployment(f"sqlite:///{tmp_path / 'm.db'}", run_for="1d")
     raw["metrics"] = {"port": port}
@@ -75,6 +75,10 @@ def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):  # noqa
         versions = _count(store, f"SELECT count(*) FROM model_version WHERE kind = '{kind}'")
         assert value("oleg_training_rounds_total", kind=kind) == versions > 0
         assert value("oleg_training_duration_seconds_count", kind=kind) == versions
+    for outcome in ("first", "promoted", "rejected"):
+        decided = _count(store, f"SELECT count(*) FROM model_decision WHERE outcome = '{outcome}'")
+        assert value("oleg_model_decisions_total", outcome=outcome) == decided
+    assert value("oleg_model_decisions_total", outcome="first") == 1
     assert value("oleg_mailing_rounds_total") == engine.stats.rounds > 0
     assert value("oleg_mailing_round_duration_seconds_count") == engine.stats.rounds
     assert value("oleg_send_duration_seconds_count") == engine.stats.rounds
@@ -87,7 +91,7 @@ def test_metrics_served_during_a_run_match_the_store(tmp_path, plugins):  # noqa
     store.close()
 
 
-def test_metrics_are_off_by_default_and_a_busy_port_is_a_clear_error(tmp_path, plugins):  # noqa: F811
+def test_metrics_are_off_by_default_and_a_busy_port_is_a_clear_error(tmp_path, plugins):
     resolved = load_deployment_dict(deployment(f"sqlite:///{tmp_path / 'm.db'}"), plugins=plugins)
     with exporting(resolved.metrics, plugins) as exporter:
         assert exporter is None
@@ -104,7 +108,7 @@ def test_metrics_are_off_by_default_and_a_busy_port_is_a_clear_error(tmp_path, p
             pass
 
 
-def test_a_metrics_port_out_of_range_names_the_key(tmp_path, plugins):  # noqa: F811
+def test_a_metrics_port_out_of_range_names_the_key(tmp_path, plugins):
     raw = deployment(f"sqlite:///{tmp_path / 'm.db'}")
     raw["metrics"] = {"port": 70000}
     with pytest.raises(ConfigError, match=r"\[metrics\] port"):

@@ -16,17 +16,19 @@ from oleg.errors import ConfigError
 from oleg.store import Store
 from oleg.versions import DecisionOutcome, ModelStatus
 
-from .test_engine import deployment, plugins, rows  # noqa: F401  (the fixture)
+from .test_engine import deployment, rows
 
 
-def with_challengers(url: str, *challengers: dict, recommender: str = "popular", **promotion) -> dict:
+def with_challengers(
+    url: str, *challengers: dict, recommender: str = "popular", **promotion
+) -> dict:
     raw = deployment(url, recommender=recommender, run_for="2d")
     raw["challenger"] = list(challengers)
     raw["promotion"] = {"min_ratings": 6, **promotion}
     return raw
 
 
-def run(plugins, raw, store) -> Engine:  # noqa: F811
+def run(plugins, raw, store) -> Engine:
     engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins, store=store)
     engine.run()
     return engine
@@ -35,7 +37,8 @@ def run(plugins, raw, store) -> Engine:  # noqa: F811
 def served_lineages(store: Store) -> Counter:
     """Recommender deliveries by the line of the version that scored them."""
     return Counter(
-        lineage for (lineage,) in rows(
+        lineage
+        for (lineage,) in rows(
             store,
             "select m.lineage from delivery d join model_version m on m.id = d.model_version_id",
         )
@@ -49,7 +52,10 @@ def test_a_random_challenger_is_judged_and_never_served(plugins, tmp_path, caplo
     decisions = store.decisions(limit=1000)
     about_random = [d for d in decisions if store.model_version(d.version_id).lineage == "random"]
     assert len(about_random) >= 5
-    assert {d.outcome for d in about_random} <= {DecisionOutcome.REJECTED, DecisionOutcome.COLLAPSED}
+    assert {d.outcome for d in about_random} <= {
+        DecisionOutcome.REJECTED,
+        DecisionOutcome.COLLAPSED,
+    }
     assert any(d.outcome is DecisionOutcome.COLLAPSED for d in about_random)
     assert "collapsed" in caplog.text and "it is not served" in caplog.text
     judged = [d for d in about_random if "undefined" not in d.reason]  # both classes held out
@@ -65,8 +71,11 @@ def test_a_random_challenger_is_judged_and_never_served(plugins, tmp_path, caplo
     served = served_lineages(store)
     assert served["popular"] > 50 and served["random"] == 0
     assert store.champion().lineage == "popular"
-    assert all(v.status is ModelStatus.REJECTED for v in store.model_versions(1000)
-               if v.lineage == "random" and v.status is not ModelStatus.CANDIDATE)
+    assert all(
+        v.status is ModelStatus.REJECTED
+        for v in store.model_versions(1000)
+        if v.lineage == "random" and v.status is not ModelStatus.CANDIDATE
+    )
     store.close()
 
 
@@ -85,12 +94,15 @@ def test_a_better_challenger_takes_over(plugins, tmp_path):
 
 def test_files_are_kept_for_the_champion_the_lines_and_rollbacks_only(plugins, tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
-    engine = run(plugins, with_challengers(store.url, {"plugin": "random"}, keep_champions=2), store)
+    engine = run(
+        plugins, with_challengers(store.url, {"plugin": "random"}, keep_champions=2), store
+    )
     kept = store.versions_with_files()
     retired = [v for v in kept if v.status is ModelStatus.RETIRED]
     assert len(retired) <= 2
     assert {v.id for v in kept} - {v.id for v in retired} <= {
-        engine.models.champion.id, *(line.latest.id for line in engine.models.lineages)
+        engine.models.champion.id,
+        *(line.latest.id for line in engine.models.lineages),
     }
     on_disk = sorted(p.name for p in (engine.data_dir / "models").iterdir())
     assert on_disk == sorted(Path(v.file).name for v in kept)
@@ -138,8 +150,12 @@ def test_a_champion_changed_by_hand_is_served_at_the_next_round(plugins, tmp_pat
     engine.run()
     rejected = next(v for v in store.model_versions(1000) if v.lineage == "random" and v.file)
     store.add_decision(
-        at=engine.now(), version_id=rejected.id, champion_id=store.champion().id,
-        outcome=DecisionOutcome.MANUAL, reason="by hand", status=ModelStatus.CHAMPION,
+        at=engine.now(),
+        version_id=rejected.id,
+        champion_id=store.champion().id,
+        outcome=DecisionOutcome.MANUAL,
+        reason="by hand",
+        status=ModelStatus.CHAMPION,
     )
     engine.models.follow_store()
     assert engine.models.serving_version_id == rejected.id
@@ -150,7 +166,9 @@ def test_a_champion_changed_by_hand_is_served_at_the_next_round(plugins, tmp_pat
 def test_challenger_sections_are_checked(plugins, tmp_path):
     url = f"sqlite:///{tmp_path / 'c.db'}"
     raw = with_challengers(url, {"plugin": "popular"})
-    with pytest.raises(ConfigError, match=r"\[challenger #1\] is named 'popular' like \[recommender\]"):
+    with pytest.raises(
+        ConfigError, match=r"\[challenger #1\] is named 'popular' like \[recommender\]"
+    ):
         load_deployment_dict(raw, plugins=plugins)
     raw["challenger"] = [{"plugin": "popular", "name": "popular-2"}, {"plugin": "nope"}]
     with pytest.raises(ConfigError, match=r"\[challenger #2\] plugin = 'nope'"):

@@ -42,8 +42,10 @@ def auc_delong(labels: npt.ArrayLike, *scores: npt.ArrayLike) -> tuple[np.ndarra
         neg_sorted, pos_sorted = np.sort(neg), np.sort(pos)
         # each positive's share of negatives below it (ties half), and each negative's of
         # positives above it
-        v10[i] = (np.searchsorted(neg_sorted, pos, "left") + np.searchsorted(neg_sorted, pos, "right")) / (2 * n_neg)
-        v01[i] = 1 - (np.searchsorted(pos_sorted, neg, "left") + np.searchsorted(pos_sorted, neg, "right")) / (2 * n_pos)
+        below = np.searchsorted(neg_sorted, pos, "left") + np.searchsorted(neg_sorted, pos, "right")
+        above = np.searchsorted(pos_sorted, neg, "left") + np.searchsorted(pos_sorted, neg, "right")
+        v10[i] = below / (2 * n_neg)
+        v01[i] = 1 - above / (2 * n_pos)
     aucs = v10.mean(axis=1)
     cov = np.atleast_2d(np.cov(v10)) / n_pos + np.atleast_2d(np.cov(v01)) / n_neg
     return aucs, cov

@@ -30,8 +30,10 @@ class Figures:
         return float(getattr(self, metric))
 
     def as_dict(self) -> dict[str, float | None]:
-        return {k: (None if math.isnan(v) else round(v, 6)) for k, v in
-                (("auc", self.auc), ("logloss", self.logloss), ("rmse", self.rmse))}
+        return {
+            k: (None if math.isnan(v) else round(v, 6))
+            for k, v in (("auc", self.auc), ("logloss", self.logloss), ("rmse", self.rmse))
+        }
 
 
 def figures(labels: FloatArray, scores: FloatArray) -> Figures:
@@ -68,21 +70,40 @@ class Evidence:
     z_above_champion: float
 
 
-def evidence(metric: str, labels: FloatArray, challenger: FloatArray, champion: FloatArray) -> Evidence:
+def evidence(
+    metric: str, labels: FloatArray, challenger: FloatArray, champion: FloatArray
+) -> Evidence:
     if metric == "auc":
         aucs, cov = metrics.auc_delong(labels, challenger, champion)
         se_alone = math.sqrt(max(cov[0, 0], 0.0)) if not np.isnan(cov[0, 0]) else float("nan")
-        se_diff = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)) if not np.isnan(cov[0, 0]) else float("nan")
+        se_diff = (
+            math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+            if not np.isnan(cov[0, 0])
+            else float("nan")
+        )
         return Evidence(
-            float(aucs[0]), float(aucs[1]), 0.5,
-            _z(aucs[0] - 0.5, se_alone), _z(aucs[0] - aucs[1], se_diff),
+            float(aucs[0]),
+            float(aucs[1]),
+            0.5,
+            _z(aucs[0] - 0.5, se_alone),
+            _z(aucs[0] - aucs[1], se_diff),
         )
     level = chance(metric, labels)
     mine, theirs = _losses(metric, labels, challenger), _losses(metric, labels, champion)
-    base = _losses(metric, labels, np.full(len(labels), float(np.mean(labels)) if len(labels) else 0.5))
-    figure = (lambda x: float(np.sqrt(np.mean(x)))) if metric == "rmse" else (lambda x: float(np.mean(x)))
+    base = _losses(
+        metric, labels, np.full(len(labels), float(np.mean(labels)) if len(labels) else 0.5)
+    )
+    figure = (
+        (lambda x: float(np.sqrt(np.mean(x))))
+        if metric == "rmse"
+        else (lambda x: float(np.mean(x)))
+    )
     return Evidence(
-        figure(mine), figure(theirs), level, _paired_z(base, mine), _paired_z(theirs, mine),
+        figure(mine),
+        figure(theirs),
+        level,
+        _paired_z(base, mine),
+        _paired_z(theirs, mine),
     )
 
 
@@ -150,8 +171,13 @@ def judge(rule: PromotionSection, e: Evidence, *, same_line: bool) -> Verdict | 
             f"standard errors from chance's {e.chance:.4f} (needed {z_needed:.1f})",
         )
     thresholds = [
-        t for t in (rule.min_absolute_change,
-                    None if rule.min_relative_change is None else rule.min_relative_change * abs(e.champion))
+        t
+        for t in (
+            rule.min_absolute_change,
+            None
+            if rule.min_relative_change is None
+            else rule.min_relative_change * abs(e.champion),
+        )
         if t is not None
     ]
     needed = max(thresholds) if thresholds else 0.0

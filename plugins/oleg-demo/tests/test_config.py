@@ -37,7 +37,7 @@ def expected(
     name: str, recommender: dict, *, engine: dict = BOLTZMANN, cold_start: dict = TOP_BIAS
 ) -> dict:
     return {
-        "deployment": {"name": f"demo-{name}", "database": "sqlite:////tmp/x.db", "seed": 0},
+        "deployment": {"name": f"demo-{name}", "database": "sqlite:////tmp/x.db", "seed": 0, "data_dir": "/tmp/x"},
         "engine": engine,
         "source": SOURCE,
         "sink": {"plugin": "simulated", "subscribers": 200},
@@ -73,7 +73,7 @@ def test_bundled_policies_resolve_to_the_demos_deployments(bundled, name):
     config = bundled
     policy = config.policy(name)
     got = config.deployment(
-        policy, subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db"
+        policy, subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db", data_dir="/tmp/x"
     )
     assert got == EXPECTED[name]
     assert [type(v) for v in got["recommender"].values()] == [
@@ -85,7 +85,7 @@ def test_defaults_and_a_long_run_starts_earlier(bundled):
     assert bundled.demo.recommender[0] == "embedding-nn" and bundled.demo.reference == "oracle"
     assert (bundled.demo.subscribers, bundled.demo.days, bundled.demo.seed) == (200, 14, 0)
     got = bundled.deployment(
-        bundled.policy("popular"), subscribers=40, days=30, seed=3, database="sqlite:////tmp/x.db"
+        bundled.policy("popular"), subscribers=40, days=30, seed=3, database="sqlite:////tmp/x.db", data_dir="/tmp/x"
     )
     assert (
         got["scheduler"]["start"] == "2024-11-04T00:00:00+00:00"
@@ -97,7 +97,7 @@ def test_defaults_and_a_long_run_starts_earlier(bundled):
 
 def test_a_recommender_without_a_table_runs_on_the_base(bundled):
     got = bundled.deployment(
-        bundled.policy("dot"), subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db"
+        bundled.policy("dot"), subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db", data_dir="/tmp/x"
     )
     assert got == {
         **EXPECTED["random"],
@@ -115,7 +115,7 @@ def test_a_policy_may_name_its_plugin_and_a_copy_is_used(tmp_path):
     config = DemoConfig.load(path)
     policy = config.policy("als-64")
     got = config.deployment(
-        policy, subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db"
+        policy, subscribers=200, days=14, seed=0, database="sqlite:////tmp/x.db", data_dir="/tmp/x"
     )
     assert policy.recommender == "als" and got["recommender"] == {"plugin": "als", "factors": 64}
     assert got["deployment"]["name"] == "demo-als-64"
@@ -126,7 +126,11 @@ def test_selection_defaults_explicit_names_and_none(bundled):
     installed = Plugins.available()
     chosen = select_policies(bundled, plugins)
     assert chosen.headline.name == next(n for n in bundled.demo.recommender if n in installed)
-    assert [p.name for p in chosen.compared] == [n for n in bundled.demo.compare if n in installed]
+    def runs(name: str) -> bool:  # its recommender and every challenger's are installed
+        return all(plugin in installed for plugin in bundled.policy(name).plugins)
+
+    assert [p.name for p in chosen.compared] == [n for n in bundled.demo.compare if runs(n)]
+    assert bundled.policy("champion-challenger").plugins == ["embedding-nn", "vw-logistic", "random"]
     picked = select_policies(
         bundled, plugins, recommender="random", compare=["oracle", "random", "popular"]
     )

@@ -14,7 +14,7 @@ def test_demo_reports_every_policy(tmp_path):
     result = run_demo(
         recommender="popular", subscribers=40, days=3, seed=3, out=tmp_path, console=Console(quiet=True)
     )
-    assert set(result.runs) == {"popular", "random", "als", "oracle"}  # those installed
+    assert set(result.runs) == {"popular", "random", "als", "oracle", "champion-challenger"}  # installed
     for run in result.runs.values():
         assert len(run.days) == 3
         # every subscriber joined by the end of day 2 and gets 12 posts a day from then on
@@ -32,6 +32,14 @@ def test_demo_reports_every_policy(tmp_path):
     assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "report.md").read_text()
     assert "![like rate by day](like_rate.png)" in page and "| **days 1-3** |" in page
+    # the registry's timeline: three lines judged, the broken one never served
+    cc = result.runs["champion-challenger"]
+    assert cc.lines == ["broken", "embedding-nn", "vw-logistic"]
+    assert cc.served_share("broken") == 0 and sum(cc.served_share(n) for n in cc.lines) == 1
+    assert "promoted" not in cc.decisions["broken"] and sum(cc.decisions["broken"].values()) >= 3
+    assert "## champion-challenger: the model registry" in page and "| broken | 0% | 0% |" in page
+    assert (tmp_path / "models_champion-challenger.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data["runs"]["champion-challenger"]["decisions"] == cc.decisions
 
 
 def test_demo_command_same_seed_same_numbers(tmp_path):

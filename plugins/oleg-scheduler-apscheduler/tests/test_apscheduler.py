@@ -58,7 +58,7 @@ def test_engine_on_the_wall_clock(tmp_path):
     now = datetime.now(UTC)
     posts = [Post(-1001, i, now - timedelta(minutes=30 - i)) for i in range(20)]
     raw = {
-        "deployment": {"name": "wall", "database": f"sqlite:///{tmp_path / 'w.db'}"},
+        "deployment": {"name": "wall", "database": f"sqlite:///{tmp_path / 'w.db'}", "data_dir": str(tmp_path)},
         "source": {"plugin": "list", "posts": posts},
         "sink": {"plugin": "rule", "subscribers": ["a", "b"], "delay": "0s"},
         "recommender": {"plugin": "popular"},

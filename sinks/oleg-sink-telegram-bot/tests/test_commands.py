@@ -108,3 +108,26 @@ def test_a_listener_the_tdlib_source_announced_is_never_a_subscriber(world: Any)
         )
     )
     assert [e for e in seen if e.external_id == str(world.listener_id)] == []
+
+
+def test_stats_tell_the_admins_of_a_collapsed_model(world: Any) -> None:
+    from oleg.versions import DecisionOutcome, ModelKind, ModelStatus
+
+    def version(status: ModelStatus, lineage: str) -> int:
+        return world.store.add_model_version(
+            plugin="popular", kind=ModelKind.FULL, params={}, metrics={}, n_feedback=120,
+            status=status, at=world.T0, lineage=lineage,
+        ).id
+
+    champion = version(ModelStatus.CHAMPION, "popular")
+    broken = version(ModelStatus.CANDIDATE, "broken")
+    world.store.add_decision(
+        at=world.T0, version_id=broken, champion_id=champion, outcome=DecisionOutcome.COLLAPSED,
+        reason="collapsed: AUC 0.4100 is worse than chance (0.5000)", status=ModelStatus.REJECTED,
+    )
+    admin = world.admin_id
+    before = len(world.bot_messages(admin))
+    world.tg.user_sends(admin, world.bot_id, "/stats")
+    stats = _replies(world, admin, before + 1)[-1]
+    assert f"Champion model: #{champion} popular" in stats
+    assert f"Model #{broken} (broken) collapsed" in stats and "worse than chance" in stats

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from oleg import hookimpl
 from oleg.errors import ConfigError
 from oleg.types import LIKE
+from oleg.versions import DecisionOutcome
 
 if TYPE_CHECKING:
     from oleg.config.sections import MetricsSection
     from oleg.plugins import Plugins
     from oleg.run_info import RoundReport, RunInfo, RunSummary
     from oleg.types import Delivery, Feedback, Post
-    from oleg.versions import ModelVersion
+    from oleg.versions import ModelDecision, ModelVersion
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,14 @@ class MetricsExporter:
             "Prequential AUC of the served version (measured on new ratings before learning them).",
             registry=r,
         )
+        self.decisions = Counter(
+            "oleg_model_decisions_total",
+            "The model registry's decisions, by outcome (collapsed: a version never served).",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in DecisionOutcome:
+            self.decisions.labels(outcome=str(outcome))
         for status in ("sent", "failed", "retry"):
             self.deliveries.labels(status=status)
         for vote in ("like", "dislike"):
@@ -138,6 +147,10 @@ class MetricsExporter:
         seconds = version.metrics.get("train_seconds")
         if isinstance(seconds, int | float):
             self.training_seconds.labels(kind=kind).observe(float(seconds))
+
+    @hookimpl
+    def oleg_model_judged(self, decision: ModelDecision) -> None:
+        self.decisions.labels(outcome=str(decision.outcome)).inc()
 
     @hookimpl
     def oleg_model_promoted(self, version: ModelVersion) -> None:

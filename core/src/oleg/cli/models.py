@@ -49,7 +49,9 @@ def _figure(version: ModelVersion, key: str = "auc") -> str:
 
 @models.command("list")
 @click.argument("deployment", type=click.Path(path_type=Path))
-@click.option("--limit", default=20, show_default=True, help="How many versions and decisions to show.")
+@click.option(
+    "--limit", default=20, show_default=True, help="How many versions and decisions to show."
+)
 def list_models(deployment: Path, limit: int) -> None:
     """Show DEPLOYMENT's champion, its lines of models, recent versions and decisions."""
     resolved, store = _open(deployment)
@@ -75,7 +77,14 @@ def list_models(deployment: Path, limit: int) -> None:
         if latest is None:
             table.add_row(label, plugin, "-", "not trained yet", "-", "-")
         else:
-            table.add_row(label, plugin, str(latest.id), latest.status, str(latest.n_feedback), _figure(latest))
+            table.add_row(
+                label,
+                plugin,
+                str(latest.id),
+                latest.status,
+                str(latest.n_feedback),
+                _figure(latest),
+            )
     console.print(table)
     console.print(_versions_table(versions, name))
     console.print(_decisions_table(decisions))
@@ -83,14 +92,31 @@ def list_models(deployment: Path, limit: int) -> None:
 
 def _versions_table(versions: list[ModelVersion], name: str) -> Table:
     table = Table(title=f"Model versions of {name}, newest first")
-    for column in ("id", "created", "line", "kind", "status", "ratings", "cutoff", "prequential AUC",
-                   "held-out AUC", "file"):
+    for column in (
+        "id",
+        "created",
+        "line",
+        "kind",
+        "status",
+        "ratings",
+        "cutoff",
+        "prequential AUC",
+        "held-out AUC",
+        "file",
+    ):
         table.add_column(column)
     for v in versions:
         auc = (v.metrics.get("prequential") or {}).get("auc")
         table.add_row(
-            str(v.id), str(v.created_at)[:16], v.lineage, v.kind, v.status, str(v.n_feedback),
-            str(v.cutoff_id), f"{auc:.3f}" if isinstance(auc, float) else "-", _figure(v),
+            str(v.id),
+            str(v.created_at)[:16],
+            v.lineage,
+            v.kind,
+            v.status,
+            str(v.n_feedback),
+            str(v.cutoff_id),
+            f"{auc:.3f}" if isinstance(auc, float) else "-",
+            _figure(v),
             "kept" if v.file else "-",
         )
     return table
@@ -98,17 +124,28 @@ def _versions_table(versions: list[ModelVersion], name: str) -> Table:
 
 def _decisions_table(decisions: list[ModelDecision]) -> Table:
     table = Table(title="Decisions, newest first")
-    for column in ("at", "version", "outcome", "against", "challenger", "champion", "held out", "reason"):
+    for column in (
+        "at",
+        "version",
+        "outcome",
+        "against",
+        "challenger",
+        "champion",
+        "held out",
+        "reason",
+    ):
         table.add_column(column)
     style = {DecisionOutcome.COLLAPSED: "bold red", DecisionOutcome.PROMOTED: "green"}
     for d in decisions:
         table.add_row(
-            str(d.at)[:16], str(d.version_id),
+            str(d.at)[:16],
+            str(d.version_id),
             f"[{style.get(d.outcome, '')}]{d.outcome}[/]" if d.outcome in style else str(d.outcome),
             str(d.champion_id or "-"),
             f"{d.challenger_value:.4f}" if d.challenger_value is not None else "-",
             f"{d.champion_value:.4f}" if d.champion_value is not None else "-",
-            str(d.n_ratings or "-"), d.reason,
+            str(d.n_ratings or "-"),
+            d.reason,
         )
     return table
 
@@ -138,9 +175,12 @@ def promote(deployment: Path, version_id: int) -> None:
             raise OlegError(f"{deployment}: version {version_id} is the champion already.")
         _version_with_file(store, version, Path(resolved.deployment.data_dir))
         store.add_decision(
-            at=datetime.now(UTC), version_id=version_id,
-            champion_id=champion.id if champion else None, outcome=DecisionOutcome.MANUAL,
-            reason="promoted by hand (oleg models promote)", status=ModelStatus.CHAMPION,
+            at=datetime.now(UTC),
+            version_id=version_id,
+            champion_id=champion.id if champion else None,
+            outcome=DecisionOutcome.MANUAL,
+            reason="promoted by hand (oleg models promote)",
+            status=ModelStatus.CHAMPION,
         )
     console.print(f"Version {version_id} of {version.lineage} is the champion.")
 
@@ -156,17 +196,24 @@ def rollback(deployment: Path) -> None:
             raise OlegError(f"{deployment}: there is no champion to roll back.")
         data_dir = Path(resolved.deployment.data_dir)
         previous = next(
-            (v for v in store.versions_with_status(ModelStatus.RETIRED)
-             if v.file and (data_dir / v.file).exists()),
+            (
+                v
+                for v in store.versions_with_status(ModelStatus.RETIRED)
+                if v.file and (data_dir / v.file).exists()
+            ),
             None,
         )
         if previous is None:
             raise OlegError(f"{deployment}: no former champion with a model file to roll back to.")
         store.set_model_status(champion.id, ModelStatus.REJECTED)
         store.add_decision(
-            at=datetime.now(UTC), version_id=previous.id, champion_id=champion.id,
+            at=datetime.now(UTC),
+            version_id=previous.id,
+            champion_id=champion.id,
             outcome=DecisionOutcome.ROLLBACK,
             reason=f"rolled back by hand from version {champion.id} (oleg models rollback)",
             status=ModelStatus.CHAMPION,
         )
-    console.print(f"Version {previous.id} of {previous.lineage} is the champion again (version {champion.id} rejected).")
+    console.print(
+        f"Version {previous.id} of {previous.lineage} is the champion again (version {champion.id} rejected)."
+    )

@@ -49,7 +49,13 @@ class Lineage:
         return self.latest is not None and self.latest.status is ModelStatus.CANDIDATE
 
     def learn(
-        self, ratings: FeedbackLog, *, now: datetime, full_every: int, store: Store, files: ModelFiles
+        self,
+        ratings: FeedbackLog,
+        *,
+        now: datetime,
+        full_every: int,
+        store: Store,
+        files: ModelFiles,
     ) -> ModelVersion:
         """Learn what arrived after the cutoff (everything, for a full fit), record the
         version as a candidate and save its model file."""
@@ -75,12 +81,16 @@ class Lineage:
             kind=ModelKind.FULL if full else ModelKind.INCREMENTAL,
             params=self.model.params(),
             metrics=_jsonable(metrics),
-            n_feedback=len(data) if full or self.latest is None else self.latest.n_feedback + len(data),
+            n_feedback=len(data)
+            if full or self.latest is None
+            else self.latest.n_feedback + len(data),
             status=ModelStatus.CANDIDATE,
             at=now,
             lineage=self.name,
             cutoff_id=ratings.last_id,
-            trained_from=first if full or self.latest is None else (self.latest.trained_from or first),
+            trained_from=first
+            if full or self.latest is None
+            else (self.latest.trained_from or first),
             trained_to=_when(data.time.max()) if len(data) else None,
         )
         relative = files.save(self.model, version.id, self.name)
@@ -88,7 +98,11 @@ class Lineage:
         version = replace(version, file=relative)
         log.info(
             "trained %s version %s (%s) on %d ratings in %.3f s",
-            self.name, version.id, version.kind, len(data), seconds,
+            self.name,
+            version.id,
+            version.kind,
+            len(data),
+            seconds,
         )
         self.latest = version
         return version

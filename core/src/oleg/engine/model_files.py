@@ -52,16 +52,22 @@ class ModelFiles:
     def load(self, cls: type[Recommender], relative: str | None, *, what: str) -> Recommender:
         """Read a model written by :meth:`save` with its plugin's class."""
         if relative is None:
-            raise ModelFileError(f"{what} has no model file (it was pruned, or saved before the registry)")
+            raise ModelFileError(
+                f"{what} has no model file (it was pruned, or saved before the registry)"
+            )
         path = self.path(relative)
         if not path.exists():
             raise ModelFileError(f"{what}: its model file {path} is missing")
         try:
             model = cls.load(path)
         except Exception as exc:  # whatever the plugin's reader raises on a bad file
-            raise ModelFileError(f"{what}: {path} cannot be read: {type(exc).__name__}: {exc}") from exc
+            raise ModelFileError(
+                f"{what}: {path} cannot be read: {type(exc).__name__}: {exc}"
+            ) from exc
         if not isinstance(model, cls):
-            raise ModelFileError(f"{what}: {path} holds a {type(model).__name__}, not a {cls.__name__}")
+            raise ModelFileError(
+                f"{what}: {path} holds a {type(model).__name__}, not a {cls.__name__}"
+            )
         return model
 
     def delete(self, relative: str) -> None:

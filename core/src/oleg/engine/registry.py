@@ -38,7 +38,16 @@ from oleg.engine.lineage import Lineage
 from oleg.engine.model_files import ModelFileError, ModelFiles
 from oleg.hooks import Hooks
 from oleg.metrics import roc_points
-from oleg.promotion import HIGHER_IS_BETTER, Evidence, Figures, Verdict, chance, evidence, figures, judge
+from oleg.promotion import (
+    HIGHER_IS_BETTER,
+    Evidence,
+    Figures,
+    Verdict,
+    chance,
+    evidence,
+    figures,
+    judge,
+)
 from oleg.runtime import Runtime
 from oleg.scoring import score_pairs
 from oleg.store import Store
@@ -125,11 +134,17 @@ class ModelRegistry:
         self.ratings.read(self.store)
         for line in self.lineages:
             latest = self.store.latest_version(line.name)
-            line.since_full = int(self.store.get_state(self._state_key(line), {}).get("since_full", 0))
+            line.since_full = int(
+                self.store.get_state(self._state_key(line), {}).get("since_full", 0)
+            )
             if latest is None:
                 continue
             if latest.plugin != line.config.plugin or latest.params != line.model.params():
-                log.info("%s: its settings changed since version %s; it is fitted again", line.name, latest.id)
+                log.info(
+                    "%s: its settings changed since version %s; it is fitted again",
+                    line.name,
+                    latest.id,
+                )
                 continue
             try:
                 loaded = self._load(latest, line.name)
@@ -158,8 +173,12 @@ class ModelRegistry:
             self._promote(self.main.latest, outcome, reason, now)
         log.info(
             "model registry: %s serves; lines %s",
-            f"version {self.champion.id} ({self.champion.lineage})" if self.champion else "no champion",
-            ", ".join(f"{line.name} at {line.latest.id if line.latest else '-'}" for line in self.lineages),
+            f"version {self.champion.id} ({self.champion.lineage})"
+            if self.champion
+            else "no champion",
+            ", ".join(
+                f"{line.name} at {line.latest.id if line.latest else '-'}" for line in self.lineages
+            ),
         )
 
     # -- a training round ------------------------------------------------------------
@@ -191,9 +210,15 @@ class ModelRegistry:
             return
         try:
             self._serve(current, self._load(current, current.lineage))
-            log.warning("version %s (%s) serves now: it was made champion by hand", current.id, current.lineage)
+            log.warning(
+                "version %s (%s) serves now: it was made champion by hand",
+                current.id,
+                current.lineage,
+            )
         except ModelFileError as exc:
-            log.error("%s: the champion named by hand cannot be served; the previous one still is", exc)
+            log.error(
+                "%s: the champion named by hand cannot be served; the previous one still is", exc
+            )
 
     def _learn(self, line: Lineage, now: datetime) -> ModelVersion:
         version = line.learn(
@@ -202,7 +227,12 @@ class ModelRegistry:
         self.store.set_state(self._state_key(line), {"since_full": line.since_full})
         self.hooks.model_trained(version)
         if self.champion is None and line.main:
-            self._promote(version, DecisionOutcome.FIRST, f"no champion yet: the first model of {line.name}", now)
+            self._promote(
+                version,
+                DecisionOutcome.FIRST,
+                f"no champion yet: the first model of {line.name}",
+                now,
+            )
         return version
 
     # -- judging ---------------------------------------------------------------------
@@ -228,10 +258,17 @@ class ModelRegistry:
             proof = evidence(metric, labels, scores, champion_scores)
             verdict = judge(self.rule, proof, same_line=line.name == self.champion.lineage)
             scored.append(_Scored(line, scores, figures(labels, scores), verdict, proof))
-        if any(s.verdict is None for s in scored) and len(held_out) < UNDEFINED_PATIENCE * self.rule.min_ratings:
+        if (
+            any(s.verdict is None for s in scored)
+            and len(held_out) < UNDEFINED_PATIENCE * self.rule.min_ratings
+        ):
             return  # one class so far: wait for both
         sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
-        passing = [s for s in scored if s.verdict is not None and s.verdict.outcome is DecisionOutcome.PROMOTED]
+        passing = [
+            s
+            for s in scored
+            if s.verdict is not None and s.verdict.outcome is DecisionOutcome.PROMOTED
+        ]
         best = max(passing, key=lambda s: sign * s.figures.get(metric)) if passing else None
         common = {
             "metric": metric,
@@ -244,13 +281,16 @@ class ModelRegistry:
         promoted: tuple[_Scored, dict[str, Any]] | None = None
         for s in scored:
             details = {
-                "challenger": s.figures.as_dict(), "champion": champion_figures.as_dict(),
+                "challenger": s.figures.as_dict(),
+                "champion": champion_figures.as_dict(),
                 "chance": round(level, 6),
                 "z_above_chance": _finite(s.evidence.z_above_chance),
                 "z_above_champion": _finite(s.evidence.z_above_champion),
                 "roc": {"challenger": roc_points(labels, s.scores), "champion": champion_roc},
             }
-            self.store.update_model_version(s.lineage.latest.id, metrics={"holdout": s.figures.as_dict()})  # type: ignore[union-attr]
+            self.store.update_model_version(
+                s.lineage.latest.id, metrics={"holdout": s.figures.as_dict()}
+            )  # type: ignore[union-attr]
             if s is best:
                 promoted = (s, details)
                 continue
@@ -271,25 +311,46 @@ class ModelRegistry:
             s, details = promoted
             assert s.verdict is not None and s.lineage.latest is not None
             self._promote(
-                s.lineage.latest, DecisionOutcome.PROMOTED, s.verdict.reason, now,
-                challenger_value=_finite(s.figures.get(metric)), details=details, **common,
+                s.lineage.latest,
+                DecisionOutcome.PROMOTED,
+                s.verdict.reason,
+                now,
+                challenger_value=_finite(s.figures.get(metric)),
+                details=details,
+                **common,
             )
 
     def _reject(
-        self, s: _Scored, verdict: Verdict, details: dict[str, Any], now: datetime, common: dict[str, Any]
+        self,
+        s: _Scored,
+        verdict: Verdict,
+        details: dict[str, Any],
+        now: datetime,
+        common: dict[str, Any],
     ) -> None:
         version = s.lineage.latest
         assert version is not None and self.champion is not None
         decision = self.store.add_decision(
-            at=now, version_id=version.id, champion_id=self.champion.id, outcome=verdict.outcome,
-            reason=verdict.reason, challenger_value=_finite(s.figures.get(self.rule.metric)),
-            details=details, status=ModelStatus.REJECTED, **common,
+            at=now,
+            version_id=version.id,
+            champion_id=self.champion.id,
+            outcome=verdict.outcome,
+            reason=verdict.reason,
+            challenger_value=_finite(s.figures.get(self.rule.metric)),
+            details=details,
+            status=ModelStatus.REJECTED,
+            **common,
         )
         s.lineage.latest = replace(version, status=ModelStatus.REJECTED)
         if verdict.outcome is DecisionOutcome.COLLAPSED:
             log.warning(
-                "version %s of %s %s on %d held-out ratings; it is not served (version %s still is)",
-                version.id, s.lineage.name, verdict.reason, decision.n_ratings, self.champion.id,
+                "version %s of %s %s on %d held-out ratings; it is not served "
+                "(version %s still is)",
+                version.id,
+                s.lineage.name,
+                verdict.reason,
+                decision.n_ratings,
+                self.champion.id,
             )
         else:
             log.info("version %s of %s rejected: %s", version.id, s.lineage.name, verdict.reason)
@@ -298,13 +359,22 @@ class ModelRegistry:
     # -- promotion -------------------------------------------------------------------
 
     def _promote(
-        self, version: ModelVersion, outcome: DecisionOutcome, reason: str, now: datetime, **figures_: Any
+        self,
+        version: ModelVersion,
+        outcome: DecisionOutcome,
+        reason: str,
+        now: datetime,
+        **figures_: Any,
     ) -> ModelDecision:
         model = self._load(version, version.lineage)
         decision = self.store.add_decision(
-            at=now, version_id=version.id,
+            at=now,
+            version_id=version.id,
             champion_id=self.champion.id if self.champion is not None else None,
-            outcome=outcome, reason=reason, status=ModelStatus.CHAMPION, **figures_,
+            outcome=outcome,
+            reason=reason,
+            status=ModelStatus.CHAMPION,
+            **figures_,
         )
         self._serve(replace(version, status=ModelStatus.CHAMPION), model)
         for line in self.lineages:
@@ -327,7 +397,9 @@ class ModelRegistry:
         try:
             cls = self.plugin_class(version.plugin)
         except Exception as exc:  # the plugin is no longer installed
-            raise ModelFileError(f"version {version.id}: plugin {version.plugin!r} is not available: {exc}") from exc
+            raise ModelFileError(
+                f"version {version.id}: plugin {version.plugin!r} is not available: {exc}"
+            ) from exc
         model = self.files.load(cls, version.file, what=f"version {version.id} ({lineage})")
         if self._started:
             model.start(self.runtime_for(lineage))

@@ -77,7 +77,9 @@ class ModelMethods(StoreBase):
     def versions_with_status(self, status: ModelStatus | str) -> list[ModelVersion]:
         """Versions in one status, newest first (former champions: ``retired``)."""
         check_value("model status", status, MODEL_STATUSES)
-        stmt = sa.select(model_t).where(model_t.c.status == str(status)).order_by(model_t.c.id.desc())
+        stmt = (
+            sa.select(model_t).where(model_t.c.status == str(status)).order_by(model_t.c.id.desc())
+        )
         with self.engine.connect() as conn:
             return [version_from_row(r) for r in conn.execute(stmt)]
 
@@ -96,7 +98,9 @@ class ModelMethods(StoreBase):
         values: dict[str, Any] = {}
         with self.engine.begin() as conn:
             if metrics:
-                current = conn.execute(sa.select(model_t.c.metrics).where(model_t.c.id == version_id)).scalar_one()
+                current = conn.execute(
+                    sa.select(model_t.c.metrics).where(model_t.c.id == version_id)
+                ).scalar_one()
                 values["metrics"] = {**(current or {}), **metrics}
             if file is not None:
                 values["file"] = file

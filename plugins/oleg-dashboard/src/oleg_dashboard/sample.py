@@ -9,10 +9,23 @@ from typing import Any
 
 
 def sample_deployment(
-    database: str, *, subscribers: int = 60, days: int = 3, seed: int = 7
+    database: str, *, subscribers: int = 60, days: int = 3, seed: int = 7,
+    data_dir: str | None = None,
 ) -> dict[str, Any]:
+    """``data_dir`` (model files) defaults to a folder beside a SQLite database, else a
+    temporary one."""
+    if data_dir is None:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database)
+        if url.get_backend_name() == "sqlite" and url.database:
+            data_dir = f"{url.database}.data"
+        else:
+            import tempfile
+
+            data_dir = tempfile.mkdtemp(prefix="oleg-sample-")
     return {
-        "deployment": {"name": "sample", "database": database, "seed": seed},
+        "deployment": {"name": "sample", "database": database, "seed": seed, "data_dir": data_dir},
         "engine": {"pool_window": "2d"},
         "source": {
             "plugin": "replay",

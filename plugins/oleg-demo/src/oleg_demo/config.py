@@ -196,12 +196,16 @@ def _policy(name: str, value: Any, base: dict[str, Any], path: Path) -> Policy:
     where = f"policies.{name}"
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: [{where}] must be a table, got {type(value).__name__}.")
-    _known(value, ("plot", "deployment", *base, "recommender", "promotion", CHALLENGERS), path, where + ".")
+    accepted = ("plot", "deployment", *base, "recommender", "promotion", CHALLENGERS)
+    _known(value, accepted, path, where + ".")
     tables = {k: v for k, v in value.items() if k != "plot"}
     for key in tables:
         if key == CHALLENGERS:
             challengers = tables[key]
-            if not isinstance(challengers, list) or not all(isinstance(c, dict) and "plugin" in c for c in challengers):
+            well_formed = isinstance(challengers, list) and all(
+                isinstance(c, dict) and "plugin" in c for c in challengers
+            )
+            if not well_formed:
                 raise ConfigError(
                     f"{path}: [[{where}.{key}]]: expected an array of tables, each with "
                     "plugin = \"...\" (and its settings)."

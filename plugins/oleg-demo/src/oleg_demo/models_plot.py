@@ -29,21 +29,32 @@ def models_figure(run: PolicyRun, days: list[str]) -> Figure:
             mine = sum(r["deliveries"] for r in rows if r["lineage"] == line)
             shares.append(100 * mine / total if total else 0.0)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run.decisions.get(line, {}).items()))
-        served_ax.bar(range(len(days)), shares, bottom=bottom, color=COLORS[i % len(COLORS)],
-                      label=f"{line} ({counts or 'no decisions'})")
+        served_ax.bar(
+            range(len(days)),
+            shares,
+            bottom=bottom,
+            color=COLORS[i % len(COLORS)],
+            label=f"{line} ({counts or 'no decisions'})",
+        )
         bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
     served_ax.set_xticks(range(len(days)), days, rotation=45, ha="right", rotation_mode="anchor")
     served_ax.set_ylim(0, 100)
     served_ax.set_ylabel("% of the recommender's deliveries")
-    served_ax.set_title("which line of models served, by day (legend: its versions' decisions)", fontsize=10)
+    served_ax.set_title(
+        "which line of models served, by day (legend: its versions' decisions)", fontsize=10
+    )
     served_ax.legend(fontsize=8, loc="lower left")
     roc = run.roc
     if roc:
         for key, style in (("champion", "-"), ("challenger", "--")):
             curve = roc[key]
             auc = f"{curve['auc']:.3f}" if curve.get("auc") is not None else "-"
-            roc_ax.plot(curve["fpr"], curve["tpr"], style,
-                        label=f"{key}: {curve['line']} v{curve['version']} (AUC {auc})")
+            roc_ax.plot(
+                curve["fpr"],
+                curve["tpr"],
+                style,
+                label=f"{key}: {curve['line']} v{curve['version']} (AUC {auc})",
+            )
         roc_ax.plot([0, 1], [0, 1], ":", color="grey", label="chance")
         roc_ax.set_title(
             f"last judgment ({roc['outcome']}), {roc['n_ratings']} held-out ratings", fontsize=10

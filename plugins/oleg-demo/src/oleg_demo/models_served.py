@@ -30,13 +30,26 @@ def latest_roc(store: Store) -> dict[str, Any] | None:
     for d in store.decisions(limit=1000):
         roc = d.details.get("roc") or {}
         if roc.get("challenger", {}).get("fpr") and roc.get("champion", {}).get("fpr"):
-            challenger, champion = store.model_version(d.version_id), store.model_version(d.champion_id or 0)
+            challenger, champion = (
+                store.model_version(d.version_id),
+                store.model_version(d.champion_id or 0),
+            )
             return {
-                "at": d.at.isoformat(), "outcome": str(d.outcome), "n_ratings": d.n_ratings,
-                "challenger": {"line": challenger.lineage if challenger else "?", "version": d.version_id,
-                               "auc": d.challenger_value, **roc["challenger"]},
-                "champion": {"line": champion.lineage if champion else "?", "version": d.champion_id,
-                             "auc": d.champion_value, **roc["champion"]},
+                "at": d.at.isoformat(),
+                "outcome": str(d.outcome),
+                "n_ratings": d.n_ratings,
+                "challenger": {
+                    "line": challenger.lineage if challenger else "?",
+                    "version": d.version_id,
+                    "auc": d.challenger_value,
+                    **roc["challenger"],
+                },
+                "champion": {
+                    "line": champion.lineage if champion else "?",
+                    "version": d.champion_id,
+                    "auc": d.champion_value,
+                    **roc["champion"],
+                },
             }
     return None
 
@@ -46,9 +59,14 @@ def recent_decisions(store: Store, n: int = 12) -> list[dict[str, Any]]:
     lines: dict[int, str] = {v.id: v.lineage for v in store.model_versions(limit=1_000_000)}
     return [
         {
-            "at": d.at.isoformat()[:16], "version": d.version_id, "line": lines.get(d.version_id, "?"),
-            "outcome": str(d.outcome), "challenger": d.challenger_value, "champion": d.champion_value,
-            "n_ratings": d.n_ratings, "reason": d.reason,
+            "at": d.at.isoformat()[:16],
+            "version": d.version_id,
+            "line": lines.get(d.version_id, "?"),
+            "outcome": str(d.outcome),
+            "challenger": d.challenger_value,
+            "champion": d.champion_value,
+            "n_ratings": d.n_ratings,
+            "reason": d.reason,
         }
         for d in reversed(store.decisions(limit=n))
     ]

@@ -114,21 +114,25 @@ def _registry_lines(result: DemoResult) -> list[str]:
             "",
             f"![registry timeline](models_{name}.png)",
             "",
-            f"| line of models | share served, {result.last_week_label} | share served, whole run | decisions |",
+            f"| line of models | share served, {result.last_week_label} | share served, whole run "
+            "| decisions |",
             "|---|---:|---:|---|",
         ]
         for line in run.lines:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(run.decisions.get(line, {}).items()))
-            lines.append(
-                f"| {line} | {run.served_share(line, first):.0%} | {run.served_share(line):.0%} | {counts} |"
-            )
+            window_share, whole = run.served_share(line, first), run.served_share(line)
+            lines.append(f"| {line} | {window_share:.0%} | {whole:.0%} | {counts} |")
         lines += [
-            "", "The registry's last decisions (all of them: `oleg models` on a deployment's store):", "",
+            "",
+            "The registry's last decisions (all of them: `oleg models` on a deployment's store):",
+            "",
             "| at | version | line | outcome | challenger AUC | champion AUC | held out | reason |",
             "|---|---:|---|---|---:|---:|---:|---|",
         ]
         for d in run.recent:
-            figures = [f"{d[k]:.3f}" if d[k] is not None else "-" for k in ("challenger", "champion")]
+            figures = [
+                f"{d[k]:.3f}" if d[k] is not None else "-" for k in ("challenger", "champion")
+            ]
             lines.append(
                 f"| {d['at']} | {d['version']} | {d['line']} | {d['outcome']} | {figures[0]} | "
                 f"{figures[1]} | {d['n_ratings']} | {d['reason']} |"

@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from oleg.versions import DecisionOutcome
+
 if TYPE_CHECKING:
     from oleg.store.views import StoreReader
     from oleg_tdlib.listening import ListeningStore
@@ -22,15 +24,24 @@ def stats_text(store: StoreReader, today: date) -> str:
     rate = f"{likes / rated:.1%} ({likes} 👍 of {rated} rated)" if rated else "no ratings yet"
     champion = store.champion()
     model = (
-        f"#{champion.id} {champion.plugin} ({champion.kind}, {champion.n_feedback} ratings)"
+        f"#{champion.id} {champion.lineage} ({champion.kind}, {champion.n_feedback} ratings)"
         if champion
         else "none yet"
     )
-    return (
-        f"Active subscribers: {active}\n"
-        f"Last 7 days: {sent} posts sent, like rate {rate}\n"
-        f"Champion model: {model}"
-    )
+    lines = [
+        f"Active subscribers: {active}",
+        f"Last 7 days: {sent} posts sent, like rate {rate}",
+        f"Champion model: {model}",
+    ]
+    decisions = store.decisions(limit=200)
+    collapsed = next((d for d in decisions if d.outcome is DecisionOutcome.COLLAPSED), None)
+    if collapsed is not None and collapsed.at.date() >= since:
+        version = store.model_version(collapsed.version_id)
+        lines.append(
+            f"⚠️ Model #{collapsed.version_id} ({version.lineage if version else '?'}) collapsed "
+            f"on {collapsed.at:%Y-%m-%d %H:%M} and was not served: {collapsed.reason}"
+        )
+    return "\n".join(lines)
 
 
 def channels_text(store: ListeningStore) -> str:

@@ -22,10 +22,18 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Plain ADD COLUMNs (no table rebuild: deliveries refer to model_version); the server
     # defaults fill the rows already there.
-    op.add_column("model_version", sa.Column("lineage", sa.String(), nullable=False, server_default=""))
-    op.add_column("model_version", sa.Column("cutoff_id", sa.Integer(), nullable=False, server_default="0"))
-    op.add_column("model_version", sa.Column("trained_from", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("model_version", sa.Column("trained_to", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "model_version", sa.Column("lineage", sa.String(), nullable=False, server_default="")
+    )
+    op.add_column(
+        "model_version", sa.Column("cutoff_id", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "model_version", sa.Column("trained_from", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column(
+        "model_version", sa.Column("trained_to", sa.DateTime(timezone=True), nullable=True)
+    )
     op.add_column("model_version", sa.Column("file", sa.String(), nullable=True))
     # Versions recorded before the registry came from the one recommender: its plugin.
     op.execute("UPDATE model_version SET lineage = plugin")
@@ -47,10 +55,14 @@ def upgrade() -> None:
         sa.Column("last_feedback_id", sa.Integer(), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["version_id"], ["model_version.id"], name=op.f("fk_model_decision_version_id_model_version")
+            ["version_id"],
+            ["model_version.id"],
+            name=op.f("fk_model_decision_version_id_model_version"),
         ),
         sa.ForeignKeyConstraint(
-            ["champion_id"], ["model_version.id"], name=op.f("fk_model_decision_champion_id_model_version")
+            ["champion_id"],
+            ["model_version.id"],
+            name=op.f("fk_model_decision_champion_id_model_version"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_decision")),
     )
