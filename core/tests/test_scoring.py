@@ -29,7 +29,9 @@ class PerCell(Recommender):
         pass
 
     def score(self, user: int | None, candidates: Candidates) -> FloatArray:
-        return ((candidates.post * 7919 + (user or 0) * 104729 + candidates.channel) % 1000) / 1000.0
+        return (
+            (candidates.post * 7919 + (user or 0) * 104729 + candidates.channel) % 1000
+        ) / 1000.0
 
     def score_many(self, users: Sequence[int], candidates: Candidates) -> FloatArray:
         self.calls += 1
@@ -42,17 +44,27 @@ def rows(n: int, users: int, posts: int, seed: int = 0) -> Interactions:
     rng = np.random.default_rng(seed)
     user = rng.integers(0, users, n)
     post = rng.integers(0, posts, n)
-    return Interactions.from_arrays(user, post, post % 5, rng.random(n) < 0.5, rng.integers(0, 10**6, n))
+    return Interactions.from_arrays(
+        user, post, post % 5, rng.random(n) < 0.5, rng.integers(0, 10**6, n)
+    )
 
 
 def expected(data: Interactions) -> FloatArray:
     model = PerCell()
-    return np.array([model.score(int(u), Candidates.from_arrays([p], [c]))[0]
-                     for u, p, c in zip(data.user, data.post, data.channel, strict=True)])
+    return np.array(
+        [
+            model.score(int(u), Candidates.from_arrays([p], [c]))[0]
+            for u, p, c in zip(data.user, data.post, data.channel, strict=True)
+        ]
+    )
 
 
-@pytest.mark.parametrize(("n", "users", "posts"), [(1, 1, 1), (300, 20, 50), (3000, 3000, 3000), (4000, 100, 4000)])
-def test_each_row_gets_its_own_score_in_at_most_twice_the_rows_predictions(n: int, users: int, posts: int) -> None:
+@pytest.mark.parametrize(
+    ("n", "users", "posts"), [(1, 1, 1), (300, 20, 50), (3000, 3000, 3000), (4000, 100, 4000)]
+)
+def test_each_row_gets_its_own_score_in_at_most_twice_the_rows_predictions(
+    n: int, users: int, posts: int
+) -> None:
     data = rows(n, users, posts)
     model = PerCell()
     scores = score_pairs(model, data)
@@ -72,7 +84,9 @@ def test_row_order_changes_neither_scores_nor_cost() -> None:
 
 def test_users_sharing_posts_share_calls() -> None:
     """One row per user over ten posts (a leave-last-out test): users of a post meet."""
-    data = Interactions.from_arrays(np.arange(1000), np.arange(1000) % 10, np.zeros(1000), np.ones(1000))
+    data = Interactions.from_arrays(
+        np.arange(1000), np.arange(1000) % 10, np.zeros(1000), np.ones(1000)
+    )
     model = PerCell()
     score_pairs(model, data)
     assert model.cells <= 2 * len(data)
@@ -92,7 +106,7 @@ def test_a_wrong_shape_names_the_recommender() -> None:
         def score_many(self, users: Sequence[int], candidates: Candidates) -> FloatArray:
             return np.zeros((len(users), max(len(candidates) - 1, 0)))
 
-    with pytest.raises(ValueError, match="Short.score_many returned shape"):
+    with pytest.raises(ValueError, match=r"Short\.score_many returned shape"):
         score_pairs(Short(), rows(10, 2, 5))
 
 

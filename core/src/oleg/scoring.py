@@ -22,7 +22,11 @@ MAX_CELLS = 1 << 20
 
 
 def score_pairs(
-    recommender: Recommender, data: Interactions, *, spread: float = SPREAD, max_cells: int = MAX_CELLS
+    recommender: Recommender,
+    data: Interactions,
+    *,
+    spread: float = SPREAD,
+    max_cells: int = MAX_CELLS,
 ) -> FloatArray:
     """The recommender's score for each (user, post) row of ``data``.
 
@@ -50,7 +54,9 @@ def score_pairs(
                 f"expected {(call.hi - call.lo, len(call.cols))}"
             )
         p = call.pairs
-        pair_scores[p] = scores[grid.pair_user[p] - call.lo, np.searchsorted(call.cols, grid.pair_post[p])]
+        pair_scores[p] = scores[
+            grid.pair_user[p] - call.lo, np.searchsorted(call.cols, grid.pair_post[p])
+        ]
     out[:] = pair_scores[grid.pair_of_row]
     return out
 
@@ -96,7 +102,15 @@ class _PairGrid:
         where[moved] = np.arange(len(moved))
         pair_user = rank[pair_user[moved]]
         user_start = np.searchsorted(pair_user, np.arange(len(ids) + 1))
-        return cls(ids[order], posts, first, pair_user, pair_post[moved], where[pair_of_row.reshape(-1)], user_start)
+        return cls(
+            ids[order],
+            posts,
+            first,
+            pair_user,
+            pair_post[moved],
+            where[pair_of_row.reshape(-1)],
+            user_start,
+        )
 
     @property
     def n_pairs(self) -> int:
@@ -104,7 +118,9 @@ class _PairGrid:
 
     def candidates(self, data: Interactions, cols: IntArray) -> Candidates:
         rows = self.post_first_row[cols]
-        return Candidates(self.posts[cols], data.channel[rows], data.time[rows], data.category[rows])
+        return Candidates(
+            self.posts[cols], data.channel[rows], data.time[rows], data.category[rows]
+        )
 
     def calls(self, spread: float, max_cells: int) -> list[_Call]:
         """The calls that score every pair, users taken greedily in their order; a user whose
@@ -134,7 +150,9 @@ class _PairGrid:
             return [_Call(lo, hi, cols, slice(start, end))]
         # one user: its pairs are its posts, in the same sorted order as ``cols``
         return [
-            _Call(lo, hi, cols[i : i + max_cells], slice(start + i, min(start + i + max_cells, end)))
+            _Call(
+                lo, hi, cols[i : i + max_cells], slice(start + i, min(start + i + max_cells, end))
+            )
             for i in range(0, len(cols), max_cells)
         ]
 
