@@ -17,13 +17,13 @@ from oleg_evaluation.channels import ItemChannels, load_item_channels
 from oleg_evaluation.dataset import Dataset
 from oleg_evaluation.plots import write_plots
 from oleg_evaluation.ranking import Catalog, rank_top_k, select_top_k
-from oleg_evaluation.ratings import load_ratings
+from oleg_evaluation.ratings import RatingsFormat, load_ratings, load_train_test
 from oleg_evaluation.report import markdown, print_table, write_reports
 from oleg_evaluation.results import EvalConfig, Evaluation, FoldResult
 from oleg_evaluation.runner import evaluate
 from oleg_evaluation.sequences import load_sequences
 from oleg_evaluation.specs import RecommenderSpec
-from oleg_evaluation.splits import Split, kfold, leave_last_out, make_splits, temporal
+from oleg_evaluation.splits import Split, holdout, kfold, leave_last_out, make_splits, temporal
 from oleg_evaluation.store_source import load_store
 
 __all__ = [
@@ -33,15 +33,18 @@ __all__ = [
     "Evaluation",
     "FoldResult",
     "ItemChannels",
+    "RatingsFormat",
     "RecommenderSpec",
     "Split",
     "evaluate",
+    "holdout",
     "kfold",
     "leave_last_out",
     "load_item_channels",
     "load_ratings",
     "load_sequences",
     "load_store",
+    "load_train_test",
     "make_splits",
     "markdown",
     "print_table",

@@ -8,18 +8,20 @@ for the split, the recommenders and the report after each. Writes ``report.md``,
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from oleg.errors import OlegError
 from rich.console import Console
 
+from oleg_evaluation.split_options import GIVEN_FILES, CutTime, refuse_unread
+from oleg_evaluation.splits import SPLITS
+
 console = Console()
 err_console = Console(stderr=True)
-
-SPLITS = ("temporal", "leave-last-out", "kfold")
 
 
 def _common(default_split: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -33,17 +35,23 @@ def _common(default_split: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 "Repeat to compare several (default: random and popular).",
             ),
             click.option("--split", type=click.Choice(SPLITS), default=default_split, show_default=True,
-                         help="temporal: one cut in time; leave-last-out: each user's last; kfold: random folds."),
+                         help="temporal: one cut in time; leave-last-out: each user's last; kfold: random folds; "
+                         "holdout: one random test share. An option of another split is refused."),
             click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
-                         show_default=True, help="temporal: share of ratings, the latest, in the test."),
-            click.option("--cut", type=click.DateTime(), default=None,
-                         help="temporal: test from this date-time (UTC) on, instead of --test-share."),
+                         show_default=True, help="temporal: share of ratings, the latest, in the test; "
+                         "holdout: share of rows, drawn at random."),
+            click.option("--cut", type=CutTime(), default=None,
+                         help="temporal: test from this time on (Unix seconds or an ISO date-time, UTC), "
+                         "instead of --test-share."),
             click.option("--last", type=click.IntRange(1), default=1, show_default=True,
                          help="leave-last-out: interactions per user held out."),
             click.option("--folds", type=click.IntRange(2), default=5, show_default=True, help="kfold: number of folds."),
             click.option("-k", "--k", "k", type=click.IntRange(1), default=10, show_default=True, help="K of the top-K metrics."),
             click.option("--metrics", type=click.Choice(("all", "rating", "ranking")), default="all", show_default=True,
-                         help="rating: RMSE/MAE/AUC/PairAcc on the test rows; ranking: top-K from full ranking."),
+                         help="rating: RMSE/MAE/AUC/PairAcc on the test rows; ranking: top-K (see --ranking)."),
+            click.option("--ranking", type=click.Choice(("full", "own", "both")), default="full", show_default=True,
+                         help="full: each user's list over the whole catalogue; own: each user's own test items "
+                         "ranked among themselves (random-exposure test sets); both."),
             click.option("--catalog", type=click.Choice(("train", "all")), default="train", show_default=True,
                          help="Items ranked: those seen in train, or also the test's new ones (fresh posts, "
                          "as in a deployment's pool: use it for stores)."),
@@ -81,37 +89,81 @@ def evaluate() -> None:
     Examples:
       oleg evaluate ratings ratings.csv --items movies.csv -r popular -r random -r als
       oleg evaluate ratings ratings.csv --split kfold --folds 5 --metrics rating
+      oleg evaluate ratings u.data --delimiter tab --columns user,item,rating,time --cut 888000000
+      oleg evaluate ratings --train ydata-train.txt --test ydata-test.txt --delimiter tab \\
+          --columns user,item,rating --ranking own
       oleg evaluate sequences Video.txt -r popular -r "als:factors=64,iterations=15"
       oleg evaluate store oleg-demo-report/demo-popular.db --catalog all
     """
 
 
 @evaluate.command("ratings")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--train", "train_file", type=click.Path(path_type=Path), default=None,
+              help="A train file, with --test: data sets published with their own test part (instead of PATH).")
+@click.option("--test", "test_file", type=click.Path(path_type=Path), default=None, help="The test file of --train.")
 @_items_options
-@click.option("--user-col", default=None, help="User id column [userId, user, user_id...].")
-@click.option("--item-col", default=None, help="Item id column [movieId, item, item_id...].")
-@click.option("--rating-col", default=None, help="Rating column [rating, value...].")
-@click.option("--time-col", default=None, help="Time column, Unix seconds or ISO 8601 [timestamp, time...].")
+@click.option("--columns", default=None, metavar="NAMES",
+              help="Names of a headerless file's columns in order, '-' to ignore one: user,item,rating,time.")
+@click.option("--header/--no-header", default=None,
+              help="Whether line 1 is a header [default: it is, unless all numbers and dates, or --columns].")
+@click.option("--user-col", default=None, help="User id column, a name or a 0-based index [userId, user, user_id...].")
+@click.option("--item-col", default=None, help="Item id column, a name or an index [movieId, item, item_id...].")
+@click.option("--rating-col", default=None, help="Rating column, a name or an index [rating, value...].")
+@click.option("--time-col", default=None, help="Time column (Unix seconds or ISO 8601), a name or an index [timestamp, time...].")
 @click.option("--delimiter", default=",", show_default=True, help="Field separator; 'tab' for a TSV.")
+@click.option("--counts", is_flag=True,
+              help="The rating column holds counts (plays, clicks): positives only, the counts kept as values "
+              "(als: confidence = linear or log).")
 @click.option("--scale", default=None, metavar="MIN,MAX", help="Rating scale (default: the lowest and highest rating).")
 @click.option("--positive-at", type=float, default=4.0, show_default=True,
               help="Ratings from this value on are positives in top-K metrics.")
 @click.option("--likes", is_flag=True, help="Train and measure on 👍 (rating >= --positive-at) / 👎 instead of stars.")
 @_skip_option
 @_common("temporal")
-def ratings(path: Path, items: Path | None, item_channel: str, user_col: str | None, item_col: str | None,
-            rating_col: str | None, time_col: str | None, delimiter: str, scale: str | None, positive_at: float,
-            likes: bool, skip_bad: bool, **common: Any) -> None:
-    """A ratings CSV with a header (user, item, rating, timestamp), e.g. MovieLens."""
-    from oleg_evaluation import load_ratings
+@click.pass_context
+def ratings(ctx: click.Context, path: Path | None, train_file: Path | None, test_file: Path | None, items: Path | None,
+            item_channel: str, columns: str | None, header: bool | None, user_col: str | None, item_col: str | None,
+            rating_col: str | None, time_col: str | None, delimiter: str, counts: bool, scale: str | None,
+            positive_at: float, likes: bool, skip_bad: bool, **common: Any) -> None:
+    """A ratings CSV (user, item, rating, timestamp), with a header or named by --columns, e.g.
+    MovieLens; or a --train and a --test file."""
+    from oleg_evaluation import RatingsFormat, load_ratings, load_train_test
 
-    data = load_ratings(
-        path, user_col=user_col, item_col=item_col, rating_col=rating_col, time_col=time_col,
-        delimiter="\t" if delimiter in ("tab", "\\t") else delimiter, scale=_scale(scale), positive_at=positive_at, items=items,
-        item_channel=item_channel, skip_bad=skip_bad,
+    files = _files(path, train_file, test_file)
+    if counts and (likes or scale):
+        raise click.UsageError("--counts keeps counts as they are: --likes and --scale do not apply.")
+    fmt = RatingsFormat(
+        user_col=user_col, item_col=item_col, rating_col=rating_col, time_col=time_col,
+        delimiter="\t" if delimiter in ("tab", "\\t") else delimiter, header=header,
+        columns=tuple(columns.split(",")) if columns is not None else None, counts=counts,
     )
+    options = {"scale": _scale(scale), "positive_at": positive_at, "items": items, "item_channel": item_channel,
+               "skip_bad": skip_bad}
+    if isinstance(files, tuple):
+        refuse_unread(GIVEN_FILES, _given(ctx))
+        data, split = load_train_test(*files, fmt, **options)
+        _run(data.binarized() if likes else data, given_split=split, **common)
+        return
+    refuse_unread(common["split"], _given(ctx))
+    data = load_ratings(files, **asdict(fmt), **options)
     _run(data.binarized() if likes else data, **common)
+
+
+def _files(path: Path | None, train: Path | None, test: Path | None) -> Path | tuple[Path, Path]:
+    """PATH, or the pair --train/--test; any other mix is a usage error."""
+    if path is not None and (train or test):
+        raise click.UsageError("give PATH or --train FILE --test FILE, not both.")
+    if path is None and not (train and test):
+        raise click.UsageError("give PATH, or both --train FILE and --test FILE." if not (train or test)
+                               else f"--{'test' if train else 'train'} FILE is missing: --train and --test go together.")
+    return path if path is not None else (train, test)  # type: ignore[return-value]
+
+
+def _given(ctx: click.Context) -> set[str]:
+    """The parameters set on the command line (or by environment), not left at defaults."""
+    return {name for name in ctx.params
+            if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
 
 
 @evaluate.command("sequences")
@@ -119,19 +171,24 @@ def ratings(path: Path, items: Path | None, item_channel: str, user_col: str | N
 @_items_options
 @_skip_option
 @_common("leave-last-out")
-def sequences(path: Path, items: Path | None, item_channel: str, skip_bad: bool, **common: Any) -> None:
+@click.pass_context
+def sequences(ctx: click.Context, path: Path, items: Path | None, item_channel: str, skip_bad: bool, **common: Any) -> None:
     """A file of 'user item' lines, each user's in time order (SASRec's format)."""
     from oleg_evaluation import load_sequences
 
+    refuse_unread(common["split"], _given(ctx))
     _run(load_sequences(path, items=items, item_channel=item_channel, skip_bad=skip_bad), **common)
 
 
 @evaluate.command("store")
 @click.argument("location")
 @_common("temporal")
-def store(location: str, **common: Any) -> None:
+@click.pass_context
+def store(ctx: click.Context, location: str, **common: Any) -> None:
     """A deployment's store (a database URL or a SQLite file, e.g. oleg demo's demo-popular.db)."""
     from oleg_evaluation import load_store
+
+    refuse_unread(common["split"], _given(ctx))
 
     _run(load_store(location), **common)
 
@@ -148,9 +205,9 @@ def _scale(text: str | None) -> tuple[float, float] | None:
     return (lo, hi)
 
 
-def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: float, cut: datetime | None,
-         last: int, folds: int, k: int, metrics: str, catalog: str, seed: int, batch: int, out: Path, plots: bool) -> None:
-    from oleg.types import utc
+def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: float, cut: int | None,
+         last: int, folds: int, k: int, metrics: str, ranking: str, catalog: str, seed: int, batch: int, out: Path,
+         plots: bool, given_split: Any = None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from oleg_evaluation import (
@@ -163,10 +220,12 @@ def _run(data: Any, *, recommenders: tuple[str, ...], split: str, test_share: fl
     )
 
     specs = [RecommenderSpec.parse(s) for s in (recommenders or ("random", "popular"))]
-    splits = make_splits(data, split, seed=seed, folds=folds, quantile=1 - test_share,
-                         at=utc(cut) if cut else None, last=last)
+    splits = [given_split] if given_split is not None else make_splits(
+        data, split, seed=seed, folds=folds, quantile=1 - test_share, at=cut, last=last)
+    ranked = metrics in ("all", "ranking")
     config = EvalConfig(k=k, seed=seed, batch=batch, rating_metrics=metrics in ("all", "rating"),
-                        ranking_metrics=metrics in ("all", "ranking"), catalog=catalog)
+                        ranking_metrics=ranked and ranking in ("full", "both"), catalog=catalog,
+                        own_ranking=ranked and ranking in ("own", "both"))
     if data.skipped:
         err_console.print(f"[yellow]Skipped {data.skipped} bad rows[/], e.g. " + "; ".join(data.skipped_examples[:3]))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

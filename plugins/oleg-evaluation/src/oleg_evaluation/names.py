@@ -24,8 +24,15 @@ _AT_K = {
 }
 
 
+OWN = "own_"
+"""Prefix of the metrics of each user's own test items ranked (``own_ndcg@10``)."""
+
+
 def title(metric: str, scale: tuple[float, float] | None = None) -> str:
-    """Display name: ``ndcg@10`` -> ``NDCG@10``; ``rmse_orig`` shows the rating scale."""
+    """Display name: ``ndcg@10`` -> ``NDCG@10``; ``rmse_orig`` shows the rating scale;
+    ``own_ndcg@10`` -> ``NDCG@10 (own)``."""
+    if metric.startswith(OWN):
+        return f"{title(metric[len(OWN):], scale)} (own)"
     if metric in _FIXED:
         text = _FIXED[metric][0]
         if scale is not None and "(scale)" in text:
@@ -37,6 +44,7 @@ def title(metric: str, scale: tuple[float, float] | None = None) -> str:
 
 def better(metric: str) -> str | None:
     """``"high"``, ``"low"`` or ``None`` (no better direction, e.g. popularity bias)."""
+    metric = metric.removeprefix(OWN)
     if metric in _FIXED:
         return _FIXED[metric][1]
     base = metric.partition("@")[0]
@@ -54,6 +62,8 @@ DEFINITIONS = [
     "PairAcc: share of correctly ordered pairs of a user's test ratings with different values, all users pooled.",
     "NDCG, Recall, HitRate @K: full ranking over every train item, the user's train items excluded; "
     "relevant = the user's positive test items not already in train.",
+    "(own): each user's own test items ranked among themselves (random-exposure test sets); "
+    "relevant = positive; users with a single test item or no positive left out.",
     "Coverage@K: share of catalogue items in at least one top-K list. "
     "PopBias@K: mean train-popularity percentile of recommended items (0.5 = none, 1 = most popular only).",
 ]

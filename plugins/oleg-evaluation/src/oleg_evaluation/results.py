@@ -21,7 +21,8 @@ class EvalConfig:
     """How to evaluate: K of the top-K metrics, the seed (splits and every model), the
     number of users scored per batch, which metric families to compute, and the catalogue
     ranked: ``"train"`` (items seen in train) or ``"all"`` (also items first seen in the
-    test, as fresh posts in a deployment's pool)."""
+    test, as fresh posts in a deployment's pool). ``own_ranking`` adds top-K metrics of
+    each user's own test items ranked among themselves (random-exposure test sets)."""
 
     k: int = 10
     seed: int = 0
@@ -29,6 +30,7 @@ class EvalConfig:
     rating_metrics: bool = True
     ranking_metrics: bool = True
     catalog: str = "train"
+    own_ranking: bool = False
 
     def __post_init__(self) -> None:
         if self.catalog not in ("train", "all"):

@@ -12,6 +12,7 @@ import gzip
 import math
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -80,25 +81,47 @@ class TextLines:
         self.close()
 
 
-def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header of a CSV file and its data rows with their 1-based line numbers.
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file's first line, whether it is a header, and the data rows after it.
+
+    ``first`` is the first line's cells (the header's names, or the first data row);
+    ``rows`` yields every data row with its 1-based line number, the first line included
+    when it is not a header.
+    """
+
+    path: Path
+    first: list[str]
+    has_header: bool
+    rows: Iterator[tuple[int, list[str]]]
+
+    @property
+    def header(self) -> list[str] | None:
+        return self.first if self.has_header else None
+
+
+def csv_table(path: Path, *, delimiter: str = ",", header: bool | None = True) -> CsvTable:
+    """Open a CSV file; ``header=None`` decides from the first line: a line whose every cell
+    is a number or a date-time is data (a header always has a name that is neither).
 
     Blank lines are skipped. Line numbers are the physical line where a row starts.
     """
     fh = TextLines(path)
     reader = csv.reader(fh, delimiter=delimiter)
     try:
-        header = [h.strip() for h in next(reader)]
+        first = [h.strip() for h in next(reader)]
     except StopIteration:
         fh.close()
-        raise DataError(f"{path}: the file is empty; expected a header line.") from None
+        raise DataError(f"{path}: the file is empty; expected " + ("a header line." if header else "rows.")) from None
     except csv.Error as exc:
         fh.close()
         raise DataError(f"{path}, line 1: {exc}") from None
-
+    has_header = header if header is not None else not looks_like_data(first)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         with fh:
+            if not has_header:
+                yield 1, first
             line = reader.line_num + 1
             while True:
                 try:
@@ -111,7 +134,23 @@ def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[t
                     yield line, row
                 line = reader.line_num + 1
 
-    return header, rows()
+    return CsvTable(path, first, has_header, rows())
+
+
+def csv_rows(path: Path, *, delimiter: str = ",") -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header of a CSV file and its data rows with their 1-based line numbers."""
+    table = csv_table(path, delimiter=delimiter)
+    return table.first, table.rows
+
+
+def looks_like_data(cells: list[str]) -> bool:
+    """Whether every cell is a number or a date-time (no header name is)."""
+    for cell in cells:
+        try:
+            parse_time(cell)
+        except (ValueError, OverflowError):
+            return False
+    return bool(cells)
 
 
 def find_column(header: list[str], wanted: str | None, aliases: tuple[str, ...], path: Path, role: str) -> int | None:

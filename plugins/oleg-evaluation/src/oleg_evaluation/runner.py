@@ -19,6 +19,7 @@ from rich.progress import Progress
 
 from oleg_evaluation.dataset import Dataset
 from oleg_evaluation.measures import RankingTask, rating_metrics, score_test
+from oleg_evaluation.own_ranking import own_ranking_metrics
 from oleg_evaluation.ranking import rank_top_k
 from oleg_evaluation.results import EvalConfig, Evaluation, FoldResult
 from oleg_evaluation.specs import RecommenderSpec
@@ -42,6 +43,9 @@ def evaluate(
         raise OlegError(f"recommenders are listed twice: {', '.join(sorted({x for x in labels if labels.count(x) > 1}))}")
     plugins = plugins or Plugins()
     rating = config.rating_metrics and data.kind != "implicit"
+    if config.own_ranking and data.kind == "implicit":
+        raise OlegError(f"{data.name}: ranking each user's own test items needs negatives in the test; "
+                        "the data holds positives only (every item would be relevant)")
     split_info: list[dict[str, Any]] = []
     results: list[FoldResult] = []
     for split in splits:
@@ -84,8 +88,12 @@ def _run_one(
     segments: dict[str, dict[str, float]] = {}
     started = time.perf_counter()
     try:
-        if rating:
-            metrics.update(rating_metrics(data, test, score_test(model, test)))
+        if rating or config.own_ranking:
+            scores = score_test(model, test)
+            if rating:
+                metrics.update(rating_metrics(data, test, scores))
+            if config.own_ranking:
+                metrics.update(own_ranking_metrics(data, test, scores, config.k))
         if task is not None and task.n_users:
             bar = progress.add_task(f"rank {tag}", total=task.n_users) if progress else None
             advance = (lambda n: progress.advance(bar, n)) if progress and bar is not None else None

@@ -6,6 +6,8 @@
   recommendation protocol (SASRec and followers).
 - ``kfold``: rows shuffled with a seed and dealt into k folds, each the test once: the
   protocol of Surprise's published cross-validation figures, to compare against them.
+- ``holdout``: one random share of the rows (with a seed) is the test: one fold's worth of
+  k-fold at any test share, for data too large to fit k times.
 """
 
 from __future__ import annotations
@@ -91,13 +93,30 @@ def kfold(data: Dataset, *, k: int = 5, seed: int = 0) -> list[Split]:
     return out
 
 
+def holdout(data: Dataset, *, test_share: float = 0.2, seed: int = 0) -> Split:
+    """A random ``test_share`` of the rows (shuffled with ``seed``) is the test."""
+    if not 0.0 < test_share < 1.0:
+        raise OlegError(f"the holdout's test share must lie strictly between 0 and 1, got {test_share}")
+    n_test = round(test_share * len(data))
+    if n_test == 0 or n_test == len(data):
+        raise OlegError(f"a {test_share:.0%} holdout of {len(data)} rows leaves {'no test' if n_test == 0 else 'no training'} data")
+    perm = np.random.default_rng(seed).permutation(len(data))
+    return Split(f"random holdout ({test_share:.0%} of rows)", np.sort(perm[n_test:]), np.sort(perm[:n_test]))
+
+
+SPLITS = ("temporal", "leave-last-out", "kfold", "holdout")
+
+
 def make_splits(data: Dataset, how: str, *, seed: int = 0, folds: int = 5, quantile: float = 0.8,
                 at: datetime | int | None = None, last: int = 1) -> list[Split]:
-    """The splits named ``how`` (``temporal``, ``leave-last-out`` or ``kfold``)."""
+    """The splits named ``how`` (one of :data:`SPLITS`); ``quantile`` is the temporal
+    split's train share, ``1 - quantile`` the holdout's test share."""
     if how == "temporal":
         return [temporal(data, at=at, quantile=quantile)]
     if how in ("leave-last-out", "last"):
         return [leave_last_out(data, n=last)]
     if how in ("kfold", "k-fold", "random"):
         return kfold(data, k=folds, seed=seed)
-    raise OlegError(f"unknown split {how!r}; choose temporal, leave-last-out or kfold")
+    if how == "holdout":
+        return [holdout(data, test_share=1 - quantile, seed=seed)]
+    raise OlegError(f"unknown split {how!r}; choose {', '.join(SPLITS)}")

@@ -19,7 +19,7 @@ from oleg import Interactions
 from oleg.idmap import IdMap, first_positions
 from oleg.types import IntArray
 
-from oleg_recommender_als.settings import AlsSettings
+from oleg_recommender_als.settings import AlsSettings, Confidence
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -29,11 +29,18 @@ LIKE_THRESHOLD = 0.5
 
 
 def confidences(value: Any, settings: AlsSettings) -> np.ndarray:
-    """Signed confidence of each rating: ``+alpha*like_weight`` for a 👍, ``-alpha*dislike_weight``
-    for a 👎 (float64; stored as float32 in the matrix)."""
+    """Signed confidence of each rating: for a 👍 (a value at or above ``LIKE_THRESHOLD``)
+    ``+alpha*like_weight``, or with ``confidence`` linear / log ``1 + alpha*value`` /
+    ``1 + alpha*log1p(value/epsilon)``; ``-alpha*dislike_weight`` for a 👎 (float64; stored as
+    float32 in the matrix)."""
     value = np.asarray(value, dtype=np.float64)
-    like = settings.alpha * settings.like_weight
     dislike = settings.alpha * settings.dislike_weight
+    if settings.confidence == Confidence.LINEAR:
+        like = 1.0 + settings.alpha * value
+    elif settings.confidence == Confidence.LOG:
+        like = 1.0 + settings.alpha * np.log1p(np.maximum(value, 0.0) / settings.epsilon)
+    else:
+        like = np.full(value.shape, settings.alpha * settings.like_weight)
     return np.where(value >= LIKE_THRESHOLD, like, -dislike)
 
 
