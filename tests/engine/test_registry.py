@@ -139,6 +139,17 @@ def test_a_restart_serves_the_recorded_champion_and_a_lost_file_is_told(plugins,
     assert f"version {lost}" in caplog.text and "cannot be served from its file" in caplog.text
     restored = [d for d in store.decisions(limit=1000) if d.outcome is DecisionOutcome.RESTORED]
     assert len(restored) == 1 and f"champion {lost}'s file" in restored[0].reason
+    # every file lost: each line is fitted again, and the main line's refit is told as restored
+    for version in store.versions_with_files():
+        (engine.data_dir / version.file).unlink(missing_ok=True)
+    lost = store.champion().id
+    newest = store.model_versions(limit=1)[0].id
+    engine = Engine(load_deployment_dict(raw, plugins=plugins), plugins, store=store)
+    engine.run()
+    restored = [d for d in store.decisions(limit=1000) if d.outcome is DecisionOutcome.RESTORED]
+    assert len(restored) == 2 and f"champion {lost}'s file" in restored[0].reason
+    assert restored[0].version_id > newest  # a refit, not a file
+    assert not [d for d in store.decisions(limit=1000) if d.outcome is DecisionOutcome.FIRST][1:]
     store.close()
 
 

@@ -44,6 +44,8 @@ values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.te
 SECTIONS: dict[str, list[str]] = {
     "deployment": ["name", "database", "seed", "data_dir", "plugins"],
     "engine": ["pool_window", "pool_size", "posts_per_round", "exploration", "lease_ttl"],
+    "promotion": ["metric", "min_ratings", "min_absolute_change", "min_relative_change", "max_drop",
+                  "confidence", "keep_champions"],
     "source": ["plugin", "posts"],
     "sink": ["plugin", "subscribers", "delay"],
     "recommender": ["plugin", "post_prior", "channel_prior"],
@@ -62,6 +64,7 @@ def base() -> dict[str, Any]:
         "recommender": {"plugin": "popular"},
         "cold_start": {"plugin": "top-bias", "first_posts": 1},
         "scheduler": {"plugin": "virtual", "start": T0.isoformat(), "run_for": "6h", "mailing_every": "1h"},
+        "promotion": {"min_ratings": 2},
     }
 
 

@@ -22,7 +22,9 @@ def test_every_page_needs_the_token(sample_store):
     first = client.get("/models?token=" + TOKEN, follow_redirects=False)
     assert first.status_code == 303 and first.headers["location"] == "/models"
     assert "httponly" in first.headers["set-cookie"].lower()
-    assert client.get("/models").status_code == 200  # the cookie now
+    models = client.get("/models")  # the cookie now
+    assert models.status_code == 200 and '<table id="decisions">' in models.text
+    assert "no champion/challenger gate" not in models.text and ">first<" in models.text
     assert TOKEN not in client.get("/").text
 
 
@@ -53,6 +55,16 @@ def test_the_figures_are_the_stores(sample_store):
     assert sum(c.deliveries for c in channels) == n
     versions = q.model_versions(sample_store)
     assert versions and sum(v.served for v in versions) > 0
+    assert {v.lineage for v in versions} == {"popular"}
+    decisions = q.decisions(sample_store)
+    with sample_store.engine.connect() as conn:
+        decided = conn.execute(sa.text("SELECT count(*) FROM model_decision")).scalar_one()
+    assert len(decisions) == min(decided, 100) > 0 and decisions[0].at >= decisions[-1].at
+    assert decisions[-1].outcome == "first" or decided > 100
+    # only champions served: what each version scored
+    served_ids = {v.id for v in versions if v.served}
+    promoted = {d.version_id for d in decisions if d.outcome in ("first", "promoted")}
+    assert served_ids <= promoted | {v.id for v in versions if v.status in ("champion", "retired")}
     rounds = q.last_rounds(sample_store)
     assert rounds and rounds[0].at > rounds[-1].at
     sub = q.find_subscriber(sample_store, "sim-3")

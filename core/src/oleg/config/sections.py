@@ -87,8 +87,12 @@ class EngineSection(_Section):
     pool_window: Duration = Field(
         timedelta(days=2), description="Posts younger than this are candidates."
     )
-    pool_size: int = Field(5000, gt=0, description="At most this many (the newest) posts in the pool.")
-    posts_per_round: int = Field(1, gt=0, description="Posts each subscriber gets per mailing round.")
+    pool_size: int = Field(
+        5000, gt=0, le=10_000_000, description="At most this many (the newest) posts in the pool."
+    )
+    posts_per_round: int = Field(
+        1, gt=0, le=1000, description="Posts each subscriber gets per mailing round."
+    )
     exploration: ExplorationSettings = Field(default_factory=ExplorationSettings)
     lease_ttl: Duration = Field(
         timedelta(seconds=30),
@@ -126,7 +130,7 @@ class PromotionSection(_Section):
         "auc", description="The figure compared: auc (higher is better), logloss or rmse (lower)."
     )
     min_ratings: int = Field(
-        100, gt=0,
+        100, gt=0, le=10_000_000,
         description="Held-out ratings (arrived after the challenger's training cutoff) needed to "
         "judge it; until then the champion serves and the challenger's line waits.",
     )

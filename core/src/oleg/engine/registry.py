@@ -161,7 +161,7 @@ class ModelRegistry:
                 log.warning("%s: the champion cannot be served from its file", exc)
         for line in self.lineages:
             if line.latest is None and len(self.ratings):
-                self._learn(line, now)
+                self._learn(line, now, promote_first=False)
         if self.champion is None and self.main.latest is not None:
             reason = (
                 f"restored: the recorded champion {champion.id}'s file could not be read; "
@@ -220,13 +220,15 @@ class ModelRegistry:
                 "%s: the champion named by hand cannot be served; the previous one still is", exc
             )
 
-    def _learn(self, line: Lineage, now: datetime) -> ModelVersion:
+    def _learn(self, line: Lineage, now: datetime, *, promote_first: bool = True) -> ModelVersion:
+        """Let ``line`` learn; its version serves at once when it is the main line's and
+        there is no champion yet (unless a restart decides that itself)."""
         version = line.learn(
             self.ratings, now=now, full_every=self.full_every, store=self.store, files=self.files
         )
         self.store.set_state(self._state_key(line), {"since_full": line.since_full})
         self.hooks.model_trained(version)
-        if self.champion is None and line.main:
+        if promote_first and self.champion is None and line.main:
             self._promote(
                 version,
                 DecisionOutcome.FIRST,

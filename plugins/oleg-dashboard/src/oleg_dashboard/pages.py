@@ -83,11 +83,14 @@ def models(store: ReadOnlyStore) -> dict[str, Any]:
                 fmt=lambda v: f"{v:.2g}",
             )
         )
+    decisions = q.decisions(store)
     return {
         "page": "models",
         "charts": charts,
         "versions": list(reversed(versions)),
         "champion": next((v for v in reversed(versions) if v.status == "champion"), None),
+        "decisions": decisions,
+        "collapsed": sum(d.outcome == "collapsed" for d in decisions),
     }
 
 

@@ -12,7 +12,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from oleg.store.tables import channel_t, delivery_t, feedback_t, model_t, post_t, subscriber_t
+from oleg.store.tables import (
+    channel_t,
+    decision_t,
+    delivery_t,
+    feedback_t,
+    model_t,
+    post_t,
+    subscriber_t,
+)
 from oleg.types import utc
 
 from oleg_dashboard.source import ReadOnlyStore
@@ -221,6 +229,10 @@ class VersionRow:
     """Deliveries it scored."""
     first_served: datetime | None = None
     last_served: datetime | None = None
+    lineage: str = ""
+    """Its line of models (the configured recommender or challenger)."""
+    holdout_auc: float | None = None
+    """Its AUC on the held-out ratings it was judged on."""
 
 
 def model_versions(store: ReadOnlyStore, limit: int = 500) -> list[VersionRow]:
@@ -256,6 +268,8 @@ def model_versions(store: ReadOnlyStore, limit: int = 500) -> list[VersionRow]:
                 int(s[1]) if s else 0,
                 utc(_dt(s[2])) if s else None,
                 utc(_dt(s[3])) if s else None,
+                r.lineage,
+                _num((metrics.get("holdout") or {}).get("auc")),
             )
         )
     return out
@@ -545,4 +559,36 @@ def subscribers(store: ReadOnlyStore, limit: int = 100) -> list[SubscriberSummar
     return [
         SubscriberSummary(r.id, r.external_id, r.name, bool(r.active), utc(r.joined_at))
         for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One of the model registry's decisions, as the models page lists it."""
+
+    at: datetime
+    version_id: int
+    lineage: str
+    champion_id: int | None
+    outcome: str
+    challenger: float | None
+    champion: float | None
+    n_ratings: int
+    reason: str
+
+
+def decisions(store: ReadOnlyStore, limit: int = 100) -> list[DecisionRow]:
+    """The newest ``limit`` decisions, newest first."""
+    query = (
+        sa.select(decision_t, model_t.c.lineage)
+        .join(model_t, model_t.c.id == decision_t.c.version_id)
+        .order_by(decision_t.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        DecisionRow(
+            utc(_dt(r.at)), r.version_id, r.lineage, r.champion_id, r.outcome,
+            _num(r.challenger_value), _num(r.champion_value), r.n_ratings, r.reason,
+        )
+        for r in _rows(store, query)
     ]
