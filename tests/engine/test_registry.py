@@ -67,6 +67,15 @@ def test_a_random_challenger_is_judged_and_never_served(plugins, tmp_path, caplo
         assert d.first_feedback_id > max(version.cutoff_id, champion.cutoff_id)
         assert d.details["challenger"]["auc"] == pytest.approx(d.challenger_value)
         assert len(d.details["roc"]["challenger"]["tpr"]) == 41
+    # a judged version's held-out figures are its successor's prequential ones (one scoring)
+    by_line = [v for v in reversed(store.model_versions(1000)) if v.lineage == "popular"]
+    pairs = [
+        (before, after) for before, after in zip(by_line, by_line[1:], strict=False)
+        if before.metrics.get("holdout", {}).get("auc") is not None
+    ]
+    assert pairs and all(
+        after.metrics["prequential"]["auc"] == before.metrics["holdout"]["auc"] for before, after in pairs
+    )
     # popular serves every recommender delivery; random none
     served = served_lineages(store)
     assert served["popular"] > 50 and served["random"] == 0

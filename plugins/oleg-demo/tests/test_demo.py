@@ -14,7 +14,7 @@ def test_demo_reports_every_policy(tmp_path):
     result = run_demo(
         recommender="popular", subscribers=40, days=3, seed=3, out=tmp_path, console=Console(quiet=True)
     )
-    assert set(result.runs) == {"popular", "random", "als", "oracle", "champion-challenger"}  # installed
+    assert set(result.runs) == {"popular", "random", "als", "oracle"}  # those installed
     for run in result.runs.values():
         assert len(run.days) == 3
         # every subscriber joined by the end of day 2 and gets 12 posts a day from then on
@@ -32,6 +32,16 @@ def test_demo_reports_every_policy(tmp_path):
     assert (tmp_path / "like_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "report.md").read_text()
     assert "![like rate by day](like_rate.png)" in page and "| **days 1-3** |" in page
+    assert "decisions by outcome" in page and "| popular | " in page  # every policy's registry
+
+
+def test_the_champion_challenger_policy_never_serves_its_broken_model(tmp_path):
+    result = run_demo(
+        recommender="popular", compare=["champion-challenger"], subscribers=40, days=3, seed=3,
+        out=tmp_path, console=Console(quiet=True),
+    )
+    page = (tmp_path / "report.md").read_text()
+    data = json.loads((tmp_path / "results.json").read_text())
     # the registry's timeline: three lines judged, the broken one never served
     cc = result.runs["champion-challenger"]
     assert cc.lines == ["broken", "embedding-nn", "vw-logistic"]

@@ -56,12 +56,16 @@ class Lineage:
         full_every: int,
         store: Store,
         files: ModelFiles,
+        prequential: dict[str, float] | None = None,
     ) -> ModelVersion:
         """Learn what arrived after the cutoff (everything, for a full fit), record the
-        version as a candidate and save its model file."""
+        version as a candidate and save its model file. ``prequential``: the current
+        model's figures on that batch when the caller has them (the registry's judgment),
+        else they are measured here."""
         batch = ratings.after(self.cutoff)
         full = self.latest is None or self.since_full + 1 >= full_every
-        prequential = evaluate(self.model, batch) if self.latest is not None else None
+        if prequential is None and self.latest is not None:
+            prequential = evaluate(self.model, batch)
         data = ratings.data if full else batch
         started = time.perf_counter()
         if full:

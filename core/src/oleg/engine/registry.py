@@ -96,6 +96,10 @@ class ModelRegistry:
         self.ratings = FeedbackLog()
         self.champion: ModelVersion | None = None
         self._champion_model: Recommender | None = None
+        self._judged: dict[str, tuple[int | None, dict[str, float]]] = {}
+        """Per line, the first held-out id and its version's figures on them, from this
+        round's judgment: its next version's prequential figures when the held-out
+        ratings are the batch it learns (no second scoring)."""
         self._started = False
 
     # -- what the engine asks --------------------------------------------------------
@@ -223,8 +227,11 @@ class ModelRegistry:
     def _learn(self, line: Lineage, now: datetime, *, promote_first: bool = True) -> ModelVersion:
         """Let ``line`` learn; its version serves at once when it is the main line's and
         there is no champion yet (unless a restart decides that itself)."""
+        judged = self._judged.pop(line.name, None)
+        batch_first = self.ratings.first_id_after(line.cutoff)
         version = line.learn(
-            self.ratings, now=now, full_every=self.full_every, store=self.store, files=self.files
+            self.ratings, now=now, full_every=self.full_every, store=self.store, files=self.files,
+            prequential=judged[1] if judged is not None and judged[0] == batch_first else None,
         )
         self.store.set_state(self._state_key(line), {"since_full": line.since_full})
         self.hooks.model_trained(version)
@@ -290,9 +297,13 @@ class ModelRegistry:
                 "z_above_champion": _finite(s.evidence.z_above_champion),
                 "roc": {"challenger": roc_points(labels, s.scores), "champion": champion_roc},
             }
+            assert s.lineage.latest is not None
             self.store.update_model_version(
                 s.lineage.latest.id, metrics={"holdout": s.figures.as_dict()}
-            )  # type: ignore[union-attr]
+            )
+            self._judged[s.lineage.name] = (
+                common["first_feedback_id"], {"n": len(held_out), **s.figures.as_dict()}
+            )
             if s is best:
                 promoted = (s, details)
                 continue

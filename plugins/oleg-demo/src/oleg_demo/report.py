@@ -100,10 +100,24 @@ def _spread_lines(result: DemoResult) -> list[str]:
 
 
 def _registry_lines(result: DemoResult) -> list[str]:
-    """For each policy with challengers: who served over the headline window, the decisions
-    per line, and the registry's plot."""
+    """The model registry's decisions of every policy; for each policy with challengers, who
+    served over the headline window, the decisions per line, and the registry's plot."""
     window = result.last_week_start()
+    judged = {n: r for n, r in result.runs.items() if r.decisions}
     lines: list[str] = []
+    if judged:
+        outcomes = sorted({o for r in judged.values() for d in r.decisions.values() for o in d})
+        lines += [
+            "",
+            "The model registry: each trained version judged against the one serving on "
+            "ratings neither was trained on (docs/model-registry.md), decisions by outcome:",
+            "",
+            "| policy | " + " | ".join(outcomes) + " |",
+            "|---|" + "---:|" * len(outcomes),
+        ]
+        for name, run in judged.items():
+            totals = {o: sum(d.get(o, 0) for d in run.decisions.values()) for o in outcomes}
+            lines.append(f"| {name} | " + " | ".join(str(totals[o]) for o in outcomes) + " |")
     for name, run in result.runs.items():
         if len(run.lines) < 2:
             continue
