@@ -5,7 +5,7 @@ and seeds.
 
 Targets: the broken challenger never serves (0% of deliveries, no promotion) and the
 champion-challenger deployment's like rate over days 8-14 is not below `embedding-nn`
-alone's (median over the seeds). For scale, `embedding-nn (no gate)` serves every version
+alone's (median over the seeds). For scale, `embedding-nn-ungated` serves every version
 its line trains that is not below chance (the registry's rule relaxed: what oleg did before
 the registry), and `oracle` is the bound.
 
@@ -26,7 +26,7 @@ from results_file import write_results
 from rich.console import Console
 from rich.table import Table
 
-UNGATED = "embedding-nn (no gate)"
+UNGATED = "embedding-nn-ungated"
 POLICIES = ["embedding-nn", "champion-challenger", "vw-logistic", UNGATED, "oracle"]
 
 
@@ -36,6 +36,7 @@ def config_with_ungated() -> DemoConfig:
     base = bundled.policy("embedding-nn")
     tables = {
         **base.tables,
+        "recommender": {"plugin": "embedding-nn", **base.tables.get("recommender", {})},
         "promotion": {"min_absolute_change": -1.0, "max_drop": 1.0, "confidence": 0.5},
     }
     policies = {**bundled.policies, UNGATED: Policy(UNGATED, tables, base.plot)}

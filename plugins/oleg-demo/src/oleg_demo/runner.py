@@ -6,6 +6,7 @@ policy's deployment, :class:`oleg.engine.Engine` runs it on a :class:`oleg.store
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -86,6 +87,11 @@ def run_policy(
     if report is not None:
         engine.scheduler.on_tick = lambda now: report((now - start).total_seconds() / total)  # type: ignore[attr-defined]
     began = time.perf_counter()
+    # A challenger's collapse is a warning in a deployment; in the demo the broken one is
+    # meant to collapse, and the report tells every decision.
+    registry_log = logging.getLogger("oleg.engine.registry")
+    level = registry_log.level
+    registry_log.setLevel(logging.ERROR)
     try:
         engine.run()
         return PolicyRun(
@@ -94,6 +100,7 @@ def run_policy(
             roc=latest_roc(store), recent=recent_decisions(store),
         )
     finally:
+        registry_log.setLevel(level)
         store.close()
 
 
