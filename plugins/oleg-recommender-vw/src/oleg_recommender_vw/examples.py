@@ -117,11 +117,8 @@ class ExampleWriter:
             part = self._content_parts[post] = "".join(pieces).encode()
         return part
 
-    def _post_columns(
-        self, post: IntArray, channel: IntArray, category: IntArray
-    ) -> tuple[list[Column], IntArray]:
-        """The post's own parts (``c p k m w``) of each row, and each row's post date (0
-        where unknown; the store is asked only when some namespace needs it)."""
+    def _post_columns(self, post: IntArray, channel: IntArray, category: IntArray) -> list[Column]:
+        """The post's own parts (``c p k m w``) of each row."""
         s, n = self.chosen, len(post)
         columns = []
         if Namespace.CHANNEL in s:
@@ -137,11 +134,7 @@ class ExampleWriter:
                 self._content_part(p, c) for p, c in zip(distinct.tolist(), contents, strict=True)
             ]
             columns.append(picked(parts, inverse.reshape(-1)))
-        if Namespace.CONTEXT in s:
-            dates = self.content.dates(post)
-        else:
-            dates = np.zeros(n, dtype=np.int64)
-        return columns, dates
+        return columns
 
     def chunks(self, feedback: Interactions, portrait: Portrait) -> Iterator[bytes]:
         """One labelled line per rating, in order, newline-terminated, in chunks of lines.
@@ -160,10 +153,9 @@ class ExampleWriter:
         columns = [picked(["-1", "1"], liked)]
         if Namespace.USER in s:
             columns.append(numbers(" |u ", feedback.user))
-        post_columns, dates = self._post_columns(feedback.post, feedback.channel, feedback.category)
-        columns += post_columns
-        if Namespace.CONTEXT in s:
-            columns.append(Context.at(feedback.time, dates).column())
+        columns += self._post_columns(feedback.post, feedback.channel, feedback.category)
+        if Namespace.CONTEXT in s:  # a post's age needs its date: from the store
+            columns.append(Context.at(feedback.time, self.content.dates(feedback.post)).column())
         if Namespace.PAST in s:
             columns += past_columns(ch, cat)
         assert all(c.pick is None or len(c.pick) == n for c in columns)
@@ -188,13 +180,11 @@ class ExampleWriter:
         columns = []
         if user is not None and Namespace.USER in s:
             columns.append(constant(f" |u {user}", n))
-        post_columns, dates = self._post_columns(
-            candidates.post, candidates.channel, candidates.category
-        )
-        columns += post_columns
+        columns += self._post_columns(candidates.post, candidates.channel, candidates.category)
         if Namespace.CONTEXT in s:
             columns.append(Context.at(np.full(n, now, dtype=np.int64), candidates.time).column())
         if user is not None and Namespace.PAST in s:
-            columns += past_columns(*portrait.rates_now(user, candidates.channel, candidates.category))
+            ch, cat = portrait.rates_now(user, candidates.channel, candidates.category)
+            columns += past_columns(ch, cat)
         text = b"".join(render(columns, n)).decode()
         return text.split("\n")[:-1]
