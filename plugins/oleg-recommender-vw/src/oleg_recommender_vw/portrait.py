@@ -136,20 +136,28 @@ class Counts:
 
     def _get(self, pairs: IntArray) -> FloatArray:
         """Likes and ratings (two columns) of each pair; 0 for pairs not counted."""
-        at, found = _found(self._pair, pairs)
-        if not len(self._pair):
-            return np.zeros((len(pairs), 2))
-        return np.where(found[:, None], self._counts[at], 0.0)
+        return self._where(pairs)[2]
 
-    def _set(self, pairs: IntArray, counts: FloatArray) -> None:
-        """Store the counts of ``pairs`` (sorted, distinct), replacing those there."""
-        at, found = _found(self._pair, pairs)
+    def _where(self, pairs: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_], FloatArray]:
+        """Each pair's place in ``_pair`` (where it is or would go), whether it is there,
+        and its counts (0 where not)."""
+        at = np.searchsorted(self._pair, pairs)
+        if not len(self._pair):
+            return at, np.zeros(len(pairs), bool), np.zeros((len(pairs), 2))
+        clipped = np.minimum(at, len(self._pair) - 1)
+        found = self._pair[clipped] == pairs
+        return at, found, np.where(found[:, None], self._counts[clipped], 0.0)
+
+    def _set(
+        self, pairs: IntArray, counts: FloatArray, at: IntArray, found: npt.NDArray[np.bool_]
+    ) -> None:
+        """Store the counts of ``pairs`` (sorted, distinct; ``at`` and ``found`` from
+        :meth:`_where`), replacing those there."""
         self._counts[at[found]] = counts[found]
         new = ~found
         if new.any():
-            where = np.searchsorted(self._pair, pairs[new])
-            self._pair = sorted_insert(self._pair, where, pairs[new])
-            self._counts = sorted_insert(self._counts, where, counts[new])
+            self._pair = sorted_insert(self._pair, at[new], pairs[new])
+            self._counts = sorted_insert(self._counts, at[new], counts[new])
 
     def lookup(self, users: IntArray, keys: IntArray) -> tuple[FloatArray, FloatArray]:
         u, k = self.users.find(users), self.keys.find(keys)
@@ -174,12 +182,13 @@ class Counts:
         n_sorted = (np.arange(m) - starts[group]).astype(np.float64)
         cum = np.cumsum(v) - v
         likes_sorted = cum - cum[starts][group]
-        base = self._get(p[starts])
+        at, found, base = self._where(p[starts])
         likes_sorted += base[group, 0]
         n_sorted += base[group, 1]
         # count the batch in: the last row of each group plus its own rating
         ends = np.r_[starts[1:], m] - 1
-        self._set(p[starts], np.stack([likes_sorted[ends] + v[ends], n_sorted[ends] + 1], axis=1))
+        totals = np.stack([likes_sorted[ends] + v[ends], n_sorted[ends] + 1], axis=1)
+        self._set(p[starts], totals, at, found)
         likes, n = np.empty(m), np.empty(m)
         likes[order], n[order] = likes_sorted, n_sorted
         return likes, n
@@ -206,7 +215,8 @@ class Counts:
         if np.any(pairs[order][1:] == pairs[order][:-1]):
             raise ValueError("the saved counts name a (subscriber, key) pair twice")
         values = np.stack([np.asarray(likes, np.float64), np.asarray(n, np.float64)], axis=1)
-        counts._set(pairs[order], values[order])
+        at, found, _ = counts._where(pairs[order])
+        counts._set(pairs[order], values[order], at, found)
         return counts
 
 
