@@ -55,3 +55,14 @@ def test_a_failing_child_says_why(tmp_path: Path) -> None:
         training.learn_in_child(
             workspace, ["--no_such_flag"], [], iter([b"1 |u 1\n"] * 10), tmp_path
         )
+
+
+@pytest.mark.skipif(not training.can_stream(), reason="no /dev/stdin on this platform")
+def test_a_failing_build_stops_the_child(tmp_path: Path) -> None:
+    def chunks():
+        yield b"1 |u 1\n" * 1000
+        raise ValueError("the store went away")
+
+    with pytest.raises(ValueError, match="store went away"):
+        training.learn_in_child(workspace, ["--quiet"], ["--quiet"], chunks(), tmp_path)
+    assert not (tmp_path / "model.vw").exists()

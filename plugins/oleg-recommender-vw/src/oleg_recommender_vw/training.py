@@ -5,18 +5,23 @@ overlap only across processes. A large fit therefore streams its chunks of lines
 command line (``python -m vowpalwabbit -d /dev/stdin -f model``) in a child process, which
 learns each chunk while the next one is being built, and then loads the model file the
 child wrote (``-i``; VW's model files keep the learning state, so updates go on as they
-would in-process). A small fit, where starting a process would cost more than it saves,
-writes the lines to a file and runs the driver in this process. Both learn the same lines
-with the same flags, so both give the model the command line gives on an exported file.
+would in-process). A thread of its own writes the chunks into the pipe (a write waits for
+VW without the GIL), so building never waits for a hand-over. A small fit, where starting
+a process would cost more than it saves, writes the lines to a file and runs the driver in
+this process. Both learn the same lines with the same flags, so both give the model the
+command line gives on an exported file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 STREAM_FROM = 200_000
 """Ratings from which a fit streams into a child process (below: a file, in-process)."""
@@ -69,14 +74,16 @@ def learn_in_child(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err
         )
         assert child.stdin is not None
+        widen_pipe(child.stdin)
+        writer = PipeWriter(child.stdin)
         try:
             for chunk in chunks:
-                child.stdin.write(chunk)
-            child.stdin.close()
-        except BrokenPipeError:
-            pass  # the child stopped early: its exit status and stderr say why
+                if not writer.put(chunk):
+                    break  # the child stopped early: its exit status and stderr say why
+            writer.close()
         except BaseException:
             child.kill()
+            writer.close()
             child.wait()
             raise
         status = child.wait()
@@ -94,3 +101,54 @@ def cache_flags(fit_flags: list[str], folder: Path) -> list[str]:
     if "--passes" not in fit_flags:
         return []
     return ["-k", "--cache_file", str(folder / "train.cache")]
+
+
+PIPE_BYTES = 1 << 20
+"""The child's stdin buffer asked for (Linux's default ceiling; 64 KiB otherwise)."""
+QUEUED_CHUNKS = 4
+
+
+def widen_pipe(pipe: IO[bytes]) -> None:
+    """A larger pipe buffer: fewer hand-overs between the builder and VW's parser."""
+    import fcntl  # POSIX only, as streaming is
+
+    setter = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setter is not None:
+        with contextlib.suppress(OSError):  # a smaller buffer is only slower
+            fcntl.fcntl(pipe.fileno(), setter, PIPE_BYTES)
+
+
+class PipeWriter:
+    """Writes chunks to a pipe from a thread of its own, so that building the next chunk
+    (holding the GIL) goes on while a write waits for VW to read (without it)."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self._pipe = pipe
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
+        self._broken = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="oleg-vw-pipe", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (chunk := self._chunks.get()) is not None:
+                if self._broken.is_set():
+                    continue  # keep taking chunks, so that put() never blocks
+                try:
+                    self._pipe.write(chunk)
+                except OSError:  # BrokenPipeError: the child has gone
+                    self._broken.set()
+        finally:
+            with contextlib.suppress(OSError):
+                self._pipe.close()
+
+    def put(self, chunk: bytes) -> bool:
+        """Queue a chunk; ``False`` once the pipe is broken (the child has gone)."""
+        if self._broken.is_set():
+            return False
+        self._chunks.put(chunk)
+        return True
+
+    def close(self) -> None:
+        self._chunks.put(None)
+        self._thread.join()
