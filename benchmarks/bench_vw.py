@@ -170,7 +170,8 @@ def current_rss_mb() -> float:
 
 def memory_probe(examples: int, bits: int, folder: Path, seed: int) -> dict[str, float]:
     """One ``bits`` in this (fresh) process: fit, score a pool, save; the peak RSS growth
-    over the process before the fit (ru_maxrss only ever grows, so a process each)."""
+    over the process before the fit (ru_maxrss only ever grows, so a process each: it
+    includes the transient text of the fit and of ``json_weights``) and what stays."""
     data = synthetic(examples, seed)
     VwLogisticRecommender(VwSettings(bits=10))  # VW's library loaded: not the model's
     before = current_rss_mb()
@@ -178,6 +179,7 @@ def memory_probe(examples: int, bits: int, folder: Path, seed: int) -> dict[str,
     model.fit(data)
     model.score(int(data.user[0]), Candidates.from_arrays(data.post[:POOL], data.channel[:POOL]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    resident = current_rss_mb()
     path = folder / f"m{bits}.npz"
     model.save(path)
     return {
@@ -185,6 +187,7 @@ def memory_probe(examples: int, bits: int, folder: Path, seed: int) -> dict[str,
         "table_mb": (1 << bits) * 4 * 4 / 2**20,
         "score_table_mb": (1 << bits) * 8 / 2**20,
         "peak_rss_growth_mb": peak - before,
+        "rss_growth_after_mb": resident - before,
         "file_mb": path.stat().st_size / 2**20,
         "vw_file_mb": len(model.vw_model_bytes()) / 2**20,
     }
@@ -349,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "VW table MB (4 floats/weight)",
         "oleg's scoring copy MB",
         "peak RSS growth MB (fit + score)",
+        "RSS growth after MB",
         "model file MB",
         "VW's own file MB",
     ):
@@ -359,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{row['table_mb']:.0f}",
             f"{row['score_table_mb']:.0f}",
             f"{row['peak_rss_growth_mb']:.0f}",
+            f"{row['rss_growth_after_mb']:.0f}",
             f"{row['file_mb']:.2f}",
             f"{row['vw_file_mb']:.2f}",
         )

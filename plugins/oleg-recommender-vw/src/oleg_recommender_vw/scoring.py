@@ -23,10 +23,7 @@ from oleg_recommender_vw.content import ContentCache
 from oleg_recommender_vw.examples import MAX_AGE_BUCKET, PAST_CATEGORY, PAST_CHANNEL, Context
 from oleg_recommender_vw.hashing import Hasher, UIntArray, WeightTable
 from oleg_recommender_vw.portrait import Distinct, Portrait
-from oleg_recommender_vw.settings import Namespace, VwSettings
-
-USER_DEPENDENT = frozenset({Namespace.USER, Namespace.PAST})
-"""Namespaces whose features depend on who is scored: computed per call."""
+from oleg_recommender_vw.settings import USER_DEPENDENT, Namespace, VwSettings
 
 
 @dataclass(frozen=True)
