@@ -1,15 +1,19 @@
 """A small store with posts of several channels (texts, media kinds, categories), a few
-subscribers and their 👍/👎, for the export and the store-backed features."""
+subscribers and their 👍/👎, for the export and the store-backed features; and a model
+fitted and updated on random ratings (``random_model``), for the scoring paths."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 from oleg.store import Store
-from oleg.types import Delivery, FeedbackEvent, Policy, PolicyKind, Post
+from oleg.types import Candidates, Delivery, FeedbackEvent, Interactions, Policy, PolicyKind, Post
+from oleg_recommender_vw.model import VwLogisticRecommender
+from oleg_recommender_vw.settings import VwSettings
 
 T0 = datetime(2024, 11, 10, tzinfo=UTC)
 WORDS = ["кот", "news", "war", "football", "2024", "рецепт", "market", "cinema", "rain", "ai"]
@@ -52,3 +56,53 @@ def store(tmp_path: Path) -> Store:
     fill_store(s)
     yield s
     s.close()
+
+
+MODEL_WORDS = ["cat", "dog", "news", "42", "война", "mir", "007", "x"]
+RandomModel = Callable[[VwSettings, int], tuple[VwLogisticRecommender, Candidates, int]]
+
+
+def random_model(settings: VwSettings, seed: int) -> tuple[VwLogisticRecommender, Candidates, int]:
+    """A model fitted and updated on random ratings of random posts (negative channel ids,
+    huge category codes, words, media), and candidates mixing seen and unseen posts."""
+    rng = np.random.default_rng(seed)
+    n = 4000
+    users = rng.integers(1, 60, n)
+    posts = rng.integers(1, 500, n)
+    channels = np.where(posts % 3 == 0, -1_001_000_000_000 - posts % 13, posts % 9)
+    categories = np.where(posts % 4 == 0, 0, 10**15 + posts % 7)
+    liked = rng.random(n) < 0.3 + 0.4 * ((users + channels) % 2)
+    times = 1_730_000_000 + np.sort(rng.integers(0, 86_400 * 15, n))
+    ratings = Interactions.from_arrays(
+        users, posts, channels, liked.astype(float), times, categories
+    )
+    model = VwLogisticRecommender(settings, seed=seed)
+    model.add_posts(
+        [
+            Post(
+                channel_id=int(channels[i]),
+                message_id=int(p),
+                date=datetime.fromtimestamp(int(times[i]) - 4000 * (p % 9), UTC),
+                media_kind=["photo", "text", "video"][p % 3],
+                text=" ".join(MODEL_WORDS[(p * j) % len(MODEL_WORDS)] for j in range(1, 1 + p % 6))
+                or None,
+                id=int(p),
+            )
+            for i, p in enumerate(posts.tolist())
+        ]
+    )
+    model.fit(ratings.take(slice(0, 3000)))
+    model.partial_fit(ratings.take(slice(3000, None)))
+    pool = np.r_[np.unique(posts)[:300], np.arange(9000, 9100)]  # 100 posts never seen
+    cands = Candidates.from_arrays(
+        pool,
+        np.where(pool % 3 == 0, -1_001_000_000_000 - pool % 13, pool % 9),
+        times[-1] - rng.integers(0, 86_400 * 3, len(pool)),
+        np.where(pool % 4 == 0, 0, 10**15 + pool % 7),
+    )
+    return model, cands, int(times[-1]) + 600
+
+
+@pytest.fixture(name="random_model")
+def random_model_fixture() -> RandomModel:
+    return random_model

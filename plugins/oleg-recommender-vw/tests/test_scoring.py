@@ -2,57 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
-from oleg.types import Candidates, Interactions, Post
+from oleg.types import Interactions
 from oleg_recommender_vw.hashing import WeightTable
 from oleg_recommender_vw.model import VwLogisticRecommender
 from oleg_recommender_vw.settings import VwSettings
 
-WORDS = ["cat", "dog", "news", "42", "война", "mir", "007", "x"]
 EVERY_PAIR = ["uc", "uk", "um", "uw", "ct", "hc", "kw", "tm", "hp", "uh"]
-
-
-def random_model(settings: VwSettings, seed: int) -> tuple[VwLogisticRecommender, Candidates, int]:
-    """A model fitted and updated on random ratings of random posts (negative channel ids,
-    huge category codes, words, media), and candidates mixing seen and unseen posts."""
-    rng = np.random.default_rng(seed)
-    n = 4000
-    users = rng.integers(1, 60, n)
-    posts = rng.integers(1, 500, n)
-    channels = np.where(posts % 3 == 0, -1_001_000_000_000 - posts % 13, posts % 9)
-    categories = np.where(posts % 4 == 0, 0, 10**15 + posts % 7)
-    liked = rng.random(n) < 0.3 + 0.4 * ((users + channels) % 2)
-    times = 1_730_000_000 + np.sort(rng.integers(0, 86_400 * 15, n))
-    ratings = Interactions.from_arrays(
-        users, posts, channels, liked.astype(float), times, categories
-    )
-    model = VwLogisticRecommender(settings, seed=seed)
-    model.add_posts(
-        [
-            Post(
-                channel_id=int(channels[i]),
-                message_id=int(p),
-                date=datetime.fromtimestamp(int(times[i]) - 4000 * (p % 9), UTC),
-                media_kind=["photo", "text", "video"][p % 3],
-                text=" ".join(WORDS[(p * j) % len(WORDS)] for j in range(1, 1 + p % 6)) or None,
-                id=int(p),
-            )
-            for i, p in enumerate(posts.tolist())
-        ]
-    )
-    model.fit(ratings.take(slice(0, 3000)))
-    model.partial_fit(ratings.take(slice(3000, None)))
-    pool = np.r_[np.unique(posts)[:300], np.arange(9000, 9100)]  # 100 posts never seen
-    cands = Candidates.from_arrays(
-        pool,
-        np.where(pool % 3 == 0, -1_001_000_000_000 - pool % 13, pool % 9),
-        times[-1] - rng.integers(0, 86_400 * 3, len(pool)),
-        np.where(pool % 4 == 0, 0, 10**15 + pool % 7),
-    )
-    return model, cands, int(times[-1]) + 600
 
 
 @pytest.mark.parametrize(
@@ -65,7 +22,7 @@ def random_model(settings: VwSettings, seed: int) -> tuple[VwLogisticRecommender
     ],
     ids=["defaults", "every-namespace-pair", "12-bits", "no-user"],
 )
-def test_fast_scores_equal_vw_predict(settings: VwSettings) -> None:
+def test_fast_scores_equal_vw_predict(settings: VwSettings, random_model) -> None:
     model, cands, now = random_model(settings, seed=1)
     for user in (None, 3, 17, 59, 10_000):
         fast = 1.0 / (1.0 + np.exp(-model.margins(user, cands, now=now)))
@@ -74,7 +31,9 @@ def test_fast_scores_equal_vw_predict(settings: VwSettings) -> None:
         assert reference.std() > 1e-3  # the model learned something to compare
 
 
-def test_cached_pool_follows_updates_and_a_sparse_table(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_pool_follows_updates_and_a_sparse_table(
+    monkeypatch: pytest.MonkeyPatch, random_model
+) -> None:
     model, cands, now = random_model(VwSettings(interactions=EVERY_PAIR), seed=2)
     before = model.margins(5, cands, now=now)
     model.partial_fit(
@@ -96,7 +55,7 @@ def test_cached_pool_follows_updates_and_a_sparse_table(monkeypatch: pytest.Monk
     np.testing.assert_allclose(sparse, after, atol=1e-12)
 
 
-def test_saved_model_scores_the_same(tmp_path) -> None:
+def test_saved_model_scores_the_same(tmp_path, random_model) -> None:
     model, cands, now = random_model(VwSettings(interactions=["uc", "uw", "hc"]), seed=3)
     model.save(tmp_path / "m.npz")
     loaded = VwLogisticRecommender.load(tmp_path / "m.npz")
@@ -121,3 +80,56 @@ def test_the_past_follows_feedback() -> None:
     assert "|h" not in lines[0] and "ch:0.1669921875" in lines[1] and "|h" not in lines[2]
     ch, _ = model.portrait.rates_now(1, np.array([7, 8, 9]), np.array([0, 0, 0]))
     assert ch.tolist() == [0.25, -0.1669921875, 0.0]  # (2+1)/(2+2)-.5; (0+1)/(1+2)-.5 rounded
+
+
+@pytest.mark.parametrize(
+    ("settings", "partial"),
+    [
+        (VwSettings(interactions=EVERY_PAIR), True),
+        (VwSettings(interactions=EVERY_PAIR, bits=16, l1=1e-6, l2=1e-4), True),
+        (VwSettings(interactions=EVERY_PAIR, bits=12, l1=1e-6, l2=1e-4), None),  # collisions
+    ],
+    ids=["plain", "l1-l2", "12-bits"],
+)
+def test_updates_reread_only_the_weights_they_touch(
+    settings: VwSettings, partial: bool | None, random_model
+) -> None:
+    model, cands, now = random_model(settings, 7)
+    model.margins(4, cands, now=now)
+    table = model.weights()
+    rng = np.random.default_rng(8)
+    for _ in range(3):  # several updates between two scores, then one
+        pick = rng.choice(len(cands), 40)
+        model.partial_fit(
+            Interactions.from_arrays(
+                rng.integers(1, 70, 40),
+                cands.post[pick],
+                cands.channel[pick],
+                (rng.random(40) < 0.5).astype(float),
+                np.full(40, now),
+                cands.category[pick],
+            )
+        )
+        if rng.random() < 0.5:
+            continue
+        fast = model.margins(4, cands, now=now)
+        assert model.weights() is table
+        if partial is not None:
+            assert (table.reads == 1) is partial  # no whole read again
+        assert np.abs(1 / (1 + np.exp(-fast)) - model.vw_predict(4, cands, now=now)).max() < 1e-6
+    model.margins(None, cands, now=now)
+    incremental = model.margins(9, cands, now=now)
+    model._weights = None  # read everything afresh
+    np.testing.assert_allclose(model.margins(9, cands, now=now), incremental, atol=1e-12)
+
+
+def test_weights_text_reads_like_json(random_model) -> None:
+    import json
+
+    from oleg_recommender_vw.hashing import json_weights
+
+    model, _, _ = random_model(VwSettings(bits=12), 9)
+    index, value = json_weights(model._vw)
+    entries = json.loads(model._vw.json_weights())["weights"]
+    assert index.tolist() == [e["index"] for e in entries]
+    assert value.tolist() == [e["value"] for e in entries]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from oleg.types import Post, to_epoch
+from oleg.types import IntArray, Post, to_epoch
 
 WORD = re.compile(r"\w+")
 
@@ -54,6 +54,8 @@ class ContentCache:
         self.max_words = max_words
         self._posts: dict[int, PostContent] = {}
         self._reader: PostsById | None = None
+        self._index: tuple[IntArray, IntArray] | None = None
+        """The known ids, sorted, and their dates: for :meth:`dates` (rebuilt on change)."""
 
     def attach(self, reader: PostsById | None) -> None:
         self._reader = reader
@@ -66,16 +68,37 @@ class ContentCache:
                     words=words_of(post.text, self.max_words),
                     date=to_epoch(post.date),
                 )
+        self._index = None
+
+    def _fetch(self, post_ids: IntArray) -> None:
+        """Ask the reader (once) for the ids not seen yet."""
+        if self._reader is None:
+            return
+        missing = [i for i in np.unique(post_ids).tolist() if i not in self._posts]
+        if missing:
+            self.add_posts(self._reader(missing))
+            for i in missing:
+                self._posts.setdefault(i, UNKNOWN)
 
     def get(self, post_ids: np.ndarray) -> list[PostContent]:
         """Content per id, in order; ids the reader does not know (or with no reader) are
         :data:`UNKNOWN`, and remembered as such: a post is looked up once."""
-        ids = post_ids.tolist()
-        if self._reader is not None:
-            missing = sorted({i for i in ids if i not in self._posts})
-            if missing:
-                self.add_posts(self._reader(missing))
-                for i in missing:
-                    self._posts.setdefault(i, UNKNOWN)
+        self._fetch(post_ids)
         posts = self._posts
-        return [posts.get(i, UNKNOWN) for i in ids]
+        return [posts.get(i, UNKNOWN) for i in post_ids.tolist()]
+
+    def dates(self, post_ids: IntArray) -> IntArray:
+        """Each post's date (0 where unknown), looked up in numpy."""
+        self._fetch(post_ids)
+        if not self._posts:
+            return np.zeros(len(post_ids), dtype=np.int64)
+        if self._index is None:
+            ids = np.fromiter(self._posts, dtype=np.int64, count=len(self._posts))
+            dates = np.fromiter(
+                (c.date for c in self._posts.values()), dtype=np.int64, count=len(ids)
+            )
+            order = np.argsort(ids)
+            self._index = ids[order], dates[order]
+        ids, dates = self._index
+        at = np.minimum(np.searchsorted(ids, post_ids), len(ids) - 1)
+        return np.where(ids[at] == post_ids, dates[at], 0)

@@ -6,24 +6,31 @@ trained on an exported file learns exactly what the plugin learns. A line reads:
     1 |u 17 |c -1001234 |p 5521 |k 7781 |m photo |w cats on a boat |t h13 d2 a4 |h ch:0.125
 
 Namespaces with nothing to say (no category, text unknown, no past yet) are left out.
+Lines are built column-wise in numpy (:mod:`oleg_recommender_vw.text`), a chunk of ratings
+at a time: ids rendered as digits, the context and the past picked from tables of every
+text they can take, a post's media and words written once per post.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from oleg.types import NO_CATEGORY, Candidates, IntArray, Interactions
+from oleg.types import NO_CATEGORY, Candidates, FloatArray, IntArray, Interactions
 
 from oleg_recommender_vw.content import ContentCache, PostContent
-from oleg_recommender_vw.portrait import Portrait
+from oleg_recommender_vw.portrait import QUANTUM, Portrait
 from oleg_recommender_vw.settings import Namespace, VwSettings
+from oleg_recommender_vw.text import Column, constant, numbers, picked, render, table_of
 
 MAX_AGE_BUCKET = 16
 """Post ages are bucketed as floor(log2(1 + hours)), up to this (about 7 years)."""
 PAST_CHANNEL = "ch"
 PAST_CATEGORY = "cat"
+CHUNK_ROWS = 1 << 17
+"""Ratings per chunk of lines: the portrait and the text advance a chunk at a time."""
 
 
 @dataclass(frozen=True)
@@ -44,141 +51,140 @@ class Context:
         bucket[(post_dates <= 0) | (times <= 0)] = -1
         return cls(hours.astype(np.int64), days.astype(np.int64), bucket)
 
-    def parts(self) -> list[str]:
+    def column(self) -> Column:
         """Each row's ``|t`` part, from a table of every (hour, day, age) there is."""
-        table = _context_table()
         codes = (self.hour * 7 + self.day) * (MAX_AGE_BUCKET + 2) + (self.age + 1)
-        return [table[c] for c in codes.tolist()]
+        return Column(_context_table(), codes)
 
 
-_CONTEXT_TABLE: list[str] = []
-
-
-def _context_table() -> list[str]:
-    if not _CONTEXT_TABLE:
-        for hour in range(24):
-            for day in range(7):
-                for age in range(-1, MAX_AGE_BUCKET + 1):
-                    _CONTEXT_TABLE.append(f" |t h{hour} d{day}" + (f" a{age}" if age >= 0 else ""))
-    return _CONTEXT_TABLE
+@cache
+def _context_table() -> np.ndarray:
+    texts = [
+        f" |t h{hour} d{day}" + (f" a{age}" if age >= 0 else "")
+        for hour in range(24)
+        for day in range(7)
+        for age in range(-1, MAX_AGE_BUCKET + 1)
+    ]
+    return table_of(texts)
 
 
 def _number(x: float) -> str:
     return repr(float(x))
 
 
+@cache
+def _rate_table(name: str) -> np.ndarray:
+    """`` name:rate`` for every rate the past can take (multiples of 1/1024 in [-1/2, 1/2]),
+    nothing for 0; row ``q + 512`` is rate ``q / 1024``."""
+    half = int(QUANTUM) // 2
+    return table_of(
+        [f" {name}:{_number(q / QUANTUM)}" if q else "" for q in range(-half, half + 1)]
+    )
+
+
+def past_columns(ch: FloatArray, cat: FloatArray) -> list[Column]:
+    """Each row's ``|h`` part (absent where both rates are 0)."""
+    half = int(QUANTUM) // 2
+    q_ch = np.rint(ch * QUANTUM).astype(np.intp)
+    q_cat = np.rint(cat * QUANTUM).astype(np.intp)
+    if len(ch) and max(np.abs(q_ch).max(), np.abs(q_cat).max()) > half:
+        raise ValueError("a like rate of the past lies outside [-1/2, 1/2]")
+    return [
+        picked(["", " |h"], (q_ch != 0) | (q_cat != 0)),
+        Column(_rate_table(PAST_CHANNEL), q_ch + half),
+        Column(_rate_table(PAST_CATEGORY), q_cat + half),
+    ]
+
+
 class ExampleWriter:
-    """Builds the text lines of one model's examples; keeps each post's part once."""
+    """Builds the text lines of one model's examples; keeps each post's media and words
+    part once."""
 
     def __init__(self, settings: VwSettings, content: ContentCache) -> None:
         self.settings = settings
         self.content = content
         self.chosen = frozenset(settings.namespaces)
-        self._post_parts: dict[int, str] = {}
-        self._past_parts: dict[tuple[float, float], str] = {}
+        self._content_parts: dict[int, bytes] = {}
 
-    def post_part(self, post: int, channel: int, category: int, content: PostContent) -> str:
-        part = self._post_parts.get(post)
+    def _content_part(self, post: int, content: PostContent) -> bytes:
+        part = self._content_parts.get(post)
         if part is None:
-            s = self.chosen
             pieces = []
-            if Namespace.CHANNEL in s:
-                pieces.append(f" |c {channel}")
-            if Namespace.POST in s:
-                pieces.append(f" |p {post}")
-            if Namespace.CATEGORY in s and category != NO_CATEGORY:
-                pieces.append(f" |k {category}")
-            if Namespace.MEDIA in s and content.media:
+            if Namespace.MEDIA in self.chosen and content.media:
                 pieces.append(f" |m {content.media}")
-            if Namespace.WORDS in s and content.words:
+            if Namespace.WORDS in self.chosen and content.words:
                 pieces.append(" |w " + " ".join(content.words))
-            part = self._post_parts[post] = "".join(pieces)
+            part = self._content_parts[post] = "".join(pieces).encode()
         return part
 
-    def lines(self, feedback: Interactions, portrait: Portrait) -> list[str]:
-        """One labelled line per rating, in order; the portrait counts them in as it goes
-        (each line sees only the ratings before it)."""
-        n = len(feedback)
+    def _post_columns(self, post: IntArray, channel: IntArray, category: IntArray) -> list[Column]:
+        """The post's own parts (``c p k m w``) of each row."""
+        s, n = self.chosen, len(post)
+        columns = []
+        if Namespace.CHANNEL in s:
+            columns.append(numbers(" |c ", channel))
+        if Namespace.POST in s:
+            columns.append(numbers(" |p ", post))
+        if Namespace.CATEGORY in s:
+            columns.append(numbers(" |k ", category, where=category != NO_CATEGORY))
+        if s & {Namespace.MEDIA, Namespace.WORDS} and n:
+            distinct, inverse = np.unique(post, return_inverse=True)
+            contents = self.content.get(distinct)
+            parts = [
+                self._content_part(p, c) for p, c in zip(distinct.tolist(), contents, strict=True)
+            ]
+            columns.append(picked(parts, inverse.reshape(-1)))
+        return columns
+
+    def chunks(self, feedback: Interactions, portrait: Portrait) -> Iterator[bytes]:
+        """One labelled line per rating, in order, newline-terminated, in chunks of lines.
+        The portrait counts each chunk's ratings in as the chunk is made (each line sees
+        only the ratings before it), so consume the chunks to the end."""
+        for start in range(0, len(feedback), CHUNK_ROWS):
+            part = feedback.take(slice(start, start + CHUNK_ROWS))
+            yield from render(self._labelled_columns(part, portrait), len(part))
+
+    def _labelled_columns(self, feedback: Interactions, portrait: Portrait) -> list[Column]:
+        n, s = len(feedback), self.chosen
+        liked = feedback.value > 0.5
         ch, cat = portrait.rates_before(
-            feedback.user,
-            feedback.channel,
-            feedback.category,
-            (feedback.value > 0.5).astype(np.float64),
+            feedback.user, feedback.channel, feedback.category, liked.astype(np.float64)
         )
-        if n == 0:
-            return []
-        contents = self.content.get(feedback.post)
-        dates = np.fromiter((c.date for c in contents), dtype=np.int64, count=n)
-        context = Context.at(feedback.time, dates)
-        s = self.chosen
-        labels = ["1" if v > 0.5 else "-1" for v in feedback.value.tolist()]
-        posts = [
-            self.post_part(p, c, k, content)
-            for p, c, k, content in zip(
-                feedback.post.tolist(),
-                feedback.channel.tolist(),
-                feedback.category.tolist(),
-                contents,
-                strict=True,
-            )
-        ]
-        users = [f" |u {u}" for u in feedback.user.tolist()] if Namespace.USER in s else [""] * n
-        contexts = context.parts() if Namespace.CONTEXT in s else [""] * n
-        pasts = past_parts(ch, cat, self._past_parts) if Namespace.PAST in s else [""] * n
-        return [
-            f"{label}{user}{post}{ctx}{past}"
-            for label, user, post, ctx, past in zip(
-                labels, users, posts, contexts, pasts, strict=True
-            )
-        ]
+        columns = [picked(["-1", "1"], liked)]
+        if Namespace.USER in s:
+            columns.append(numbers(" |u ", feedback.user))
+        columns += self._post_columns(feedback.post, feedback.channel, feedback.category)
+        if Namespace.CONTEXT in s:  # a post's age needs its date: from the store
+            columns.append(Context.at(feedback.time, self.content.dates(feedback.post)).column())
+        if Namespace.PAST in s:
+            columns += past_columns(ch, cat)
+        assert all(c.pick is None or len(c.pick) == n for c in columns)
+        return columns
+
+    def text(self, feedback: Interactions, portrait: Portrait) -> bytes:
+        """All the lines at once (what ``oleg export vw`` writes)."""
+        return b"".join(self.chunks(feedback, portrait))
+
+    def lines(self, feedback: Interactions, portrait: Portrait) -> list[str]:
+        """One labelled line per rating, in order; the portrait counts them in as it goes."""
+        return self.text(feedback, portrait).decode().splitlines()
 
     def scoring_lines(
         self, user: int | None, candidates: Candidates, now: int, portrait: Portrait
     ) -> list[str]:
         """Unlabelled lines of ``user`` (``None``: no subscriber namespaces) and each
         candidate at time ``now``: what VW's ``predict`` is asked in the reference path."""
-        n = len(candidates)
+        n, s = len(candidates), self.chosen
         if n == 0:
             return []
-        contents = self.content.get(candidates.post)
-        context = Context.at(np.full(n, now, dtype=np.int64), candidates.time)
-        s = self.chosen
-        user_part = f" |u {user}" if user is not None and Namespace.USER in s else ""
+        columns = []
+        if user is not None and Namespace.USER in s:
+            columns.append(constant(f" |u {user}", n))
+        columns += self._post_columns(candidates.post, candidates.channel, candidates.category)
+        if Namespace.CONTEXT in s:
+            columns.append(Context.at(np.full(n, now, dtype=np.int64), candidates.time).column())
         if user is not None and Namespace.PAST in s:
-            rates = portrait.rates_now(user, candidates.channel, candidates.category)
-            pasts = past_parts(*rates, self._past_parts)
-        else:
-            pasts = [""] * n
-        contexts = context.parts() if Namespace.CONTEXT in s else [""] * n
-        return [
-            f"{user_part}{self.post_part(p, c, k, content)}{ctx}{past}"
-            for p, c, k, content, ctx, past in zip(
-                candidates.post.tolist(),
-                candidates.channel.tolist(),
-                candidates.category.tolist(),
-                contents,
-                contexts,
-                pasts,
-                strict=True,
-            )
-        ]
-
-
-def past_parts(
-    ch: np.ndarray, cat: np.ndarray, memo: dict[tuple[float, float], str]
-) -> Sequence[str]:
-    """Each row's ``|h`` part; rates are multiples of 1/1024, so ``memo`` keeps few pairs."""
-    out = []
-    get = memo.get
-    for pair in zip(ch.tolist(), cat.tolist(), strict=True):
-        part = get(pair)
-        if part is None:
-            a, b = pair
-            pieces = []
-            if a:
-                pieces.append(f"{PAST_CHANNEL}:{_number(a)}")
-            if b:
-                pieces.append(f"{PAST_CATEGORY}:{_number(b)}")
-            part = memo[pair] = " |h " + " ".join(pieces) if pieces else ""
-        out.append(part)
-    return out
+            ch, cat = portrait.rates_now(user, candidates.channel, candidates.category)
+            columns += past_columns(ch, cat)
+        text = b"".join(render(columns, n)).decode()
+        return text.split("\n")[:-1]

@@ -36,12 +36,12 @@ def write_examples(store: Any, settings: VwSettings, out: Path, *, seed: int = 0
     feedback, _ = store.feedback()
     content = ContentCache(settings.max_words)
     content.attach(store.posts_by_id)
-    lines = ExampleWriter(settings, content).lines(feedback, Portrait(settings.prior_weight))
-    out.write_text("".join(line + "\n" for line in lines))
+    text = ExampleWriter(settings, content).text(feedback, Portrait(settings.prior_weight))
+    out.write_bytes(text)
     flags = [*settings.vw_flags(), "--random_seed", str(seed)]
     if settings.passes > 1:
         flags += ["-c", "-k"]
-    return ExportSummary(len(lines), int((feedback.value > 0.5).sum()), out, flags)
+    return ExportSummary(len(feedback), int((feedback.value > 0.5).sum()), out, flags)
 
 
 @click.command("vw")

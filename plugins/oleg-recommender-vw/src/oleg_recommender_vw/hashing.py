@@ -112,24 +112,48 @@ def regularization(vw: Any, hasher: Hasher) -> tuple[float, float]:
     return contraction, gravity
 
 
-class WeightTable:
-    """VW's current weights (read once through ``json_weights``) as ``predict`` applies
-    them (after L1/L2, see :func:`regularization`), looked up by index.
+def json_weights(vw: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """VW's non-zero weights as (index, value) arrays, from ``json_weights``.
 
-    Dense for tables up to 2**24 weights, else the non-zero weights sorted by index.
+    The text is a flat list of ``{"index":i,"value":v}``; it is read as numbers in numpy
+    (``json.loads`` builds a dict per weight: twice as slow). Anything else falls back to
+    ``json.loads``."""
+    text = vw.json_weights()
+    body = text[text.find("[") + 1 : text.rfind("]")]
+    flat = body.replace('{"index":', " ").replace(',"value":', " ").replace("},", " ")
+    numbers = np.fromstring(flat.rstrip("}"), sep=" ") if body else np.zeros(0)
+    if len(numbers) != 2 * body.count('"index"') or body.count("{") != body.count('"value"'):
+        entries = json.loads(text)["weights"]
+        numbers = np.array([(e["index"], e["value"]) for e in entries], np.float64).reshape(-1)
+    return numbers[0::2].astype(np.int64), numbers[1::2]
+
+
+class WeightTable:
+    """VW's weights as ``predict`` applies them (after L1/L2, see :func:`regularization`),
+    looked up by index: read whole through ``json_weights``, then only where an update
+    touched them (:meth:`update`).
+
+    Dense for tables up to 2**24 weights, else the non-zero weights sorted by index (read
+    whole again after each update).
     """
 
     DENSE_BITS = 24
 
     def __init__(self, vw: Any, hasher: Hasher, *, regularized: bool) -> None:
-        bits = int(hasher.mask).bit_length()
-        entries = json.loads(vw.json_weights())["weights"]
-        index = np.fromiter((e["index"] for e in entries), dtype=np.int64, count=len(entries))
-        value = np.fromiter((e["value"] for e in entries), dtype=np.float64, count=len(entries))
-        self.contraction, self.gravity = regularization(vw, hasher) if regularized else (1.0, 0.0)
-        if self.gravity:
-            value = np.sign(value) * np.maximum(np.abs(value) - self.gravity, 0.0)
-        value *= self.contraction
+        self._vw = vw
+        self._hasher = hasher
+        self.regularized = regularized
+        self.reads = 0
+        """Whole reads so far (the first, and any an update could not avoid)."""
+        self._read_all()
+
+    def _regularization(self) -> tuple[float, float]:
+        return regularization(self._vw, self._hasher) if self.regularized else (1.0, 0.0)
+
+    def _read_all(self) -> None:
+        bits = int(self._hasher.mask).bit_length()
+        index, value = json_weights(self._vw)
+        self.contraction, self.gravity = self._regularization()
         self._dense: npt.NDArray[np.float64] | None = None
         if bits <= self.DENSE_BITS:
             self._dense = np.zeros(1 << bits)
@@ -137,14 +161,41 @@ class WeightTable:
         else:
             order = np.argsort(index)
             self._index, self._value = index[order], value[order]
-        self.nonzero = len(entries)
+        self.reads += 1
 
-    def __getitem__(self, index: UIntArray) -> npt.NDArray[np.float64]:
+    def update(self, touched: UIntArray) -> None:
+        """Read again the weights at ``touched``: every index the examples learned since
+        the last read can have changed. Reads everything where that is not enough: a
+        sparse table, or VW having folded its pending L1/L2 into all weights (its
+        contraction only falls and its gravity only grows until it does)."""
+        contraction, gravity = self._regularization()
+        indices = np.unique(touched & self._hasher.mask).astype(np.int64)
+        if (
+            self._dense is None
+            or contraction > self.contraction
+            or gravity < self.gravity
+            or len(indices) > len(self._dense) // 8
+        ):
+            self._read_all()
+            return
+        get = self._vw.get_weight
+        self._dense[indices] = np.fromiter(
+            (get(i, 0) for i in indices.tolist()), dtype=np.float64, count=len(indices)
+        )
+        self.contraction, self.gravity = contraction, gravity
+
+    def _raw(self, wanted: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         if self._dense is not None:
-            return self._dense[index.astype(np.int64)]
-        wanted = index.astype(np.int64)
-        at = np.searchsorted(self._index, wanted)
-        at = np.minimum(at, max(len(self._index) - 1, 0))
+            return self._dense[wanted]
         if len(self._index) == 0:
             return np.zeros(len(wanted))
+        at = np.minimum(np.searchsorted(self._index, wanted), len(self._index) - 1)
         return np.where(self._index[at] == wanted, self._value[at], 0.0)
+
+    def __getitem__(self, index: UIntArray) -> npt.NDArray[np.float64]:
+        value = self._raw(index.astype(np.int64))
+        if self.gravity:
+            value = np.sign(value) * np.maximum(np.abs(value) - self.gravity, 0.0)
+        if self.contraction != 1.0:
+            value = value * self.contraction
+        return value

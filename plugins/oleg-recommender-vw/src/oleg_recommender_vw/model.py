@@ -1,8 +1,9 @@
 """``vw-logistic``: Vowpal Wabbit's logistic regression behind oleg's Recommender interface.
 
 - ``fit`` writes every rating as a VW text example (:mod:`oleg_recommender_vw.examples`)
-  to a temporary file and lets VW's own driver learn it (``-d file``, ``passes`` passes over
-  VW's cache): the speed of VW's command line, not of one Python call per example.
+  and lets VW's own driver learn them (``passes`` passes over VW's cache): from a file in
+  this process for a small fit, streamed into VW's command line in a child process while
+  the lines are built for a large one (:mod:`oleg_recommender_vw.training`).
 - ``partial_fit`` learns the new ratings online, one ``learn`` each (VW's own mode).
 - ``score`` is P(👍), computed over the whole pool in numpy from VW's weights
   (:mod:`oleg_recommender_vw.scoring`); :meth:`vw_predict` asks VW example by example, the
@@ -26,9 +27,10 @@ import numpy as np
 from oleg import Candidates, Interactions, Recommender
 from oleg.types import FloatArray, Post, to_epoch
 
+from oleg_recommender_vw import training
 from oleg_recommender_vw.content import ContentCache
 from oleg_recommender_vw.examples import ExampleWriter
-from oleg_recommender_vw.hashing import Hasher, WeightTable
+from oleg_recommender_vw.hashing import Hasher, UIntArray, WeightTable
 from oleg_recommender_vw.portrait import Counts, Portrait
 from oleg_recommender_vw.scoring import PoolScorer, probabilities
 from oleg_recommender_vw.settings import VwSettings
@@ -74,7 +76,8 @@ class VwLogisticRecommender(Recommender):
         self.scorer = PoolScorer(self.settings, self.hasher, self.content)
         self._generation = 0
         self._weights: WeightTable | None = None
-        self._weights_generation = -1
+        self._touched: list[UIntArray] = []
+        """Weight indices updates touched since the table was last read."""
         self.examples_learned = 0
 
     def start(self, runtime: Runtime) -> None:
@@ -89,25 +92,31 @@ class VwLogisticRecommender(Recommender):
     # -- training ---------------------------------------------------------------------
 
     def fit(self, feedback: Interactions) -> None:
-        """From scratch: VW's driver over all ratings as a text file, ``passes`` times."""
-        portrait = Portrait(self.settings.prior_weight)
-        lines = self.writer.lines(feedback, portrait)
-        if not lines:
+        """From scratch: VW's driver over all ratings as text, ``passes`` times; a large
+        fit streams into VW's command line while its lines are built (:mod:`.training`)."""
+        if len(feedback) == 0:
             self._reset(workspace(self.flags()))
             self.fit_info = {"examples": 0}
             return
-        with tempfile.TemporaryDirectory(prefix="oleg-vw-") as folder:
-            data = Path(folder) / "train.vw"
-            data.write_text("\n".join(lines) + "\n")
-            flags = [*self.flags(passes=None), "-d", str(data)]
-            if self.settings.passes > 1:
-                flags += ["-k", "--cache_file", str(data.with_suffix(".cache"))]
-            vw = workspace(flags)
-            vw.run_parser()
+        portrait = Portrait(self.settings.prior_weight)
+        chunks = self.writer.chunks(feedback, portrait)
+        stream = len(feedback) >= training.STREAM_FROM and training.can_stream()
+        with tempfile.TemporaryDirectory(prefix="oleg-vw-") as name:
+            folder = Path(name)
+            if stream:
+                vw = training.learn_in_child(
+                    workspace, self.flags(passes=None), self.flags(), chunks, folder
+                )
+            else:
+                vw = training.learn_in_process(workspace, self.flags(passes=None), chunks, folder)
         self._reset(vw)
         self.portrait = portrait
         self._generation = 1
-        self.fit_info = {"examples": len(lines), "passes": self.settings.passes}
+        self.fit_info = {
+            "examples": len(feedback),
+            "passes": self.settings.passes,
+            "streamed": stream,
+        }
 
     def partial_fit(self, feedback: Interactions) -> None:
         lines = self.writer.lines(feedback, self.portrait)
@@ -117,6 +126,8 @@ class VwLogisticRecommender(Recommender):
         if lines:
             self.examples_learned += len(lines)
             self._generation += 1
+            if self._weights is not None:  # read again only what these examples can change
+                self._touched.append(self.scorer.touched(feedback))
 
     # -- scoring ----------------------------------------------------------------------
 
@@ -126,12 +137,14 @@ class VwLogisticRecommender(Recommender):
         return int(candidates.time.max()) if len(candidates) else 0
 
     def weights(self) -> WeightTable:
-        """VW's weights as they are now (read again after each update)."""
-        if self._weights is None or self._weights_generation != self._generation:
+        """VW's weights as they are now: read whole once, then where updates touched them."""
+        if self._weights is None:
             self._weights = WeightTable(
                 self._vw, self.hasher, regularized=bool(self.settings.l1 or self.settings.l2)
             )
-            self._weights_generation = self._generation
+        elif self._touched:
+            self._weights.update(np.concatenate(self._touched))
+        self._touched = []
         return self._weights
 
     def margins(

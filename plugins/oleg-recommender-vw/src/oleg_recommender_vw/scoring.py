@@ -4,22 +4,26 @@ Every feature of a candidate is a (row, index, value) triple in a :class:`Block`
 per namespace. The margin is the constant's weight plus, per row, Σ weight[index] · value
 over the blocks and over the quadratic features of each interaction (indices crossed as
 VW crosses them). The post's own namespaces (channel, post, category, media, words) and
-their interactions are hashed once per pool and summed once per model update; only the
-subscriber's and the moment's namespaces (``u``, ``h``, ``t``) are computed per call.
+their interactions are hashed once per pool and summed once per model update; the
+moment's (``t``) and its interactions once per moment and update; only the subscriber's
+(``u``, ``h``) per call. The subscriber's id is one feature, so ``u`` crossed with a
+post's namespace is looked up once per distinct index there (300 channels, not 50,000
+posts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from oleg.types import NO_CATEGORY, Candidates, FloatArray, IntArray
+from oleg.types import NO_CATEGORY, Candidates, FloatArray, IntArray, Interactions
 
 from oleg_recommender_vw.content import ContentCache
 from oleg_recommender_vw.examples import MAX_AGE_BUCKET, PAST_CATEGORY, PAST_CHANNEL, Context
 from oleg_recommender_vw.hashing import Hasher, UIntArray, WeightTable
 from oleg_recommender_vw.portrait import Distinct, Portrait
-from oleg_recommender_vw.settings import USER_SIDE, Namespace, VwSettings
+from oleg_recommender_vw.settings import USER_DEPENDENT, Namespace, VwSettings
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,17 @@ class Block:
     """Exactly one feature on every row, in row order (``row`` is 0..n-1)."""
     broadcast: bool = False
     """The same single feature, value 1, on every row (the subscriber's id)."""
+
+    @cached_property
+    def distinct(self) -> tuple[UIntArray, IntArray]:
+        """The distinct indices, and each feature's position among them."""
+        values, inverse = np.unique(self.index, return_inverse=True)
+        return values, inverse.reshape(-1)
+
+    @cached_property
+    def unit(self) -> bool:
+        """Every value is 1."""
+        return bool((self.value == 1.0).all())
 
     @classmethod
     def empty(cls) -> Block:
@@ -83,6 +98,36 @@ def summed(block: Block, weights: WeightTable, n: int) -> FloatArray:
     return np.bincount(block.row, weights=weights[block.index] * block.value, minlength=n)
 
 
+def summed_with_one(
+    index: int, block: Block, weights: WeightTable, n: int, hasher: Hasher, *, first: bool
+) -> FloatArray:
+    """Per row, Σ over the block of the weight of its feature crossed with one feature of
+    value 1 (``first``: that feature's namespace comes first in the interaction), looked up
+    once per distinct index of the block."""
+    if len(block.row) == 0:
+        return np.zeros(n)
+    one = np.array([index], dtype=np.uint64)
+    values, inverse = block.distinct
+    crossed_index = hasher.cross(one, values) if first else hasher.cross(values, one)
+    per_feature = weights[crossed_index][inverse]
+    if not block.unit:
+        per_feature = per_feature * block.value
+    if block.each_row:
+        return per_feature
+    return np.bincount(block.row, weights=per_feature, minlength=n)
+
+
+@dataclass
+class _Moment:
+    """The context block of one moment over a pool, and (per model generation) the
+    margins of it and of its interactions with the post's namespaces."""
+
+    now: int
+    block: Block
+    generation: int = -1
+    margin: FloatArray | None = None
+
+
 @dataclass
 class _PoolCache:
     post: IntArray
@@ -93,7 +138,7 @@ class _PoolCache:
     categories: Distinct
     generation: int = -1
     static: FloatArray | None = None
-    context: tuple[int, Block] | None = None
+    moment: _Moment | None = None
 
     def matches(self, candidates: Candidates) -> bool:
         return (
@@ -112,11 +157,26 @@ class PoolScorer:
         self.hasher = hasher
         self.content = content
         self.chosen = frozenset(settings.namespaces)
-        pairs = [(Namespace(p[0]), Namespace(p[1])) for p in settings.active_interactions()]
-        self.static_pairs = [p for p in pairs if not (set(p) & USER_SIDE)]
-        self.dynamic_pairs = [p for p in pairs if set(p) & USER_SIDE]
+        self.pairs = [(Namespace(p[0]), Namespace(p[1])) for p in settings.active_interactions()]
+        self.static_pairs = [
+            p for p in self.pairs if not set(p) & (USER_DEPENDENT | {Namespace.CONTEXT})
+        ]
+        self.moment_pairs = [
+            p for p in self.pairs if Namespace.CONTEXT in p and not set(p) & USER_DEPENDENT
+        ]
+        user_pairs = [p for p in self.pairs if set(p) & USER_DEPENDENT]
+        self.id_pairs = [
+            p for p in user_pairs if len(set(p) & USER_DEPENDENT) == 1 and Namespace.USER in p
+        ]
+        """``u`` with a namespace of the post or the moment: one lookup per distinct index."""
+        self.other_user_pairs = [p for p in user_pairs if p not in self.id_pairs]
+        self.user_blocks = frozenset(n for p in self.other_user_pairs for n in p) & USER_DEPENDENT
+        """The subscriber's namespaces some interaction needs as blocks."""
         self._words: dict[int, UIntArray] = {}
         self._cache: _PoolCache | None = None
+
+    def _constant(self, weights: WeightTable) -> float:
+        return float(weights[np.array([self.hasher.constant], np.uint64)][0])
 
     # -- the post's own namespaces, once per pool ---------------------------------------
 
@@ -165,7 +225,7 @@ class PoolScorer:
             )
         if cache.generation != generation or cache.static is None:
             n = len(candidates)
-            static = np.full(n, float(weights[np.array([self.hasher.constant], np.uint64)][0]))
+            static = np.full(n, self._constant(weights))
             for block in cache.blocks.values():
                 static += summed(block, weights, n)
             for a, b in self.static_pairs:
@@ -176,50 +236,42 @@ class PoolScorer:
             cache.static, cache.generation = static, generation
         return cache
 
-    # -- the subscriber's and the moment's namespaces, per call ---------------------------
+    # -- the moment's namespace, once per moment ------------------------------------------
 
-    def _user_blocks(
-        self,
-        user: int | None,
-        candidates: Candidates,
-        now: int,
-        portrait: Portrait,
-        pool: _PoolCache,
-    ) -> dict[Namespace, Block]:
-        h, s, n = self.hasher, self.chosen, len(candidates)
-        rows = np.arange(n, dtype=np.int64)
-        blocks: dict[Namespace, Block] = {}
-        if user is not None and Namespace.USER in s:
-            index = h.ids("u", np.array([user], dtype=np.int64))
-            blocks[Namespace.USER] = Block(
-                rows, np.repeat(index, n), np.ones(n), each_row=True, broadcast=True
-            )
-        if Namespace.CONTEXT in s and pool.context is not None and pool.context[0] == now:
-            blocks[Namespace.CONTEXT] = pool.context[1]
-        elif Namespace.CONTEXT in s:
-            context = Context.at(np.full(n, now, dtype=np.int64), candidates.time)
-            hour = h.name("t", f"h{context.hour[0]}") if n else 0
-            day = h.name("t", f"d{context.day[0]}") if n else 0
-            ages = h.names("t", [f"a{b}" for b in range(MAX_AGE_BUCKET + 1)])
-            known = context.age >= 0
-            per_row = 2 + known.astype(np.int64)
-            index = np.empty(int(per_row.sum()), dtype=np.uint64)
-            first = np.cumsum(per_row) - per_row
-            index[first], index[first + 1] = hour, day
-            index[first[known] + 2] = ages[context.age[known]]
-            blocks[Namespace.CONTEXT] = Block.ones(np.repeat(rows, per_row), index)
-            pool.context = (now, blocks[Namespace.CONTEXT])  # one moment serves a whole round
-        if user is not None and Namespace.PAST in s:
-            ch, cat = portrait.rates_now(user, pool.channels, pool.categories)
-            values = np.stack([ch, cat], axis=1)
-            index = np.array([h.name("h", PAST_CHANNEL), h.name("h", PAST_CATEGORY)], np.uint64)
-            nonzero = values != 0
-            blocks[Namespace.PAST] = Block(
-                np.repeat(rows, nonzero.sum(axis=1)),
-                np.broadcast_to(index, values.shape)[nonzero],
-                values[nonzero],
-            )
-        return blocks
+    def context_block(self, context: Context) -> Block:
+        """The ``t`` features of each row: its hour, its day and (where known) the age."""
+        h, n = self.hasher, len(context.hour)
+        hours = h.names("t", [f"h{i}" for i in range(24)])
+        days = h.names("t", [f"d{i}" for i in range(7)])
+        ages = h.names("t", [f"a{b}" for b in range(MAX_AGE_BUCKET + 1)])
+        known = context.age >= 0
+        per_row = 2 + known.astype(np.int64)
+        index = np.empty(int(per_row.sum()), dtype=np.uint64)
+        first = np.cumsum(per_row) - per_row
+        index[first], index[first + 1] = hours[context.hour], days[context.day]
+        index[first[known] + 2] = ages[context.age[known]]
+        return Block.ones(np.repeat(np.arange(n, dtype=np.int64), per_row), index)
+
+    def _moment(
+        self, pool: _PoolCache, candidates: Candidates, now: int, weights: WeightTable
+    ) -> _Moment | None:
+        if Namespace.CONTEXT not in self.chosen:
+            return None
+        moment = pool.moment
+        if moment is None or moment.now != now:
+            context = Context.at(np.full(len(candidates), now, dtype=np.int64), candidates.time)
+            moment = pool.moment = _Moment(now, self.context_block(context))
+        if moment.generation != pool.generation or moment.margin is None:
+            n = len(candidates)
+            blocks = {**pool.blocks, Namespace.CONTEXT: moment.block}
+            margin = summed(moment.block, weights, n)
+            for a, b in self.moment_pairs:
+                if a in blocks and b in blocks:
+                    margin += summed(crossed(blocks[a], blocks[b], n, self.hasher), weights, n)
+            moment.margin, moment.generation = margin, pool.generation
+        return moment
+
+    # -- the subscriber's namespaces, per call ------------------------------------------
 
     def margins(
         self,
@@ -237,16 +289,79 @@ class PoolScorer:
             return np.zeros(0)
         pool = self._pool(candidates, weights, generation)
         assert pool.static is not None
-        margin = pool.static.copy()
-        dynamic = self._user_blocks(user, candidates, now, portrait, pool)
-        for block in dynamic.values():
-            margin += summed(block, weights, n)
-        for a, b in self.dynamic_pairs:
-            first = dynamic.get(a, pool.blocks.get(a))
-            second = dynamic.get(b, pool.blocks.get(b))
-            if first is not None and second is not None:
-                margin += summed(crossed(first, second, n, self.hasher), weights, n)
+        moment = self._moment(pool, candidates, now, weights)
+        if moment is None:
+            margin = pool.static.copy()
+        else:
+            assert moment.margin is not None
+            margin = pool.static + moment.margin
+        if user is None:
+            return margin  # no subscriber: no u or h features, nor their interactions
+        h, s = self.hasher, self.chosen
+        blocks = dict(pool.blocks)
+        if moment is not None:
+            blocks[Namespace.CONTEXT] = moment.block
+        rows = np.arange(n, dtype=np.int64)
+        if Namespace.USER in s:
+            user_index = int(h.ids("u", np.array([user], dtype=np.int64))[0])
+            margin += weights[np.array([user_index], np.uint64)][0]
+            for a, b in self.id_pairs:
+                other = b if a == Namespace.USER else a
+                if other in blocks:
+                    first = a == Namespace.USER
+                    margin += summed_with_one(user_index, blocks[other], weights, n, h, first=first)
+            if Namespace.USER in self.user_blocks:
+                blocks[Namespace.USER] = Block(
+                    rows,
+                    np.full(n, user_index, np.uint64),
+                    np.ones(n),
+                    each_row=True,
+                    broadcast=True,
+                )
+        if Namespace.PAST in s:
+            ch, cat = portrait.rates_now(user, pool.channels, pool.categories)
+            index = np.array([h.name("h", PAST_CHANNEL), h.name("h", PAST_CATEGORY)], np.uint64)
+            w_ch, w_cat = weights[index]
+            margin += w_ch * ch + w_cat * cat
+            if Namespace.PAST in self.user_blocks:
+                values = np.stack([ch, cat], axis=1)
+                nonzero = values != 0
+                blocks[Namespace.PAST] = Block(
+                    np.repeat(rows, nonzero.sum(axis=1)),
+                    np.broadcast_to(index, values.shape)[nonzero],
+                    values[nonzero],
+                )
+        for a, b in self.other_user_pairs:
+            if a in blocks and b in blocks:
+                margin += summed(crossed(blocks[a], blocks[b], n, h), weights, n)
         return margin
+
+    # -- what an update can change ------------------------------------------------------
+
+    def touched(self, feedback: Interactions) -> UIntArray:
+        """Every weight index that learning these ratings can change: the constant, each
+        feature of their examples and each feature of their interactions (a superset: the
+        past's two features are counted on every row)."""
+        h, s, n = self.hasher, self.chosen, len(feedback)
+        rows = np.arange(n, dtype=np.int64)
+        blocks = self._post_blocks(
+            Candidates.from_arrays(
+                feedback.post, feedback.channel, feedback.time, feedback.category
+            )
+        )
+        if Namespace.USER in s:
+            blocks[Namespace.USER] = Block.ones(rows, h.ids("u", feedback.user), each_row=True)
+        if Namespace.CONTEXT in s:
+            context = Context.at(feedback.time, self.content.dates(feedback.post))
+            blocks[Namespace.CONTEXT] = self.context_block(context)
+        if Namespace.PAST in s:
+            index = np.array([h.name("h", PAST_CHANNEL), h.name("h", PAST_CATEGORY)], np.uint64)
+            blocks[Namespace.PAST] = Block.ones(np.repeat(rows, 2), np.tile(index, n))
+        parts = [np.array([h.constant], np.uint64)] + [b.index for b in blocks.values()]
+        for a, b in self.pairs:
+            if a in blocks and b in blocks:
+                parts.append(crossed(blocks[a], blocks[b], n, h).index)
+        return np.unique(np.concatenate(parts))
 
 
 def probabilities(margin: FloatArray) -> FloatArray:

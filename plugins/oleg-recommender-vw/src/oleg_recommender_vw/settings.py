@@ -30,8 +30,9 @@ class Namespace(StrEnum):
 
 
 ALL_NAMESPACES = tuple(Namespace)
-USER_SIDE = frozenset({Namespace.USER, Namespace.PAST, Namespace.CONTEXT})
-"""Namespaces whose features depend on who is scored or when, not on the post alone."""
+USER_DEPENDENT = frozenset({Namespace.USER, Namespace.PAST})
+"""Namespaces whose features depend on who is scored (``t`` depends on when, the rest on
+the post alone)."""
 
 
 class VwSettings(PluginSettings):
