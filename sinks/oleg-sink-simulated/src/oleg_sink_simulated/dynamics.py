@@ -47,10 +47,6 @@ class DynamicsSettings(BaseModel):
     def on(self) -> bool:
         return bool(self.drift_per_week or self.fatigue_after or self.daytime_preference or self.more_share)
 
-    @classmethod
-    def demo(cls) -> DynamicsSettings:
-        """The demo's ``--dynamics``: every dynamic, at a strength that matters."""
-        return cls(drift_per_week=1.0, fatigue_after=3, fatigue_penalty=1.5, daytime_preference=1.0, more_share=0.2)
 
 
 class Dynamics:
