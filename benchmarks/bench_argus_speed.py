@@ -11,12 +11,11 @@ import argparse
 import time
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
-
 from oleg.types import Candidates, Interactions
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from results_file import write_results
+from rich.console import Console
+from rich.table import Table
 
 
 def ratings(n: int, users: int, posts: int, seed: int = 0) -> Interactions:

@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 from oleg.store import Store
 from oleg.store.views import StoreReader, view
-from oleg.types import Candidates, Delivery, FeedbackEvent, Interactions, MediaKind, Policy, PolicyKind, Post, to_epoch
+from oleg.types import (
+    Candidates,
+    Delivery,
+    FeedbackEvent,
+    Interactions,
+    MediaKind,
+    Policy,
+    PolicyKind,
+    Post,
+)
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from oleg_recommender_argus.features import Asked, Col, Feedback
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-
 from oleg.types import IntArray
 
 from oleg_recommender_argus.features import (

@@ -10,7 +10,6 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-
 from oleg.types import IntArray, MediaKind
 
 MEDIA_KINDS = {kind.value: code for code, kind in enumerate(MediaKind, start=1)}

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-
-from oleg.types import Interactions, IntArray
+from oleg.types import IntArray, Interactions
 
 from oleg_recommender_argus.features import N_COLS, Asked, Col, Feedback, feedback_of, hour_of_week
 

@@ -10,13 +10,20 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from oleg.store.views import StoreReader
 from oleg.types import Candidates, Interactions, to_epoch
 
 from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.catalog import Catalog
-from oleg_recommender_argus.features import N_COLS, Asked, Col, age_bucket, feedback_of, hour_of_week, media_codes
+from oleg_recommender_argus.features import (
+    N_COLS,
+    Asked,
+    Col,
+    age_bucket,
+    feedback_of,
+    hour_of_week,
+    media_codes,
+)
 from oleg_recommender_argus.histories import Histories, rows_from_interactions
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.serving import ItemCache, UserCache

@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from torch import Tensor
-
 from oleg.types import Candidates
+from torch import Tensor
 
 from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.histories import Histories, Window

@@ -14,12 +14,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-
 from oleg.store.deliveries import LoggedDelivery
 from oleg.store.views import StoreReader
 from oleg.types import PolicyKind, category_code, to_epoch
 
-from oleg_recommender_argus.features import N_COLS, Asked, Col, Feedback, age_bucket, hour_of_week, media_codes
+from oleg_recommender_argus.features import (
+    N_COLS,
+    Asked,
+    Col,
+    Feedback,
+    age_bucket,
+    hour_of_week,
+    media_codes,
+)
 
 PAGE = 10_000
 
