@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 # Adding a recommender is adding its spec; plugins not installed are skipped and said so.
-RECOMMENDERS = ["popular", "als"]
+RECOMMENDERS = ["popular", "als", "argus:pretrain_epochs=5"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -221,3 +221,16 @@ def test_a_bad_setting_in_a_users_copy_fails_before_any_simulation(tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert str(path) in run.stderr and "[cold_start] first_posts" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_dynamics_flag_turns_the_simulated_dynamics_on() -> None:
+    from oleg_demo.config import DYNAMICS, DemoConfig
+    from oleg_sink_simulated.sink import SimulatedSettings
+
+    config = DemoConfig.load()
+    plain = config.deployment(config.policy("popular"), subscribers=5, days=2, seed=1, database="sqlite://", data_dir=".")
+    moving = config.with_dynamics()
+    raw = moving.deployment(moving.policy("popular"), subscribers=5, days=2, seed=1, database="sqlite://", data_dir=".")
+    assert "dynamics" not in plain["sink"]
+    settings = SimulatedSettings.model_validate({k: v for k, v in raw["sink"].items() if k != "plugin"})
+    assert settings.dynamics.on and settings.dynamics.fatigue_after == DYNAMICS["fatigue_after"]

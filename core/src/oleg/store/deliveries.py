@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,16 @@ from oleg.types import (
     Subscriber,
     utc,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedDelivery:
+    """A delivery with its post and its rating (``None``: shown, not answered yet): one step
+    of a subscriber's history, for models that learn from every post shown."""
+
+    delivery: Delivery
+    post: Post
+    value: int | None
 
 
 def delivery_from_row(r: Any) -> Delivery:
@@ -170,6 +180,32 @@ class DeliveryMethods(StoreBase):
                     Post(r.channel_id, r.message_id, r.date, r.media_kind, r.album_id, r.text,
                          r.category, id=r.post_id),
                     Subscriber(r.subscriber_id, r.external_id, r.active, r.name, r.joined_at),
+                )
+                for r in conn.execute(stmt)
+            ]
+
+    def delivery_log(self, *, after_id: int = 0, limit: int = 10_000) -> list[LoggedDelivery]:
+        """Deliveries with id above ``after_id``, in id order, each with its post and rating
+        (if any): a reader pages through every post shown, answered or not."""
+        stmt = (
+            sa.select(
+                delivery_t, post_t.c.channel_id, post_t.c.message_id, post_t.c.date,
+                post_t.c.media_kind, post_t.c.album_id, post_t.c.category,
+                feedback_t.c.value.label("rating"),
+            )
+            .join(post_t, post_t.c.id == delivery_t.c.post_id)
+            .outerjoin(feedback_t, feedback_t.c.delivery_id == delivery_t.c.id)
+            .where(delivery_t.c.id > int(after_id))
+            .order_by(delivery_t.c.id)
+            .limit(int(limit))
+        )
+        with self.engine.connect() as conn:
+            return [
+                LoggedDelivery(
+                    delivery_from_row(r),
+                    Post(r.channel_id, r.message_id, r.date, r.media_kind, r.album_id, None,
+                         r.category, id=r.post_id),
+                    None if r.rating is None else int(r.rating),
                 )
                 for r in conn.execute(stmt)
             ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
+from oleg.store.deliveries import LoggedDelivery
 from oleg.types import Delivery, DeliveryStatus, Feedback, Interactions, Outgoing, Post, Subscriber
 from oleg.versions import ModelDecision, ModelVersion
 
@@ -34,6 +35,8 @@ class StoreReader(Protocol):
     def delivery(self, delivery_id: int) -> Delivery | None: ...
 
     def unanswered(self, statuses: Sequence[DeliveryStatus]) -> list[Outgoing]: ...
+
+    def delivery_log(self, *, after_id: int = 0, limit: int = 10_000) -> list[LoggedDelivery]: ...
 
     def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]: ...
 

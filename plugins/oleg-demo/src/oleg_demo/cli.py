@@ -72,6 +72,12 @@ def _names(values: tuple[str, ...]) -> list[str]:
     default=None,
     help="Processes to run policies in (default: one per core).",
 )
+@click.option(
+    "--dynamics",
+    is_flag=True,
+    help="Simulated subscribers whose tastes drift, who tire of one category, prefer an hour "
+    "of the day and (the most engaged) ask for /more: a world where order and context matter.",
+)
 def demo(
     config_path: Path | None,
     write_config: Path | None,
@@ -83,6 +89,7 @@ def demo(
     seed: int | None,
     out: Path,
     workers: int | None,
+    dynamics: bool,
 ) -> None:
     """Simulate a deployment on real Telegram posts and report the like rate by day."""
     from oleg_demo.config import DemoConfig
@@ -98,8 +105,9 @@ def demo(
         return
     if no_compare and compare:
         raise click.UsageError("--compare and --no-compare exclude each other.")
+    config = DemoConfig.load(config_path)
     run_demo(
-        config=config_path,
+        config=config.with_dynamics() if dynamics else config,
         recommender=recommender,
         compare=False if no_compare else (_names(compare) or True),
         subscribers=subscribers,

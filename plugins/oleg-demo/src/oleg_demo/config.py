@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -88,12 +88,27 @@ class Policy:
         return Policy(label, tables, self.plot)
 
 
+DYNAMICS: dict[str, Any] = {
+    "drift_per_week": 1.0, "fatigue_after": 3, "fatigue_penalty": 1.5, "daytime_preference": 1.0,
+    "more_share": 0.2, "more_every": "6h",
+}
+"""The simulated sink's ``dynamics`` under ``oleg demo --dynamics`` (see docs/simulation)."""
+
+
 @dataclass(frozen=True)
 class DemoConfig:
     path: Path
     demo: DemoSection
     base: dict[str, dict[str, Any]]
     policies: dict[str, Policy]
+
+    def with_dynamics(self) -> DemoConfig:
+        """The same demo with the simulated subscribers' dynamics on (``--dynamics``):
+        drift, fatigue, time of day and /more, as :data:`DYNAMICS` sets them, unless the
+        base's [sink] sets its own dynamics already."""
+        base = copy.deepcopy(self.base)
+        base.setdefault("sink", {}).setdefault("dynamics", dict(DYNAMICS))
+        return replace(self, base=base)
 
     @classmethod
     def bundled_path(cls) -> Path:

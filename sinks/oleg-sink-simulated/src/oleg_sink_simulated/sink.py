@@ -32,6 +32,7 @@ from oleg.types import (
     DeliveryUpdate,
     FeedbackEvent,
     FloatArray,
+    MoreRequest,
     Outgoing,
     Post,
     SubscriptionEvent,
@@ -39,6 +40,7 @@ from oleg.types import (
 )
 from pydantic import Field
 
+from oleg_sink_simulated.dynamics import Dynamics, DynamicsSettings
 from oleg_sink_simulated.truth import HIDDEN_TRUTH, HiddenTruth, external_id
 from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings
 
@@ -82,6 +84,8 @@ class SimulatedSettings(PluginSettings):
     """Chance, per delivery, that the subscriber has blocked the bot."""
     world: WorldSettings = WorldSettings()
     """How the hidden tastes are drawn (calibrated defaults; change with care)."""
+    dynamics: DynamicsSettings = DynamicsSettings()
+    """Drift, fatigue, time of day, /more (:mod:`oleg_sink_simulated.dynamics`); all off."""
 
 
 class SimulatedSink(Sink):
@@ -108,6 +112,7 @@ class SimulatedSink(Sink):
         self._known: set[str] = set()
         """External ids the store had at the first poll (a restarted simulation)."""
         self._runtime: Runtime | None = None
+        self._dynamics: Dynamics | None = None
         self.expected: list[tuple[int, float]] = []
         """(delivery id, true P(like)) of every post delivered, in delivery order."""
 
@@ -129,15 +134,22 @@ class SimulatedSink(Sink):
             self._world = World(seed, self.settings.subscribers, self.settings.world)
         return self._world
 
+    @property
+    def dynamics(self) -> Dynamics:
+        if self._dynamics is None:
+            seed = self.settings.seed if self.settings.seed is not None else self.seed
+            self._dynamics = Dynamics(self.settings.dynamics, seed)
+        return self._dynamics
+
     # -- the Sink interface ------------------------------------------------------------------
 
-    def poll(self, now: datetime) -> list[SubscriptionEvent]:
+    def poll(self, now: datetime) -> list[SubscriptionEvent | MoreRequest]:
         """Subscribers who joined by ``now``; the reactions due by then are stored, the
         one way feedback reaches the store (``runtime.record_feedback``)."""
         now = utc(now)
         if self._first_poll is None:
             self._begin(now)
-        events: list[SubscriptionEvent] = []
+        events: list[SubscriptionEvent | MoreRequest] = []
         while self._joined < len(self._joins) and self._joins[self._joined][0] <= now:
             at, index = self._joins[self._joined]
             if external_id(index) not in self._known:  # not joined before a restart
@@ -151,6 +163,9 @@ class SimulatedSink(Sink):
             if self._runtime is None:
                 raise RuntimeError("the simulated sink was not started: start(runtime) first")
             self._runtime.record_feedback(reactions)
+        if self.settings.dynamics.more_share:
+            here = [i for _, i in self._joins[: self._joined] if i not in self._gone]
+            events += [MoreRequest(external_id(i), now) for i in self.dynamics.asking_for_more(here, now)]
         return events
 
     def deliver(self, batch: Sequence[Outgoing]) -> list[DeliveryResult]:
@@ -268,6 +283,11 @@ class SimulatedSink(Sink):
         users = np.array([index for _, index in items], dtype=np.int64)
         keys = PostKeys.from_posts([item.post for item, _ in items])
         p = self.world.pair_like_probability(users, keys)
+        if self.settings.dynamics.on:
+            shift = self.dynamics.logit_shift(
+                users, [item.post.category for item, _ in items], [utc(item.delivery.sent_at) for item, _ in items]
+            )
+            p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
         react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
         return [
             Draw(item, index, float(p[i]), bool(react[i] < self.settings.react_probability),
@@ -280,6 +300,8 @@ class SimulatedSink(Sink):
         assert delivery_id is not None
         self._handled.add(delivery_id)
         self.expected.append((delivery_id, draw.p))
+        if draw.likes and self.settings.dynamics.more_share:
+            self.dynamics.liked(draw.index)
         if draw.reacts:
             mean_delay = self.settings.reaction_delay.total_seconds()
             at = utc(draw.item.delivery.sent_at) + timedelta(seconds=draw.delay * mean_delay)

@@ -1,0 +1,120 @@
+"""Each subscriber's history: one row per post shown, in the order shown (numpy, no torch).
+
+A row holds the step's context (hour of the week, how it was asked for, position in its
+round), its post (id, channel, category, media kind, age) and its feedback (see
+:class:`oleg_recommender_argus.features.Col`). Offline the rows come from the
+``Interactions`` alone (every rating a step, in time order); in a deployment from the
+store's deliveries, rated or not (:mod:`oleg_recommender_argus.store_log`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from oleg.types import IntArray, Interactions
+
+from oleg_recommender_argus.features import N_COLS, Asked, Col, Feedback, feedback_of, hour_of_week
+
+EMPTY = np.zeros((0, N_COLS), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rows ``start:end`` of one subscriber's history: one training sequence."""
+
+    user: int
+    start: int
+    end: int
+
+
+def rows_from_interactions(data: Interactions, like_at: float, dislike_at: float) -> np.ndarray:
+    """Ratings as history rows: a mailing step each, position 0, media kind and age unknown."""
+    rows = np.zeros((len(data), N_COLS), dtype=np.int64)
+    rows[:, Col.POST] = data.post
+    rows[:, Col.CHANNEL] = data.channel
+    rows[:, Col.CATEGORY] = data.category
+    rows[:, Col.HOUR] = hour_of_week(data.time)
+    rows[:, Col.ASKED] = Asked.MAILING
+    rows[:, Col.FEEDBACK] = feedback_of(data.value, like_at, dislike_at)
+    rows[:, Col.TIME] = data.time
+    return rows
+
+
+class Histories:
+    """Subscriber id -> their rows, oldest first, with each (subscriber, post)'s row number so
+    a rating arriving later relabels the step it answers."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, np.ndarray] = {}
+        self._where: dict[int, dict[int, int]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.rows.values())
+
+    def users(self) -> list[int]:
+        return list(self.rows)
+
+    def of(self, user: int | None) -> np.ndarray:
+        return self.rows.get(int(user), EMPTY) if user is not None else EMPTY
+
+    def add(self, users: IntArray, rows: np.ndarray) -> set[int]:
+        """Append ``rows`` (one per entry of ``users``) in time order; a row for a post the
+        subscriber already has relabels that step instead. Returns the subscribers touched."""
+        if len(users) == 0:
+            return set()
+        order = np.lexsort((np.arange(len(users)), rows[:, Col.TIME], users))
+        users, rows = np.asarray(users)[order], rows[order]
+        cuts = np.flatnonzero(np.diff(users)) + 1
+        touched: set[int] = set()
+        for chunk_users, chunk in zip(np.split(users, cuts), np.split(rows, cuts), strict=True):
+            touched.add(self._add_one(int(chunk_users[0]), chunk))
+        return touched
+
+    def _add_one(self, user: int, chunk: np.ndarray) -> int:
+        where = self._where.setdefault(user, {})
+        old = self.rows.get(user, EMPTY)
+        fresh = []
+        for row in chunk:
+            at = where.get(int(row[Col.POST]))
+            if at is None:
+                where[int(row[Col.POST])] = len(old) + len(fresh)
+                fresh.append(row.copy())
+            elif row[Col.FEEDBACK] != Feedback.SHOWN:  # "shown" never erases an answer
+                target = old[at] if at < len(old) else fresh[at - len(old)]
+                target[Col.FEEDBACK] = row[Col.FEEDBACK]
+        if fresh:
+            old = np.concatenate([old, np.stack(fresh)])
+        self.rows[user] = old
+        return user
+
+    def relabel(self, users: IntArray, posts: IntArray, feedback: IntArray) -> tuple[set[int], np.ndarray]:
+        """Set the feedback of steps already there; returns the users touched and a mask of
+        the ratings that matched no step."""
+        missing = np.ones(len(users), dtype=bool)
+        touched: set[int] = set()
+        for i, (u, p, f) in enumerate(zip(users.tolist(), posts.tolist(), feedback.tolist(), strict=True)):
+            at = self._where.get(u, {}).get(p)
+            if at is not None:
+                self.rows[u][at, Col.FEEDBACK] = f
+                missing[i] = False
+                touched.add(u)
+        return touched, missing
+
+    def windows(self, max_len: int, users: Iterable[int] | None = None, *, last_only: bool = False) -> list[Window]:
+        """Training sequences: each history cut into pieces of at most ``max_len`` steps,
+        from the newest back (``last_only``: the newest piece only)."""
+        out: list[Window] = []
+        for user in self.rows if users is None else users:
+            n = len(self.of(user))
+            end = n
+            while end > 0:
+                out.append(Window(int(user), max(0, end - max_len), end))
+                end -= max_len
+                if last_only:
+                    break
+        return out
+
+    def all_rows(self) -> Iterator[np.ndarray]:
+        yield from self.rows.values()

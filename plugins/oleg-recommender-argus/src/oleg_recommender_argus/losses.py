@@ -1,0 +1,71 @@
+"""The three losses: next post (sampled softmax with logQ correction), feedback (a BCE per
+kind) and pairs (fine-tuning)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from oleg_recommender_argus.features import Feedback
+
+
+def next_item_loss(
+    users: Tensor,
+    positives: Tensor,
+    positive_log_q: Tensor,
+    same_post: Tensor,
+    uniform: Tensor | None,
+    uniform_log_q: float,
+    temperature: Tensor,
+    *,
+    in_batch: bool,
+) -> Tensor:
+    """``-log(e^f(h,i) / (e^f(h,i) + sum_n e^(f(h,n) - log Q(n))))``, ``f = cos / e^tau``.
+
+    ``users``/``positives``: unit vectors (N, d) of the N steps; the other steps' posts
+    are the in-batch negatives (``positive_log_q``: log of each one's chance of being in a
+    batch; ``same_post`` (N, N) masks a step's own post wherever it appears), ``uniform``
+    (M, d) the uniform ones with log Q = ``uniform_log_q``."""
+    pos = (users * positives).sum(-1, keepdim=True) / temperature
+    parts = [pos]
+    if in_batch:
+        inb = users @ positives.T / temperature - positive_log_q[None, :]
+        parts.append(inb.masked_fill(same_post, float("-inf")))
+    if uniform is not None and len(uniform):
+        parts.append(users @ uniform.T / temperature - uniform_log_q)
+    logits = torch.cat(parts, 1)
+    return -torch.log_softmax(logits, 1)[:, 0].mean()
+
+
+def feedback_loss(logits: Tensor, feedback: Tensor) -> Tensor:
+    """BCE of a like and BCE of a dislike (shown-and-unanswered is neither)."""
+    like = (feedback == Feedback.LIKE).float()
+    dislike = (feedback == Feedback.DISLIKE).float()
+    return F.binary_cross_entropy_with_logits(logits[:, 0], like) + F.binary_cross_entropy_with_logits(
+        logits[:, 1], dislike
+    )
+
+
+RANK = torch.tensor([0, 2, 1])
+"""Order of the feedback kinds in a pair: like (2) > shown (1) > dislike (0)."""
+
+
+def pair_loss(scores: Tensor, feedback: Tensor, valid: Tensor) -> tuple[Tensor, int]:
+    """Mean ``softplus(-(s_a - s_b))`` over every pair of a window's steps where a's feedback
+    ranks above b's; (B, L) inputs. Returns the loss and the number of pairs."""
+    rank = RANK.to(feedback.device)[feedback]
+    better = (rank[:, :, None] > rank[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    n = int(better.sum())
+    if n == 0:
+        return scores.sum() * 0.0, 0
+    diff = scores[:, :, None] - scores[:, None, :]
+    return F.softplus(-diff[better]).mean(), n
+
+
+def answered_bce(scores: Tensor, feedback: Tensor, valid: Tensor) -> Tensor:
+    """BCE of a like on the served score, over the answered steps."""
+    answered = valid & (feedback != Feedback.SHOWN)
+    if not bool(answered.any()):
+        return scores.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(scores[answered], (feedback[answered] == Feedback.LIKE).float())

@@ -1,0 +1,244 @@
+"""ARGUS's state: the network, the histories it reads, the serving caches; fit, partial
+fit, score, and the state dict that save/load write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import torch
+from oleg.store.views import StoreReader
+from oleg.types import Candidates, Interactions, to_epoch
+
+from oleg_recommender_argus.batches import Codes
+from oleg_recommender_argus.catalog import Catalog
+from oleg_recommender_argus.features import (
+    N_COLS,
+    Asked,
+    Col,
+    age_bucket,
+    feedback_of,
+    hour_of_week,
+    media_codes,
+)
+from oleg_recommender_argus.histories import Histories, rows_from_interactions
+from oleg_recommender_argus.net import ArgusNet
+from oleg_recommender_argus.serving import ItemCache, UserCache
+from oleg_recommender_argus.settings import ArgusSettings
+from oleg_recommender_argus.store_log import StoreLog
+from oleg_recommender_argus.training import Pass, Phase, Trainer
+
+
+def pick_device(setting: str) -> torch.device:
+    if setting == "cuda" or (setting == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+class ArgusModel:
+    def __init__(self, settings: ArgusSettings, seed: int) -> None:
+        self.s = settings
+        self.seed = seed
+        self.size = settings.size()
+        self.codes = Codes(self.size.hash_buckets, settings.post_hashes)
+        self.net = self._new_net()
+        self.histories = Histories()
+        self.items = ItemCache(self.size.dim)
+        self.users = UserCache()
+        self.log: StoreLog | None = None
+        self.clock: Callable[[], datetime] | None = None
+        self._cursor = 0
+        """The last delivery read, of a loaded model (until a store is attached)."""
+        self.rounds = 0
+        """Fits and partial fits so far: seeds each one's random draws."""
+        self.history: list[dict[str, Any]] = []
+        self.fit_info: dict[str, Any] = {}
+        self.partial_history: list[dict[str, Any]] = []
+
+    def _new_net(self) -> ArgusNet:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            net = ArgusNet(
+                self.size, n_hashes=self.s.post_hashes, three_tokens=self.s.variant == "three-token",
+                dropout=self.s.dropout, temperature=self.s.temperature,
+            )
+        return net.eval()
+
+    def attach(self, store: StoreReader, clock: Callable[[], datetime]) -> None:
+        self.log = StoreLog(store)
+        self.log.cursor = self._cursor
+        self.clock = clock
+
+    def _threads(self) -> None:
+        from oleg_recommender_argus.threads import set_threads
+
+        set_threads(self.s.threads)
+
+    # -- histories -----------------------------------------------------------------------
+
+    def _rebuild(self, data: Interactions) -> None:
+        self.histories = Histories()
+        feedback = feedback_of(data.value, self.s.like_at, self.s.dislike_at)
+        if self.log is not None:
+            self.log.cursor = 0
+            logged = self.log.read(until=int(data.time.max()) if len(data) else None)
+            rated = {(int(u), int(p)) for u, p in zip(data.user, data.post, strict=True)}
+            keep = np.array(
+                [r < 0 or (int(u), int(row[Col.POST])) in rated
+                 for u, row, r in zip(logged.users, logged.rows, logged.rating, strict=True)],
+                dtype=bool,
+            )  # a rating left out of this fit (held out) leaves its step out too
+            logged = logged.take(keep) if len(keep) else logged
+            self.histories.add(logged.users, logged.rows)
+        self._label(data, feedback)
+
+    def _label(self, data: Interactions, feedback: np.ndarray) -> set[int]:
+        touched, missing = self.histories.relabel(data.user, data.post, feedback)
+        if missing.any():
+            rows = rows_from_interactions(data.take(missing), self.s.like_at, self.s.dislike_at)
+            touched |= self.histories.add(data.user[missing], rows)
+        return touched
+
+    def _sync(self) -> set[int]:
+        """New deliveries in the store (a deployment): steps shown, not answered yet."""
+        if self.log is None:
+            return set()
+        new = self.log.read()
+        return self.histories.add(new.users, new.rows)
+
+    # -- training ------------------------------------------------------------------------
+
+    def _trainer(self, device: torch.device) -> Trainer:
+        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.rounds)
+        return Trainer(self.net, self.codes, self.s, device, gen)
+
+    def _train(self, phases: list[tuple[Phase, int, float]], users: set[int] | None, max_steps: int | None) -> list[Pass]:
+        device = pick_device(self.s.device)
+        windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
+        if not windows:
+            return []
+        catalog = Catalog(self.histories, self.codes)
+        self.net.to(device)
+        out: list[Pass] = []
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed + 7919 * self.rounds)
+                trainer = self._trainer(device)
+                trainer.mixed_feedback = self._has_pairs()
+                for phase, epochs, lr in phases:
+                    if epochs and (phase is Phase.PRETRAIN or self._has_pairs()):
+                        out += trainer.run(self.histories, windows, catalog, phase=phase, epochs=epochs, lr=lr, max_steps=max_steps)
+        finally:
+            self.net.to("cpu").eval()
+        self.items.clear()
+        self.users.clear()
+        return out
+
+    def _has_pairs(self) -> bool:
+        return any(len(np.unique(r[:, Col.FEEDBACK])) > 1 for r in self.histories.all_rows())
+
+    def fit(self, data: Interactions) -> None:
+        self._threads()
+        self.net = self._new_net()
+        self.rounds = 0
+        self._rebuild(data)
+        passes = self._train(
+            [(Phase.PRETRAIN, self.s.pretrain_epochs, self.s.lr), (Phase.FINETUNE, self.s.finetune_epochs, self.s.finetune_lr)],
+            None, None,
+        )
+        self.rounds += 1
+        self.history = [{"epoch": k, "phase": str(p.phase), "loss": p.loss} for k, p in enumerate(passes, 1)]
+        seconds = sum(p.seconds for p in passes)
+        events = sum(p.events for p in passes)
+        self.fit_info = {
+            "steps_in_histories": len(self.histories),
+            "subscribers": len(self.histories.rows),
+            "passes": len(passes),
+            "seconds": round(seconds, 3),
+            "events_per_second": round(events / seconds, 1) if seconds else None,
+        }
+
+    def partial_fit(self, data: Interactions) -> None:
+        self._threads()
+        touched = self._sync() | self._label(data, feedback_of(data.value, self.s.like_at, self.s.dislike_at))
+        self.users.forget(touched)
+        if self.s.partial_steps and touched:
+            passes = self._train([(Phase.PARTIAL, 1, self.s.partial_lr)], touched, self.s.partial_steps)
+            self.partial_history = [asdict(p) | {"phase": str(p.phase)} for p in passes]
+        self.rounds += 1
+
+    def observe(self) -> set[int]:
+        """Read the store's new deliveries and forget the vectors of those who got them."""
+        touched = self._sync()
+        self.users.forget(touched)
+        return touched
+
+    # -- serving -------------------------------------------------------------------------
+
+    def _now(self) -> int | None:
+        return to_epoch(self.clock()) if self.clock is not None else None
+
+    def _contexts(self, users: list[int | None], now: int | None) -> np.ndarray:
+        ctx = np.zeros((len(users), 3), dtype=np.int64)
+        ctx[:, 1] = Asked.MAILING
+        for i, u in enumerate(users):
+            rows = self.histories.of(u)
+            at = now if now is not None else (int(rows[-1, Col.TIME]) if len(rows) else 0)
+            ctx[i, 0] = hour_of_week(np.array([at]))[0]
+        return ctx
+
+    def score_many(self, users: list[int | None], cands: Candidates) -> np.ndarray:
+        if len(users) == 0 or len(cands) == 0:
+            return np.zeros((len(users), len(cands)))
+        self._threads()
+        self.observe()
+        now = self._now()
+        ages = age_bucket(np.full(len(cands), now), cands.time) if now is not None else np.zeros(len(cands), np.int64)
+        with torch.no_grad():
+            items = self.items.matrix(self.net, self.codes, cands, self._media_of, ages)
+            u = self.users.vectors(self.net, self.codes, self.histories, users, self._contexts(users, now), self.size.max_history)
+            logits = u @ items.T + self.net.offset
+            return torch.sigmoid(logits).double().numpy()
+
+    def _media_of(self, posts: np.ndarray) -> np.ndarray:
+        """Media kind codes of posts: the store's, in a deployment; unknown (0) offline, as
+        in the histories built from ratings alone."""
+        if self.log is None or len(posts) == 0:
+            return np.zeros(len(posts), dtype=np.int64)
+        kinds = {p.id: p.media_kind for p in self.log.store.posts_by_id(posts.tolist())}
+        return media_codes([kinds.get(int(p)) for p in posts])
+
+    # -- state ---------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        users = list(self.histories.rows)
+        rows = [self.histories.rows[u] for u in users]
+        return {
+            "net": self.net.state_dict(),
+            "users": torch.tensor(users, dtype=torch.int64),
+            "lengths": torch.tensor([len(r) for r in rows], dtype=torch.int64),
+            "rows": torch.from_numpy(np.concatenate(rows) if rows else np.zeros((0, N_COLS), np.int64)),
+            "rounds": self.rounds,
+            "cursor": self.log.cursor if self.log is not None else 0,
+            "history": self.history,
+            "fit_info": self.fit_info,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        self.net.eval()
+        self.histories = Histories()
+        users = state["users"].numpy()
+        lengths = state["lengths"].numpy()
+        self.histories.add(np.repeat(users, lengths), state["rows"].numpy())
+        self.rounds = int(state["rounds"])
+        self._cursor = int(state["cursor"])
+        if self.log is not None:
+            self.log.cursor = self._cursor
+        self.history = list(state["history"])
+        self.fit_info = dict(state["fit_info"])
+        self.items.clear()
+        self.users.clear()

@@ -1,0 +1,202 @@
+"""The network: item and context encoders, the causal transformer, the heads.
+
+One-token variant: step t is one token, ``Linear([context_t, item_t, feedback_t])``; the
+state after steps 1..t is ``s_t`` (``s_0`` reads only a learned start token). Step t's
+user vector is ``head([s_(t-lag), context_t])``: it scores the next post (two towers: a
+dot product with the item vector) and, with the item vector, feeds the feedback head.
+
+Three-token variant: context, item and feedback are a token each; the user vector of step
+t is read at its context token (which has seen the history and the context) and the
+feedback at its item token.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from oleg_recommender_argus.features import (
+    CATEGORY_BUCKETS,
+    CHANNEL_BUCKETS,
+    MAX_POSITION,
+    N_AGES,
+    N_HOURS,
+    N_MEDIA,
+    Asked,
+    Feedback,
+)
+from oleg_recommender_argus.settings import Size
+
+LOG_T_MIN, LOG_T_MAX = math.log(0.01), math.log(100.0)
+
+
+@dataclass
+class Batch:
+    """Padded windows: item codes (B, L, F), context codes (B, L, 3), feedback (B, L), and
+    which steps are real (B, L)."""
+
+    items: Tensor
+    context: Tensor
+    feedback: Tensor
+    valid: Tensor
+
+
+class ItemEncoder(nn.Module):
+    """A post's vector from its hashed id (summed over the hashes), channel, category, media
+    kind and age: any post gets one, seen or not."""
+
+    def __init__(self, size: Size, n_hashes: int) -> None:
+        super().__init__()
+        d = size.dim
+        self.n_hashes = n_hashes
+        self.post = nn.Embedding(size.hash_buckets, d)
+        self.channel = nn.Embedding(CHANNEL_BUCKETS, d)
+        self.category = nn.Embedding(CATEGORY_BUCKETS, d)
+        self.media = nn.Embedding(N_MEDIA, d)
+        self.age = nn.Embedding(N_AGES, d)
+        self.out = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d))
+        for emb in (self.post, self.channel, self.category, self.media, self.age):
+            nn.init.normal_(emb.weight, std=0.05)
+
+    def forward(self, codes: Tensor) -> Tensor:
+        h = self.n_hashes
+        x = self.post(codes[..., :h]).sum(-2)
+        x = x + self.channel(codes[..., h]) + self.category(codes[..., h + 1])
+        x = x + self.media(codes[..., h + 2]) + self.age(codes[..., h + 3])
+        return self.out(x)
+
+
+class ContextEncoder(nn.Module):
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.hour = nn.Embedding(N_HOURS, d)
+        self.asked = nn.Embedding(len(Asked), d)
+        self.position = nn.Embedding(MAX_POSITION + 1, d)
+
+    def forward(self, codes: Tensor) -> Tensor:
+        return self.hour(codes[..., 0]) + self.asked(codes[..., 1]) + self.position(codes[..., 2])
+
+
+def mlp(d_in: int, d: int, d_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_in, 2 * d), nn.GELU(), nn.Linear(2 * d, d_out))
+
+
+class ArgusNet(nn.Module):
+    def __init__(self, size: Size, *, n_hashes: int, three_tokens: bool, dropout: float, temperature: float) -> None:
+        super().__init__()
+        d = size.dim
+        self.three_tokens = three_tokens
+        self.items = ItemEncoder(size, n_hashes)
+        self.context = ContextEncoder(d)
+        self.feedback = nn.Embedding(len(Feedback), d)
+        per_step = 3 if three_tokens else 1
+        self.positions = nn.Embedding(per_step * size.max_history + 2, d)
+        if three_tokens:
+            self.kind = nn.Embedding(3, d)
+        else:
+            self.fold = nn.Linear(3 * d, d)
+        self.start = nn.Parameter(torch.zeros(d))
+        layer = nn.TransformerEncoderLayer(
+            d, size.heads, 4 * d, dropout, activation="gelu", batch_first=True, norm_first=True
+        )
+        self.encoder = nn.TransformerEncoder(layer, size.layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d)
+        self.user_head = mlp(d if three_tokens else 2 * d, d, d)
+        self.feedback_head = mlp(d if three_tokens else 3 * d, d, 2)
+        self.rank_head = mlp(d if three_tokens else 2 * d, d, d)
+        nn.init.zeros_(self.rank_head[-1].weight)  # adds nothing until feedback teaches it
+        nn.init.zeros_(self.rank_head[-1].bias)
+        self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
+        self.mix = nn.Parameter(torch.ones(()))
+        self.offset = nn.Parameter(torch.zeros(()))
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def temperature(self) -> Tensor:
+        return self.log_t.clamp(LOG_T_MIN, LOG_T_MAX).exp()
+
+    def item_vectors(self, codes: Tensor) -> Tensor:
+        """Unit item vectors (the item tower)."""
+        return F.normalize(self.items(codes), dim=-1)
+
+    def _run(self, tokens: Tensor) -> Tensor:
+        n = tokens.shape[1]
+        x = tokens + self.positions.weight[:n]
+        mask = torch.triu(torch.full((n, n), float("-inf"), device=x.device), diagonal=1)
+        return self.norm(self.encoder(x, mask=mask, is_causal=True))
+
+    def _start(self, b: int) -> Tensor:
+        return self.start.expand(b, 1, -1)
+
+    # -- the transformer pass ------------------------------------------------------------
+
+    def step_inputs(self, batch: Batch, item_raw: Tensor, lag: int = 1) -> tuple[Tensor, Tensor]:
+        """Per step t: the user head's input and the feedback head's input (without the
+        item for the one-token variant, which concatenates it), both (B, L, .)."""
+        ctx = self.context(batch.context)
+        fb = self.feedback(batch.feedback)
+        b, n = batch.feedback.shape
+        if self.three_tokens:
+            k = self.kind.weight
+            steps = torch.stack([ctx + k[0], item_raw + k[1], fb + k[2]], dim=2).reshape(b, 3 * n, -1)
+            out = self._run(torch.cat([self._start(b), steps], 1))
+            at_ctx = out[:, 1::3][:, :n]
+            at_item = out[:, 2::3][:, :n]
+            return at_ctx, at_item
+        tokens = self.fold(torch.cat([ctx, item_raw, fb], -1))
+        states = self._run(torch.cat([self._start(b), tokens], 1))  # s_0 .. s_L
+        idx = (torch.arange(n, device=states.device) + 1 - lag).clamp(min=0)
+        prior = states[:, idx]  # s_(t-lag) for step t (steps numbered from 1)
+        return torch.cat([prior, ctx], -1), torch.cat([states[:, :n], ctx], -1)
+
+    def user_vectors(self, head_in: Tensor) -> Tensor:
+        return F.normalize(self.user_head(head_in), dim=-1)
+
+    def serving_vectors(self, head_in: Tensor) -> Tensor:
+        """The user tower: ``mix * u / e^tau + r``, so that the served logit
+        ``<w, i> + offset`` is the next-post logit, re-weighted, plus a ranking term (the
+        rank head, trained on feedback) that pairs fine-tune."""
+        return self.mix * self.user_vectors(head_in) / self.temperature() + self.rank_head(head_in)
+
+    def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
+        """(.., 2): logits of a like and of a dislike."""
+        if self.three_tokens:
+            return self.feedback_head(fb_in)
+        return self.feedback_head(torch.cat([fb_in, item_raw], -1))
+
+    # -- serving -------------------------------------------------------------------------
+
+    def last_states(self, batch: Batch, lengths: Tensor) -> Tensor:
+        """One-token: the state after each history's last step, s_len (B, d)."""
+        b = batch.feedback.shape[0]
+        if batch.feedback.shape[1] == 0:
+            return self._run(self._start(b))[:, 0]
+        item_raw = self.items(batch.items)
+        tokens = self.fold(torch.cat([self.context(batch.context), item_raw, self.feedback(batch.feedback)], -1))
+        states = self._run(torch.cat([self._start(b), tokens], 1))
+        return states[torch.arange(b, device=states.device), lengths]
+
+    def serving_inputs(self, batch: Batch, lengths: Tensor, now_context: Tensor) -> Tensor:
+        """Three-token: the user heads' input for the next step, with context
+        ``now_context`` (B, 3): the state at a context token put after each history."""
+        ctx = self.context(now_context)
+        b, n = batch.feedback.shape
+        parts = [self._start(b)]
+        if n:
+            item_raw = self.items(batch.items)
+            k = self.kind.weight
+            steps = torch.stack(
+                [self.context(batch.context) + k[0], item_raw + k[1], self.feedback(batch.feedback) + k[2]], dim=2
+            ).reshape(b, 3 * n, -1)
+            parts.append(steps)
+        seq = torch.cat(parts, 1)
+        # each history's own end: put its "now" context token right after its last step
+        pos = 1 + 3 * lengths
+        seq = torch.cat([seq, torch.zeros_like(seq[:, :1])], 1)
+        seq[torch.arange(b, device=seq.device), pos] = ctx + self.kind.weight[0]
+        out = self._run(seq)
+        return out[torch.arange(b, device=out.device), pos]

@@ -1,0 +1,161 @@
+"""Training passes: pretraining (next post + feedback), pairwise fine-tuning, and the few
+steps of an incremental round; data-parallel when a process group is up.
+
+Every rank shuffles the same windows the same way (same seed) and takes its share of each
+batch; the gradients are averaged with one ``all_reduce`` per step, so the replicas apply
+the same update and stay equal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from oleg_recommender_argus.batches import Codes
+from oleg_recommender_argus.catalog import Catalog
+from oleg_recommender_argus.histories import Histories, Window
+from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
+from oleg_recommender_argus.net import ArgusNet, Batch
+from oleg_recommender_argus.settings import ArgusSettings
+
+
+class Phase(StrEnum):
+    PRETRAIN = "pretrain"
+    FINETUNE = "finetune"
+    PARTIAL = "partial"
+
+
+@dataclass
+class Pass:
+    """What one pass reports."""
+
+    phase: Phase
+    epoch: int
+    loss: float
+    seconds: float
+    events: int
+
+
+def rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
+    import torch.distributed as dist
+
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    dist.all_reduce(flat)
+    flat /= world
+    at = 0
+    for p in params:
+        n = p.numel()
+        p.grad = flat[at : at + n].view_as(p).clone()
+        at += n
+
+
+class Trainer:
+    def __init__(self, net: ArgusNet, codes: Codes, settings: ArgusSettings, device: torch.device, generator: torch.Generator) -> None:
+        self.net = net
+        self.codes = codes
+        self.s = settings
+        self.device = device
+        self.gen = generator
+        self.mixed_feedback = True
+        """Whether the histories hold more than one kind of feedback: without, the served
+        score's BCE is left out of pretraining (it would only learn that all were liked)."""
+
+    # -- losses of one batch -----------------------------------------------------------
+
+    def _losses(self, batch: Batch, catalog: Catalog, posts: np.ndarray, phase: Phase) -> Tensor:
+        net, s = self.net, self.s
+        item_raw = net.items(batch.items)
+        lag = 1 if net.three_tokens else s.lag
+        head_in, fb_in = net.step_inputs(batch, item_raw, lag=1)
+        users = net.user_vectors(head_in)
+        items = torch.nn.functional.normalize(item_raw, dim=-1)
+        t = net.temperature()
+        valid = batch.valid
+        total = items.sum() * 0.0
+        if phase is not Phase.FINETUNE and s.next_weight > 0:
+            u, i = users[valid], items[valid]
+            p = posts[valid.cpu().numpy()]
+            log_q = torch.from_numpy(np.log(len(p)) + catalog.log_share(p)).float().to(self.device)
+            same = torch.from_numpy(p[:, None] == p[None, :]).to(self.device)
+            uniform = None
+            if s.uniform_negatives and len(catalog):
+                pick = torch.randint(len(catalog), (s.uniform_negatives,), generator=self.gen)
+                uniform = net.item_vectors(torch.from_numpy(catalog.codes).to(self.device)[pick.to(self.device)])
+            u_log_q = float(np.log(s.uniform_negatives / max(1, len(catalog))))
+            total = total + s.next_weight * next_item_loss(
+                u, i, log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
+            )
+        if phase is not Phase.FINETUNE and s.feedback_weight > 0:
+            logits = net.feedback_logits(fb_in, item_raw)
+            total = total + s.feedback_weight * feedback_loss(logits[valid], batch.feedback[valid])
+        if phase is not Phase.PRETRAIN or self.mixed_feedback:
+            if lag != 1:
+                head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
+            scores = (net.serving_vectors(head_in) * items).sum(-1) + net.offset
+            total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
+            if phase is not Phase.PRETRAIN:
+                pl, _ = pair_loss(scores, batch.feedback, valid)
+                total = total + s.pair_weight * pl
+        return total
+
+    # -- passes --------------------------------------------------------------------------
+
+    def run(self, histories: Histories, windows: Sequence[Window], catalog: Catalog, *, phase: Phase,
+            epochs: int, lr: float, max_steps: int | None = None) -> list[Pass]:
+        rank, world = rank_and_world()
+        params = [p for p in self.net.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=self.s.weight_decay)
+        self.net.train()
+        out: list[Pass] = []
+        steps = 0
+        bs = self.s.batch_size
+        for epoch in range(1, epochs + 1):
+            began = time.perf_counter()
+            order = torch.randperm(len(windows), generator=self.gen).tolist()
+            loss_sum, n_batches, events = 0.0, 0, 0
+            for lo in range(0, len(order), bs):
+                mine = [windows[i] for i in order[lo : lo + bs]][rank::world]
+                opt.zero_grad(set_to_none=False)
+                if mine:
+                    batch, _ = self.codes.batch(histories, mine, self.device)
+                    posts = self._posts(histories, mine, batch)
+                    loss = self._losses(batch, catalog, posts, phase)
+                    loss.backward()
+                    loss_sum += float(loss.detach())
+                    events += int(batch.valid.sum())
+                if world > 1:
+                    _average_gradients(params, world)
+                opt.step()
+                n_batches += 1
+                steps += 1
+                if max_steps is not None and steps >= max_steps:
+                    break
+            out.append(Pass(phase, epoch, loss_sum / max(1, n_batches), time.perf_counter() - began, events))
+            if max_steps is not None and steps >= max_steps:
+                break
+        self.net.eval()
+        return out
+
+    @staticmethod
+    def _posts(histories: Histories, windows: Sequence[Window], batch: Batch) -> np.ndarray:
+        from oleg_recommender_argus.features import Col
+
+        out = np.zeros(tuple(batch.feedback.shape), dtype=np.int64)
+        for i, w in enumerate(windows):
+            rows = histories.of(w.user)[w.start : w.end]
+            out[i, : len(rows)] = rows[:, Col.POST]
+        return out
