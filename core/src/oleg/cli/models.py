@@ -60,6 +60,10 @@ def list_models(deployment: Path, limit: int) -> None:
         versions = store.model_versions(limit=limit)
         decisions = store.decisions(limit=limit)
         lines = {c.label: store.latest_version(c.label) for c in resolved.recommenders}
+        line_of = {
+            d.version_id: (v.lineage if (v := store.model_version(d.version_id)) else "?")
+            for d in decisions
+        }
     name = resolved.deployment.name
     if champion is None:
         console.print(f"[bold]{name}[/]: no champion yet (nothing trained).")
@@ -87,7 +91,7 @@ def list_models(deployment: Path, limit: int) -> None:
             )
     console.print(table)
     console.print(_versions_table(versions, name))
-    console.print(_decisions_table(decisions))
+    console.print(_decisions_table(decisions, line_of))
 
 
 def _versions_table(versions: list[ModelVersion], name: str) -> Table:
@@ -122,11 +126,12 @@ def _versions_table(versions: list[ModelVersion], name: str) -> Table:
     return table
 
 
-def _decisions_table(decisions: list[ModelDecision]) -> Table:
+def _decisions_table(decisions: list[ModelDecision], line_of: dict[int, str]) -> Table:
     table = Table(title="Decisions, newest first")
     for column in (
         "at",
         "version",
+        "line",
         "outcome",
         "against",
         "challenger",
@@ -140,6 +145,7 @@ def _decisions_table(decisions: list[ModelDecision]) -> Table:
         table.add_row(
             str(d.at)[:16],
             str(d.version_id),
+            line_of.get(d.version_id, "?"),
             f"[{style.get(d.outcome, '')}]{d.outcome}[/]" if d.outcome in style else str(d.outcome),
             str(d.champion_id or "-"),
             f"{d.challenger_value:.4f}" if d.challenger_value is not None else "-",
