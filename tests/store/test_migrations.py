@@ -69,3 +69,49 @@ def test_in_memory_sqlite_keeps_one_database() -> None:
         assert store.post_count() == 1
         assert store.get_state("k") == "v"
         assert store.recent_posts(T0, 1)[0].date.tzinfo is not None
+
+
+BROKEN_REVISION = '''
+"""Creates a table, then fails (a process killed mid-migration).
+
+Revision ID: b001
+Revises:
+Create Date: 2026-12-01
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_made", sa.Column("id", sa.Integer(), primary_key=True))
+    raise RuntimeError("killed")
+
+
+def downgrade():
+    op.drop_table("half_made")
+'''
+
+
+def test_a_failed_migration_leaves_nothing_half_made(store_url: str, tmp_path) -> None:
+    """Migrations run in one transaction, DDL included (SQLite too): a process killed
+    half-way leaves the store as it was, and the next start migrates it whole."""
+    import pytest
+    from oleg.store.schema import StoreSchema, plugin_metadata
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "b001_broken.py").write_text(BROKEN_REVISION)
+    broken = StoreSchema("broken", plugin_metadata(), versions)
+    with pytest.raises(RuntimeError, match="killed"):
+        Store.open(store_url, schemas=[broken])
+    with Store.open(store_url, migrate=False) as store:
+        tables = set(sa.inspect(store.engine).get_table_names())
+    assert "half_made" not in tables and "alembic_version_broken" not in tables
+    with Store.open(store_url) as store:  # the core's own revisions are whole
+        assert _revision(store) == ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert store.add_posts([Post(-100, 1, T0)])

@@ -71,12 +71,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    _sqlite_own_transactions(dbapi_conn)
 
 
 def _sqlite_memory_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+    _sqlite_own_transactions(dbapi_conn)
+
+
+def _sqlite_own_transactions(dbapi_conn: Any) -> None:
+    """Python's sqlite3 begins a transaction only before INSERT/UPDATE/DELETE, so a
+    migration's CREATE TABLEs committed one by one: a process killed mid-migration left a
+    store that could not be opened again. Off with that; :func:`_sqlite_begin` begins every
+    transaction itself (SQLAlchemy's recipe for pysqlite), DDL included."""
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMethods):
@@ -108,6 +122,7 @@ class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMe
             sa.event.listen(
                 engine, "connect", _sqlite_memory_pragmas if memory else _sqlite_pragmas
             )
+            sa.event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = sa.create_engine(u, pool_pre_ping=True)
         store = cls(url, engine, schemas)
