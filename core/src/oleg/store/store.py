@@ -12,8 +12,9 @@ plugins keep their own tables beside these (:mod:`oleg.store.schema`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from oleg.errors import OlegError
 from oleg.store.deliveries import DeliveryMethods
@@ -71,26 +72,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
-    _sqlite_own_transactions(dbapi_conn)
 
 
 def _sqlite_memory_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
-    _sqlite_own_transactions(dbapi_conn)
 
 
-def _sqlite_own_transactions(dbapi_conn: Any) -> None:
-    """Python's sqlite3 begins a transaction only before INSERT/UPDATE/DELETE, so a
-    migration's CREATE TABLEs committed one by one: a process killed mid-migration left a
-    store that could not be opened again. Off with that; :func:`_sqlite_begin` begins every
-    transaction itself (SQLAlchemy's recipe for pysqlite), DDL included."""
+def _driver_leaves_transactions_to_us(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
 
 
-def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+@contextlib.contextmanager
+def _migration_connection(store: Store) -> Iterator[sa.Connection]:
+    """A connection whose transaction holds DDL too.
+
+    Python's sqlite3 begins a transaction only before INSERT/UPDATE/DELETE, so a migration's
+    CREATE TABLEs committed one by one: a process killed mid-migration left a store that
+    could not be opened again ("table channel already exists"). Migrations on an SQLite file
+    run on a connection of their own that begins its transaction itself (``BEGIN
+    IMMEDIATE``: the write lock from the start), SQLAlchemy's recipe for pysqlite; the
+    store's other transactions keep the driver's behaviour. PostgreSQL's DDL is
+    transactional anyway; an in-memory database dies with its process.
+    """
+    if store.engine.dialect.name != "sqlite" or store.is_in_memory:
+        with store.engine.begin() as conn:
+            yield conn
+        return
+    engine = sa.create_engine(store.engine.url, poolclass=NullPool)
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    sa.event.listen(engine, "connect", _driver_leaves_transactions_to_us)
+    sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMethods):
@@ -122,7 +140,6 @@ class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMe
             sa.event.listen(
                 engine, "connect", _sqlite_memory_pragmas if memory else _sqlite_pragmas
             )
-            sa.event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = sa.create_engine(u, pool_pre_ping=True)
         store = cls(url, engine, schemas)
@@ -136,8 +153,9 @@ class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMe
         return store
 
     def migrate(self) -> None:
-        """Run Alembic's ``upgrade head`` for the core's tables, then for each plugin schema."""
-        with self.engine.begin() as conn:
+        """Run Alembic's ``upgrade head`` for the core's tables, then for each plugin schema,
+        each in one transaction (:func:`_migration_connection`)."""
+        with _migration_connection(self) as conn:
             command.upgrade(alembic_config(connection=conn), "head")
         for schema in self.schemas:
             self._migrate_schema(schema)
@@ -153,7 +171,7 @@ class Store(PostMethods, DeliveryMethods, FeedbackMethods, ModelMethods, LeaseMe
                 held.add(schema.name)
 
     def _migrate_schema(self, schema: StoreSchema) -> None:
-        with self.engine.begin() as conn:
+        with _migration_connection(self) as conn:
             command.upgrade(alembic_config(connection=conn, schema=schema), "head")
 
     @property
