@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,8 +34,10 @@ from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor
 
 from oleg_recommender_embedding.distributed import rank_and_world
+from oleg_recommender_embedding.negatives import Catalog, sample_negatives, wants_negatives
 from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
+from oleg_recommender_embedding.propensity import loss_weights
 from oleg_recommender_embedding.settings import EmbeddingSettings
 from oleg_recommender_embedding.tables import Table
 from oleg_recommender_embedding.threads import (
@@ -92,6 +95,9 @@ class Model:
         self._pool: Pool | None = None
         self._pool_of: Candidates | None = None  # the Candidates object _pool was built from
         self._mean_user: tuple[int, Tensor] | None = None
+        self.sampling = False  # the last full retrain's choice: sampled negatives or not
+        self.catalog: Catalog | None = None  # posts seen in training, with their counts
+        self.negatives = 0  # negatives sampled for the last fit or partial_fit
         self.net.reset(0.5, self.gen)
 
     def _build(self, *, categories: bool) -> None:
@@ -150,12 +156,46 @@ class Model:
 
     # -- training --------------------------------------------------------------------------
 
+    def _training_data(self, data: Interactions, *, full: bool) -> Interactions:
+        """``data`` with each rating's loss weight (inverse propensities, if asked) and,
+        when sampling, the sampled negatives (weight 1) appended.
+
+        A full retrain decides whether to sample; an incremental round follows it. On
+        two-class data with the default settings this returns ``data`` itself."""
+        s = self.s
+        name = "dot" if self.kind == "dot" else "embedding-nn"
+        if full:
+            self.sampling = wants_negatives(s, data, name)
+        self.negatives = 0
+        if s.ips == "off" and not self.sampling:
+            self.catalog = None
+            return data
+        if full or self.catalog is None:
+            self.catalog = Catalog.of(data)
+        else:
+            self.catalog = self.catalog.merged(data)
+        weight = loss_weights(s, data, self.catalog, name)
+        out = data if weight is data.weight else replace(data, weight=weight)
+        if self.sampling and len(data):
+            draw = int(torch.randint(0, 2**62, (1,), generator=self.gen))
+            negatives = sample_negatives(
+                data,
+                self.catalog,
+                s.negatives_per_positive,
+                s.negative_distribution,
+                np.random.default_rng(draw),
+            )
+            self.negatives = len(negatives)
+            out = out.concat(negatives)
+        return out
+
     def fit(self, data: Interactions) -> None:
         s = self.s
         rank, world = rank_and_world()
         self.gen.manual_seed(self.seed)
         self.noise.manual_seed(self.seed + 1 + 7919 * rank)
         self._decide_categories(data, full=True)
+        data = self._training_data(data, full=True)
         for e in self.entities:
             self.maps[e] = IdMap()
             self.tables[e].reset()
@@ -177,6 +217,7 @@ class Model:
         batch = Ratings(
             {e: torch.from_numpy(r) for e, r in rows.items()},
             torch.tensor(data.value, dtype=torch.float32),
+            _weights(data),
         )
         n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
         val_idx, train_idx = perm[:n_val], perm[n_val:]
@@ -228,6 +269,7 @@ class Model:
             group["lr"] = s.lr
         self.fit_info = {
             "ratings": len(data),
+            "sampled_negatives": self.negatives,
             "held_out": n_val,
             "epochs": len(self.history),
             "best_epoch": best_epoch or len(self.history),
@@ -250,6 +292,7 @@ class Model:
         s = self.s
         set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
+        data = self._training_data(data, full=False)
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
                 s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay
@@ -265,7 +308,7 @@ class Model:
             touched[e] = uniq
             local[e] = inverse
         tables = {e: self.tables[e].view().index_select(0, touched[e]) for e in self.entities}
-        batch = Ratings(local, torch.tensor(data.value, dtype=torch.float32))
+        batch = Ratings(local, torch.tensor(data.value, dtype=torch.float32), _weights(data))
         trainer = Trainer(
             self.net,
             tables,
@@ -401,6 +444,12 @@ class Model:
             "fit_info": self.fit_info,
             "fitted": self.fitted,
             "categories": self.categories,
+            "sampling": self.sampling,
+            "catalog": (
+                {k: torch.from_numpy(v) for k, v in self.catalog.state().items()}
+                if self.catalog is not None
+                else None
+            ),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -415,6 +464,11 @@ class Model:
         self.partial_history = list(state["partial_history"])
         self.fit_info = dict(state.get("fit_info") or {})
         self.fitted = bool(state["fitted"])
+        self.sampling = bool(state.get("sampling", False))
+        saved = state.get("catalog")
+        self.catalog = (
+            Catalog.from_state({k: v.numpy() for k, v in saved.items()}) if saved else None
+        )
         self.dense_opt = None
         if state.get("dense_optimizer") is not None:
             self.dense_opt = dense_optimizer(
@@ -431,3 +485,7 @@ class Model:
             "maps": sum(m.nbytes for m in self.maps.values()),
             "dense": sum(p.numel() * 4 for p in self.net.parameters()),
         }
+
+
+def _weights(data: Interactions) -> Tensor | None:
+    return None if data.weight is None else torch.tensor(data.weight, dtype=torch.float32)
