@@ -6,7 +6,7 @@ import logging
 import numpy as np
 import pytest
 from oleg import Candidates, Interactions
-from oleg_recommender_embedding import DotRecommender, EmbeddingNNRecommender
+from oleg_recommender_embedding import DotRecommender, DotSettings, EmbeddingNNRecommender
 from oleg_recommender_embedding.negatives import Catalog, one_class, sample_negatives
 from pydantic import ValidationError
 
@@ -114,7 +114,7 @@ def test_incremental_rounds_follow_the_full_retrain_and_survive_save_load(tmp_pa
 def test_negatives_are_unrated_posts_at_the_positives_time() -> None:
     data = _likes_only(seen=25)
     catalog = Catalog.of(data)
-    neg = sample_negatives(data, catalog, 3, "uniform", np.random.default_rng(0))
+    neg, _ = sample_negatives(data, catalog, 3, "uniform", np.random.default_rng(0))
     rated = set(zip(data.user.tolist(), data.post.tolist(), strict=True))
     assert not rated & set(zip(neg.user.tolist(), neg.post.tolist(), strict=True))
     assert (neg.value == 0).all()
@@ -127,7 +127,7 @@ def test_negatives_are_unrated_posts_at_the_positives_time() -> None:
 
 def test_a_user_who_rated_everything_gets_no_negatives() -> None:
     data = Interactions.from_arrays([1, 1, 2], [10, 11, 10], [5, 5, 5], [1.0, 1.0, 1.0])
-    neg = sample_negatives(data, Catalog.of(data), 4, "uniform", np.random.default_rng(0))
+    neg, _ = sample_negatives(data, Catalog.of(data), 4, "uniform", np.random.default_rng(0))
     assert neg.user.tolist() == [2] * 4 and neg.post.tolist() == [11] * 4
 
 
@@ -138,10 +138,10 @@ def test_popularity_draws_posts_as_often_as_they_are_rated() -> None:
     data = Interactions.from_arrays(users, posts, np.zeros(len(users)), np.ones(len(users)))
     catalog = Catalog.of(data)
     fresh = data.take(data.post == 5)  # their negatives: posts 1..4, by popularity
-    neg = sample_negatives(fresh, catalog, 20, "popularity", np.random.default_rng(0))
+    neg, _ = sample_negatives(fresh, catalog, 20, "popularity", np.random.default_rng(0))
     share = np.bincount(neg.post, minlength=6)[1:5] / len(neg)
     np.testing.assert_allclose(share, [0.75, 1 / 12, 1 / 12, 1 / 12], atol=0.02)
-    uni = sample_negatives(fresh, catalog, 20, "uniform", np.random.default_rng(0))
+    uni, _ = sample_negatives(fresh, catalog, 20, "uniform", np.random.default_rng(0))
     np.testing.assert_allclose(np.bincount(uni.post, minlength=6)[1:5] / len(uni), 0.25, atol=0.02)
 
 
@@ -163,3 +163,44 @@ def test_settings_are_checked() -> None:
                 {"negative_distribution": "zipf"}, {"ips": "on"}, {"ips_clip": 0.5}, {"ips_power": 0}):
         with pytest.raises(ValidationError):
             DotRecommender.Settings(**bad)
+
+
+def test_redraws_are_fresh_unrated_posts_for_the_same_users() -> None:
+    data = _likes_only(seen=10)
+    neg, redraw = sample_negatives(data, Catalog.of(data), 4, "uniform", np.random.default_rng(0))
+    assert redraw is not None
+    which = np.arange(0, len(neg), 2)
+    got, item = redraw(which)
+    assert len(got) == len(which)  # 50 unrated posts per user: every redraw succeeds
+    posts = Catalog.of(data).post[item]
+    users = neg.user[got]
+    rated = set(zip(data.user.tolist(), data.post.tolist(), strict=True))
+    assert not rated & set(zip(users.tolist(), posts.tolist(), strict=True))
+    assert (posts != neg.post[got]).mean() > 0.9  # fresh posts, not the first draw
+
+
+def test_a_full_retrain_redraws_its_training_negatives_and_keeps_the_held_out_ones() -> None:
+    data = _likes_only()
+    model = DotRecommender(DotSettings(epochs=3, patience=5), seed=0)
+    drawn = []
+    real = model.model._epoch_negatives
+
+    def spy(batch, train_idx):
+        draw = real(batch, train_idx)
+
+        def recording() -> None:
+            before = batch.rows["post"].clone()
+            draw()
+            drawn.append((before, batch.rows["post"].clone(), train_idx))
+
+        return recording
+
+    model.model._epoch_negatives = spy
+    model.fit(data)
+    assert len(drawn) == 2  # before epochs 2 and 3
+    before, after, train_idx = drawn[0]
+    n = len(data)
+    changed = np.flatnonzero((before != after).numpy())
+    assert len(changed) > 0.7 * (len(before) - n) * (1 - model.settings.validation_share)
+    assert changed.min() >= n  # the ratings themselves never move
+    assert set(changed.tolist()) <= set(train_idx.numpy().tolist())  # held-out negatives stay

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor
 
 from oleg_recommender_embedding.distributed import rank_and_world
-from oleg_recommender_embedding.negatives import Catalog, sample_negatives, wants_negatives
+from oleg_recommender_embedding.negatives import Catalog, Redraw, sample_negatives, wants_negatives
 from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
 from oleg_recommender_embedding.propensity import loss_weights
@@ -98,6 +99,7 @@ class Model:
         self.sampling = False  # the last full retrain's choice: sampled negatives or not
         self.catalog: Catalog | None = None  # posts seen in training, with their counts
         self.negatives = 0  # negatives sampled for the last fit or partial_fit
+        self._redraw: tuple[Redraw, int] | None = None  # and where they start in its data
         self.net.reset(0.5, self.gen)
 
     def _build(self, *, categories: bool) -> None:
@@ -166,7 +168,7 @@ class Model:
         name = "dot" if self.kind == "dot" else "embedding-nn"
         if full:
             self.sampling = wants_negatives(s, data, name)
-        self.negatives = 0
+        self.negatives, self._redraw = 0, None
         if s.ips == "off" and not self.sampling:
             self.catalog = None
             return data
@@ -178,7 +180,7 @@ class Model:
         out = data if weight is data.weight else replace(data, weight=weight)
         if self.sampling and len(data):
             draw = int(torch.randint(0, 2**62, (1,), generator=self.gen))
-            negatives = sample_negatives(
+            negatives, redraw = sample_negatives(
                 data,
                 self.catalog,
                 s.negatives_per_positive,
@@ -186,8 +188,31 @@ class Model:
                 np.random.default_rng(draw),
             )
             self.negatives = len(negatives)
+            self._redraw = (redraw, len(out)) if redraw is not None else None
             out = out.concat(negatives)
         return out
+
+    def _epoch_negatives(self, batch: Ratings, train_idx: Tensor) -> Callable[[], None] | None:
+        """What draws new posts for the sampled negatives among ``train_idx`` in place in
+        ``batch`` (the held-out ones stay: the held-out loss compares like with like)."""
+        if self._redraw is None or self.catalog is None:
+            return None
+        redraw, start = self._redraw
+        mine = train_idx[train_idx >= start].numpy()
+        which = mine - start
+        ids = {"post": self.catalog.post, "channel": self.catalog.channel}
+        if "category" in self.entities:
+            ids["category"] = self.catalog.category
+        rows = {e: torch.from_numpy(self.maps[e].get(v)) for e, v in ids.items()}
+
+        def draw() -> None:
+            got, item = redraw(which)
+            at = torch.from_numpy(got + start)
+            picked = torch.from_numpy(item)
+            for e, r in rows.items():
+                batch.rows[e][at] = r[picked]
+
+        return draw
 
     def fit(self, data: Interactions) -> None:
         s = self.s
@@ -237,11 +262,14 @@ class Model:
             rank,
             world,
         )
+        redraw = self._epoch_negatives(batch, train_idx)
         best, best_epoch, stale = math.inf, 0, 0
         snapshot: dict[str, Any] | None = None
         seconds: list[float] = []
         for epoch in range(1, s.epochs + 1):
             began = time.perf_counter()
+            if epoch > 1 and redraw is not None:
+                redraw()
             entry = {
                 "epoch": epoch,
                 "train_loss": trainer.epoch(batch, train_idx, bs),

@@ -104,48 +104,95 @@ def wants_negatives(s: EmbeddingSettings, data: Interactions, model: str) -> boo
     return sample
 
 
+@dataclass
+class Sampler:
+    """Draws negatives for users of ``data`` among the catalogue's posts they have not
+    rated in ``data``: the first draw, and fresh draws of the same negatives at each epoch
+    (:class:`Redraw`)."""
+
+    catalog: Catalog
+    users: IntArray  # the distinct users of the data, a negative's owner indexes them
+    seen: IntArray  # sorted keys owner * len(catalog) + catalogue row of every rating
+    prob: FloatArray | None  # None: uniform
+    rng: np.random.Generator
+
+    @classmethod
+    def of(
+        cls,
+        data: Interactions,
+        catalog: Catalog,
+        distribution: Distribution,
+        rng: np.random.Generator,
+    ) -> tuple[Sampler, IntArray]:
+        """The sampler, and each rating's owner index."""
+        users, owner = np.unique(data.user, return_inverse=True)
+        seen = np.unique(owner * len(catalog) + catalog.index(data.post))
+        prob = catalog.count / catalog.count.sum() if distribution == "popularity" else None
+        return cls(catalog, users, seen, prob, rng), owner
+
+    def _draw(self, size: int) -> IntArray:
+        if self.prob is None:
+            return self.rng.integers(0, len(self.catalog), size=size)
+        return self.rng.choice(len(self.catalog), size=size, p=self.prob)
+
+    def draw(self, owner: IntArray) -> tuple[IntArray, np.ndarray]:
+        """A catalogue row for each owner, and whether it is a post the owner has not
+        rated (after :data:`_REDRAWS` redraws of those that were)."""
+        n = len(self.catalog)
+        item = self._draw(len(owner))
+        for _ in range(_REDRAWS):
+            bad = np.flatnonzero(_member(owner * n + item, self.seen))
+            if len(bad) == 0:
+                break
+            item[bad] = self._draw(len(bad))
+        return item, ~_member(owner * n + item, self.seen)
+
+
 def sample_negatives(
     data: Interactions,
     catalog: Catalog,
     per_positive: int,
     distribution: Distribution,
     rng: np.random.Generator,
-) -> Interactions:
+) -> tuple[Interactions, Redraw | None]:
     """``per_positive`` negatives (value 0) for each 👍 (value above 0.5) of ``data``: posts
-    of ``catalog`` its user has not rated in ``data``, each at its positive's time.
+    of ``catalog`` its user has not rated in ``data``, each at its positive's time; and
+    what redraws them (``None`` when there are none).
 
     Every post of ``data`` must be in ``catalog``."""
     liked = data.value > 0.5
-    n = len(catalog)
-    if n == 0 or not liked.any():
-        return Interactions.empty()
-    users, user_code = np.unique(data.user, return_inverse=True)
-    seen = np.unique(user_code * n + catalog.index(data.post))  # sorted keys user x post
-    owner = np.repeat(user_code[liked], per_positive)
+    if len(catalog) == 0 or not liked.any():
+        return Interactions.empty(), None
+    sampler, owners = Sampler.of(data, catalog, distribution, rng)
+    owner = np.repeat(owners[liked], per_positive)
     at = np.repeat(data.time[liked], per_positive)
-    prob = catalog.count / catalog.count.sum() if distribution == "popularity" else None
-
-    def draw(size: int) -> IntArray:
-        if prob is None:
-            return rng.integers(0, n, size=size)
-        return rng.choice(n, size=size, p=prob)
-
-    item = draw(len(owner))
-    for _ in range(_REDRAWS + 1):
-        bad = np.flatnonzero(_member(owner * n + item, seen))
-        if len(bad) == 0:
-            break
-        item[bad] = draw(len(bad))
-    keep = ~_member(owner * n + item, seen)
-    owner, item, at = owner[keep], item[keep], at[keep]
-    return Interactions(
-        users[owner],
+    item, ok = sampler.draw(owner)
+    owner, item, at = owner[ok], item[ok], at[ok]
+    negatives = Interactions(
+        sampler.users[owner],
         catalog.post[item],
         catalog.channel[item],
         np.zeros(len(item)),
         at,
         catalog.category[item],
     )
+    return negatives, Redraw(sampler, owner)
+
+
+@dataclass
+class Redraw:
+    """Fresh posts for the same negatives (same users, same times): a full retrain draws
+    them again before every epoch after the first, so the model meets many more of the
+    posts a user did not choose than ``negatives_per_positive`` of them."""
+
+    sampler: Sampler
+    owner: IntArray  # each negative's owner index
+
+    def __call__(self, which: IntArray) -> tuple[IntArray, IntArray]:
+        """New catalogue rows for the negatives ``which`` (indices into :attr:`owner`),
+        as (negatives that got one, their catalogue rows)."""
+        item, ok = self.sampler.draw(self.owner[which])
+        return which[ok], item[ok]
 
 
 def _member(keys: IntArray, sorted_keys: IntArray) -> np.ndarray:
