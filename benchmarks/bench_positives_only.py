@@ -23,14 +23,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from oleg.plugins import Plugins
+from oleg.types import Interactions
+from oleg_evaluation import (
+    Dataset,
+    EvalConfig,
+    evaluate,
+    leave_last_out,
+    load_ratings,
+    load_sequences,
+    temporal,
+)
+from results_file import write_results
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-
-from results_file import write_results
-from oleg.plugins import Plugins
-from oleg.types import Interactions
-from oleg_evaluation import Dataset, EvalConfig, evaluate, leave_last_out, load_ratings, load_sequences, temporal
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -46,18 +53,35 @@ def movielens_likes(folder: Path) -> Dataset:
     """MovieLens ratings >= 4 stars, each a 👍 (value 1): the only class."""
     stars = load_ratings(folder / "ratings.csv", items=folder / "movies.csv", positive_at=4.0)
     inter = stars.interactions.take(stars.positive(stars.interactions.value))
-    likes = Interactions(inter.user, inter.post, inter.channel, np.ones(len(inter)), inter.time, inter.category)
-    return replace(stars, interactions=likes, kind="implicit", scale=None, positive_at=None,
-                   name="MovieLens latest-small, likes only (>= 4 stars)")
+    likes = Interactions(
+        inter.user, inter.post, inter.channel, np.ones(len(inter)), inter.time, inter.category
+    )
+    return replace(
+        stars,
+        interactions=likes,
+        kind="implicit",
+        scale=None,
+        positive_at=None,
+        name="MovieLens latest-small, likes only (>= 4 stars)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="folder holding amazon-video-games/ and movielens-latest-small/")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="folder holding amazon-video-games/ and movielens-latest-small/",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--collapse", action="store_true",
-                        help="also run dot and embedding-nn with negatives = 'never' (no sampling)")
+    parser.add_argument(
+        "--collapse",
+        action="store_true",
+        help="also run dot and embedding-nn with negatives = 'never' (no sampling)",
+    )
     args = parser.parse_args(argv)
     console = Console(width=None if Console().is_terminal else 120)
     installed = Plugins.available()
@@ -67,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = EvalConfig(k=10, seed=args.seed, rating_metrics=False)
     sets = {
         "amazon-video-games": lambda: (
-            data := load_sequences(args.data / "amazon-video-games" / "Video.txt", name="Amazon Video Games"),
+            data := load_sequences(
+                args.data / "amazon-video-games" / "Video.txt", name="Amazon Video Games"
+            ),
             leave_last_out(data),
         ),
         "movielens-likes": lambda: (
@@ -87,8 +113,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         console.print(f"[yellow]not installed, skipped: {', '.join(missing)}[/]")
     out = write_results(
         "positives_only",
-        {"total_seconds": total, "skipped": missing, "target": f"{' and '.join(MODELS)} above {BASELINE} on {METRIC}",
-         "met": verdicts, "runs": {k: ev.to_json() for k, ev in runs.items()}},
+        {
+            "total_seconds": total,
+            "skipped": missing,
+            "target": f"{' and '.join(MODELS)} above {BASELINE} on {METRIC}",
+            "met": verdicts,
+            "runs": {k: ev.to_json() for k, ev in runs.items()},
+        },
     )
     console.print(f"Total {total:.1f} s. written: {out}")
 
@@ -107,7 +138,8 @@ def _table(runs: dict, chosen: list[str], console: Console) -> dict[str, dict[st
             m = ev.summary().get(label, {})
             base = ev.summary().get(BASELINE, {}).get(METRIC, float("nan"))
             value = m.get(METRIC, float("nan"))
-            text = f"{value:.4f} ({m.get('recall@10', float('nan')):.4f}) {m.get('fit_s', float('nan')):.0f}s"
+            nan = float("nan")
+            text = f"{value:.4f} ({m.get('recall@10', nan):.4f}) {m.get('fit_s', nan):.0f}s"
             if label in MODELS:
                 ok = bool(value > base)
                 verdicts.setdefault(label, {})[key] = ok

@@ -81,7 +81,9 @@ def test_two_class_data_samples_only_when_asked(cls, synthetic) -> None:
 @pytest.mark.parametrize("cls", MODELS)
 def test_the_seed_decides_the_negatives(cls) -> None:
     data = _likes_only()
-    cands = Candidates.from_arrays([1, 2, 1_001, 1_002], [GROUPS[0], GROUPS[0], GROUPS[1], GROUPS[1]])
+    cands = Candidates.from_arrays(
+        [1, 2, 1_001, 1_002], [GROUPS[0], GROUPS[0], GROUPS[1], GROUPS[1]]
+    )
     a, b, c = cls(seed=5), cls(seed=5), cls(seed=6)
     for m in (a, b, c):
         m.fit(data)
@@ -102,7 +104,9 @@ def test_incremental_rounds_follow_the_full_retrain_and_survive_save_load(tmp_pa
     model.partial_fit(later)
     loaded.partial_fit(later)
     assert model.model.negatives == 4 * len(later)
-    cands = Candidates.from_arrays(np.unique(data.post), np.where(np.unique(data.post) > 1_000, *GROUPS[::-1]))
+    cands = Candidates.from_arrays(
+        np.unique(data.post), np.where(np.unique(data.post) > 1_000, *GROUPS[::-1])
+    )
     np.testing.assert_array_equal(model.score(3, cands), loaded.score(3, cands))
     # a batch of likes alone does not make an incremental round sample: the retrain decides
     two_class = DotRecommender(seed=1)
@@ -159,8 +163,14 @@ def test_one_class() -> None:
 
 
 def test_settings_are_checked() -> None:
-    for bad in ({"negatives": "sometimes"}, {"negatives_per_positive": 0},
-                {"negative_distribution": "zipf"}, {"ips": "on"}, {"ips_clip": 0.5}, {"ips_power": 0}):
+    for bad in (
+        {"negatives": "sometimes"},
+        {"negatives_per_positive": 0},
+        {"negative_distribution": "zipf"},
+        {"ips": "on"},
+        {"ips_clip": 0.5},
+        {"ips_power": 0},
+    ):
         with pytest.raises(ValidationError):
             DotRecommender.Settings(**bad)
 

@@ -39,7 +39,9 @@ def test_popularity_weights_are_inverse_square_roots_of_counts_clipped_and_mean_
 
 
 def test_logged_weights_are_the_feedbacks_own_clipped() -> None:
-    data = Interactions.from_arrays([1, 2, 3], [1, 2, 3], [0, 0, 0], [1, 0, 1], weight=[1.0, 3.0, 50.0])
+    data = Interactions.from_arrays(
+        [1, 2, 3], [1, 2, 3], [0, 0, 0], [1, 0, 1], weight=[1.0, 3.0, 50.0]
+    )
     w = loss_weights(DotSettings(ips="logged", ips_clip=10), data, Catalog.of(data), "dot")
     np.testing.assert_allclose(w, np.array([1.0, 3.0, 10.0]) / (14 / 3))
     off = loss_weights(DotSettings(), data, Catalog.of(data), "dot")
@@ -55,11 +57,14 @@ def test_logged_without_weights_warns_and_trains_unweighted(caplog, synthetic) -
     assert "carries no weight" in caplog.text
     plain = DotRecommender(DotSettings(epochs=2), seed=0)
     plain.fit(synthetic.train)
-    np.testing.assert_array_equal(model.score(1, synthetic.candidates), plain.score(1, synthetic.candidates))
+    np.testing.assert_array_equal(
+        model.score(1, synthetic.candidates), plain.score(1, synthetic.candidates)
+    )
 
 
 @pytest.mark.parametrize(
-    "settings", [DotSettings(), DotSettings(loss="bce"), EmbeddingNNSettings(dropout=0, cold_dropout=0)]
+    "settings",
+    [DotSettings(), DotSettings(loss="bce"), EmbeddingNNSettings(dropout=0, cold_dropout=0)],
 )
 def test_a_weight_scales_its_ratings_loss_and_gradient(settings) -> None:
     kind = "dot" if isinstance(settings, DotSettings) else "nn"
@@ -81,7 +86,9 @@ def test_a_weight_scales_its_ratings_loss_and_gradient(settings) -> None:
     plain_loss, plain = step(None)
     each = [step(torch.eye(4)[i])[0] for i in range(4)]  # one rating's loss at a time
     weighted_loss, weighted = step(weight)
-    assert float(weighted_loss) == pytest.approx(float(sum(w * l for w, l in zip(weight, each, strict=True))), rel=1e-5)
+    assert float(weighted_loss) == pytest.approx(
+        float(sum(w * one for w, one in zip(weight, each, strict=True))), rel=1e-5
+    )
     assert float(plain_loss) == pytest.approx(float(sum(each)), rel=1e-5)
     for e in rows:  # each rating's rows' gradient scales with its weight (the rows differ)
         np.testing.assert_allclose(weighted[e], plain[e] * weight[:, None], rtol=1e-4, atol=1e-7)
@@ -101,7 +108,9 @@ def test_the_held_out_loss_is_weighted_too() -> None:
 
     each = [loss(torch.eye(3)[i]) * 3 for i in range(3)]
     assert loss(None) == pytest.approx(sum(each) / 3, rel=1e-5)
-    assert loss(torch.tensor([2.0, 0.0, 1.0])) == pytest.approx((2 * each[0] + each[2]) / 3, rel=1e-5)
+    assert loss(torch.tensor([2.0, 0.0, 1.0])) == pytest.approx(
+        (2 * each[0] + each[2]) / 3, rel=1e-5
+    )
 
 
 @pytest.mark.parametrize("cls", [DotRecommender, EmbeddingNNRecommender])
@@ -124,5 +133,5 @@ def test_interactions_carry_their_weight_through_take_and_concat() -> None:
     assert plain.weights().tolist() == [1.0]
     assert a.concat(plain).weight.tolist() == [0.5, 2.0, 4.0, 1.0]
     assert plain.concat(plain).weight is None
-    with pytest.raises(ValueError, match="Interactions.weight has 2 rows, expected 3"):
+    with pytest.raises(ValueError, match=r"Interactions\.weight has 2 rows, expected 3"):
         Interactions.from_arrays([1, 2, 3], [1, 2, 3], [0, 0, 0], [1, 0, 1], weight=[1.0, 1.0])

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -442,7 +442,9 @@ class Model:
         if len(candidates) == 0:
             return np.zeros(0)
         ids = {"channel": candidates.channel, "post": candidates.post}
-        learned = self.net.bias(lambda entity: self._rows_of(entity, self.maps[entity].get(ids[entity])))
+        learned = self.net.bias(
+            lambda entity: self._rows_of(entity, self.maps[entity].get(ids[entity]))
+        )
         if learned is not None:
             return learned.double().numpy()
         return (

@@ -70,8 +70,12 @@ class Catalog:
         return np.searchsorted(self.post, posts)
 
     def state(self) -> dict[str, np.ndarray]:
-        return {"post": self.post, "channel": self.channel, "category": self.category,
-                "count": self.count}
+        return {
+            "post": self.post,
+            "channel": self.channel,
+            "category": self.category,
+            "count": self.count,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> Catalog:
@@ -99,7 +103,10 @@ def wants_negatives(s: EmbeddingSettings, data: Interactions, model: str) -> boo
             "%s: fitted on %d ratings that are all %g and no sampled negatives "
             "(negatives = %r): the model cannot tell posts apart; set negatives = 'auto' "
             "or 'always'.",
-            model, len(data), float(data.value[0]), s.negatives,
+            model,
+            len(data),
+            float(data.value[0]),
+            s.negatives,
         )
     return sample
 
