@@ -246,6 +246,8 @@ class Interactions:
     ``value`` is 1.0 for 👍 and 0.0 for 👎; ``time`` is Unix seconds. Ids are the store's ids
     and are not dense: a recommender maps them to its own indices. ``category`` holds each
     post's :func:`category_code` (``0`` where the source knows none); models may ignore it.
+    ``weight`` is an optional per-row weight of the training loss (``None``: every row weighs
+    1), e.g. a delivery's inverse propensity; models that take no weights ignore it.
     """
 
     user: IntArray
@@ -254,13 +256,17 @@ class Interactions:
     value: FloatArray
     time: IntArray
     category: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weight: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.user)
         object.__setattr__(self, "category", _fill(_i64(self.category), n))
-        for name in ("post", "channel", "value", "time", "category"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"Interactions.{name} has {len(getattr(self, name))} rows, expected {n}")
+        if self.weight is not None:
+            object.__setattr__(self, "weight", np.ascontiguousarray(self.weight, dtype=np.float64))
+        for name in ("post", "channel", "value", "time", "category", "weight"):
+            column = getattr(self, name)
+            if column is not None and len(column) != n:
+                raise ValueError(f"Interactions.{name} has {len(column)} rows, expected {n}")
 
     @classmethod
     def from_arrays(
@@ -271,6 +277,7 @@ class Interactions:
         value: object,
         time: object | None = None,
         category: object | None = None,
+        weight: object | None = None,
     ) -> Interactions:
         u = _i64(user)
         return cls(
@@ -280,6 +287,7 @@ class Interactions:
             value=np.ascontiguousarray(value, dtype=np.float64),
             time=_i64(time) if time is not None else np.zeros(len(u), dtype=np.int64),
             category=_i64(category) if category is not None else np.zeros(len(u), dtype=np.int64),
+            weight=None if weight is None else np.ascontiguousarray(weight, dtype=np.float64),
         )
 
     @classmethod
@@ -294,9 +302,15 @@ class Interactions:
         return Interactions(
             self.user[index], self.post[index], self.channel[index], self.value[index],
             self.time[index], self.category[index],
+            None if self.weight is None else self.weight[index],
         )
 
+    def weights(self) -> FloatArray:
+        """``weight``, or ones where none was given."""
+        return np.ones(len(self)) if self.weight is None else self.weight
+
     def concat(self, other: Interactions) -> Interactions:
+        weighted = self.weight is not None or other.weight is not None
         return Interactions(
             np.concatenate([self.user, other.user]),
             np.concatenate([self.post, other.post]),
@@ -304,6 +318,7 @@ class Interactions:
             np.concatenate([self.value, other.value]),
             np.concatenate([self.time, other.time]),
             np.concatenate([self.category, other.category]),
+            np.concatenate([self.weights(), other.weights()]) if weighted else None,
         )
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,8 +35,10 @@ from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor
 
 from oleg_recommender_embedding.distributed import rank_and_world
+from oleg_recommender_embedding.negatives import Catalog, Redraw, sample_negatives, wants_negatives
 from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
+from oleg_recommender_embedding.propensity import loss_weights
 from oleg_recommender_embedding.settings import EmbeddingSettings
 from oleg_recommender_embedding.tables import Table
 from oleg_recommender_embedding.threads import (
@@ -92,6 +96,10 @@ class Model:
         self._pool: Pool | None = None
         self._pool_of: Candidates | None = None  # the Candidates object _pool was built from
         self._mean_user: tuple[int, Tensor] | None = None
+        self.sampling = False  # the last full retrain's choice: sampled negatives or not
+        self.catalog: Catalog | None = None  # posts seen in training, with their counts
+        self.negatives = 0  # negatives sampled for the last fit or partial_fit
+        self._redraw: tuple[Redraw, int] | None = None  # and where they start in its data
         self.net.reset(0.5, self.gen)
 
     def _build(self, *, categories: bool) -> None:
@@ -150,12 +158,69 @@ class Model:
 
     # -- training --------------------------------------------------------------------------
 
+    def _training_data(self, data: Interactions, *, full: bool) -> Interactions:
+        """``data`` with each rating's loss weight (inverse propensities, if asked) and,
+        when sampling, the sampled negatives (weight 1) appended.
+
+        A full retrain decides whether to sample; an incremental round follows it. On
+        two-class data with the default settings this returns ``data`` itself."""
+        s = self.s
+        name = "dot" if self.kind == "dot" else "embedding-nn"
+        if full:
+            self.sampling = wants_negatives(s, data, name)
+        self.negatives, self._redraw = 0, None
+        if s.ips == "off" and not self.sampling:
+            self.catalog = None
+            return data
+        if full or self.catalog is None:
+            self.catalog = Catalog.of(data)
+        else:
+            self.catalog = self.catalog.merged(data)
+        weight = loss_weights(s, data, self.catalog, name)
+        out = data if weight is data.weight else replace(data, weight=weight)
+        if self.sampling and len(data):
+            draw = int(torch.randint(0, 2**62, (1,), generator=self.gen))
+            negatives, redraw = sample_negatives(
+                data,
+                self.catalog,
+                s.negatives_per_positive,
+                s.negative_distribution,
+                np.random.default_rng(draw),
+            )
+            self.negatives = len(negatives)
+            self._redraw = (redraw, len(out)) if redraw is not None else None
+            out = out.concat(negatives)
+        return out
+
+    def _epoch_negatives(self, batch: Ratings, train_idx: Tensor) -> Callable[[], None] | None:
+        """What draws new posts for the sampled negatives among ``train_idx`` in place in
+        ``batch`` (the held-out ones stay: the held-out loss compares like with like)."""
+        if self._redraw is None or self.catalog is None:
+            return None
+        redraw, start = self._redraw
+        mine = train_idx[train_idx >= start].numpy()
+        which = mine - start
+        ids = {"post": self.catalog.post, "channel": self.catalog.channel}
+        if "category" in self.entities:
+            ids["category"] = self.catalog.category
+        rows = {e: torch.from_numpy(self.maps[e].get(v)) for e, v in ids.items()}
+
+        def draw() -> None:
+            got, item = redraw(which)
+            at = torch.from_numpy(got + start)
+            picked = torch.from_numpy(item)
+            for e, r in rows.items():
+                batch.rows[e][at] = r[picked]
+
+        return draw
+
     def fit(self, data: Interactions) -> None:
         s = self.s
         rank, world = rank_and_world()
         self.gen.manual_seed(self.seed)
         self.noise.manual_seed(self.seed + 1 + 7919 * rank)
         self._decide_categories(data, full=True)
+        data = self._training_data(data, full=True)
         for e in self.entities:
             self.maps[e] = IdMap()
             self.tables[e].reset()
@@ -177,6 +242,7 @@ class Model:
         batch = Ratings(
             {e: torch.from_numpy(r) for e, r in rows.items()},
             torch.tensor(data.value, dtype=torch.float32),
+            _weights(data),
         )
         n_val = int(len(data) * s.validation_share) if len(data) >= 20 else 0
         val_idx, train_idx = perm[:n_val], perm[n_val:]
@@ -196,11 +262,14 @@ class Model:
             rank,
             world,
         )
+        redraw = self._epoch_negatives(batch, train_idx)
         best, best_epoch, stale = math.inf, 0, 0
         snapshot: dict[str, Any] | None = None
         seconds: list[float] = []
         for epoch in range(1, s.epochs + 1):
             began = time.perf_counter()
+            if epoch > 1 and redraw is not None:
+                redraw()
             entry = {
                 "epoch": epoch,
                 "train_loss": trainer.epoch(batch, train_idx, bs),
@@ -228,6 +297,7 @@ class Model:
             group["lr"] = s.lr
         self.fit_info = {
             "ratings": len(data),
+            "sampled_negatives": self.negatives,
             "held_out": n_val,
             "epochs": len(self.history),
             "best_epoch": best_epoch or len(self.history),
@@ -250,6 +320,7 @@ class Model:
         s = self.s
         set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
+        data = self._training_data(data, full=False)
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
                 s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay
@@ -265,7 +336,7 @@ class Model:
             touched[e] = uniq
             local[e] = inverse
         tables = {e: self.tables[e].view().index_select(0, touched[e]) for e in self.entities}
-        batch = Ratings(local, torch.tensor(data.value, dtype=torch.float32))
+        batch = Ratings(local, torch.tensor(data.value, dtype=torch.float32), _weights(data))
         trainer = Trainer(
             self.net,
             tables,
@@ -371,7 +442,9 @@ class Model:
         if len(candidates) == 0:
             return np.zeros(0)
         ids = {"channel": candidates.channel, "post": candidates.post}
-        learned = self.net.bias(lambda entity: self._rows_of(entity, self.maps[entity].get(ids[entity])))
+        learned = self.net.bias(
+            lambda entity: self._rows_of(entity, self.maps[entity].get(ids[entity]))
+        )
         if learned is not None:
             return learned.double().numpy()
         return (
@@ -401,6 +474,12 @@ class Model:
             "fit_info": self.fit_info,
             "fitted": self.fitted,
             "categories": self.categories,
+            "sampling": self.sampling,
+            "catalog": (
+                {k: torch.from_numpy(v) for k, v in self.catalog.state().items()}
+                if self.catalog is not None
+                else None
+            ),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -415,6 +494,11 @@ class Model:
         self.partial_history = list(state["partial_history"])
         self.fit_info = dict(state.get("fit_info") or {})
         self.fitted = bool(state["fitted"])
+        self.sampling = bool(state.get("sampling", False))
+        saved = state.get("catalog")
+        self.catalog = (
+            Catalog.from_state({k: v.numpy() for k, v in saved.items()}) if saved else None
+        )
         self.dense_opt = None
         if state.get("dense_optimizer") is not None:
             self.dense_opt = dense_optimizer(
@@ -431,3 +515,7 @@ class Model:
             "maps": sum(m.nbytes for m in self.maps.values()),
             "dense": sum(p.numel() * 4 for p in self.net.parameters()),
         }
+
+
+def _weights(data: Interactions) -> Tensor | None:
+    return None if data.weight is None else torch.tensor(data.weight, dtype=torch.float32)

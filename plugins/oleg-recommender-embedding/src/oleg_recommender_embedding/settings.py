@@ -98,6 +98,45 @@ class EmbeddingSettings(PluginSettings):
     max_batch_size: int = Field(
         8192, ge=1, description="Largest batch a full retrain grows to (max_steps_per_epoch)."
     )
+    negatives: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Sampled negatives: posts a user has not interacted with, trained as 👎 "
+        "(value 0). auto: when every rating of a full retrain is the same 👍 (positives-only "
+        "data, where a model has nothing to tell apart); always; never (a warning is logged "
+        "when a model is then fitted on one class). Incremental rounds follow the last full "
+        "retrain's choice. Drawn with the model's seed.",
+    )
+    negatives_per_positive: int = Field(
+        4, ge=1, description="Negatives drawn for each 👍 (a rating above 0.5) when sampling."
+    )
+    negative_distribution: Literal["uniform", "popularity"] = Field(
+        "uniform",
+        description="How negatives are drawn from the posts of the training data: uniformly "
+        "(MovieLens likes only: NDCG@10 0.331 for dot, against 0.221 by popularity), or in "
+        "proportion to each post's number of ratings (a popular post is then a negative as "
+        "often as it is a positive: the model learns taste, not popularity).",
+    )
+    ips: Literal["off", "logged", "popularity"] = Field(
+        "off",
+        description="Inverse-propensity weighting of the training loss, against the bias of "
+        "what was shown or chosen. off: each rating weighs its Interactions.weight (1 when "
+        "none). logged: Interactions.weight is each rating's logged inverse propensity, "
+        "clipped at ips_clip. popularity: the propensity of a rating is estimated from its "
+        "post's popularity, (count / largest count) ** ips_power (offline data). Weights are "
+        "clipped, then scaled to a mean of 1, so the learning rate keeps its meaning.",
+    )
+    ips_clip: float = Field(
+        10.0,
+        ge=1,
+        description="Largest inverse-propensity weight (before scaling to mean 1): clipping "
+        "trades a little bias for much less variance.",
+    )
+    ips_power: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="ips = 'popularity': exponent of the popularity-based propensity estimate.",
+    )
     lr_batch_power: float = Field(
         0.25,
         ge=0,

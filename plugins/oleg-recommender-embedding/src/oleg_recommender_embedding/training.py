@@ -24,10 +24,11 @@ _LOSS_CHUNK = 65536  # ratings evaluated at once by :meth:`Trainer.loss`
 @dataclass
 class Ratings:
     """Training data as row indices into the trained tables: one int64 index tensor per
-    entity, and the targets."""
+    entity, the targets, and each rating's weight in the loss (``None``: all 1)."""
 
     rows: dict[str, Tensor]
     y: Tensor
+    w: Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -61,6 +62,7 @@ class Trainer:
         order = idx[torch.randperm(len(idx), generator=self.gen)]
         rows = {e: batch.rows[e].index_select(0, order) for e in self.tables}
         y = batch.y.index_select(0, order)
+        w = batch.w.index_select(0, order) if batch.w is not None else None
         bs = batch_size or self.settings.batch_size
         total = torch.zeros((), dtype=torch.float64)
         for start in range(0, len(order), bs):
@@ -68,15 +70,20 @@ class Trainer:
             denom = len(y[step])
             if self.world > 1:
                 step = slice(start + self.rank, min(start + bs, len(order)), self.world)
-            total += self._step({e: r[step] for e, r in rows.items()}, y[step], denom, bs)
+            weight = w[step] if w is not None else None
+            total += self._step({e: r[step] for e, r in rows.items()}, y[step], denom, bs, weight)
         if self.world > 1:
             sum_over_ranks(total)
         return float(total) / max(1, len(order))
 
-    def _step(self, idx: dict[str, Tensor], y: Tensor, denom: int, width: int) -> Tensor:
+    def _step(
+        self, idx: dict[str, Tensor], y: Tensor, denom: int, width: int, weight: Tensor | None
+    ) -> Tensor:
         s = self.settings
         rows = {e: self.tables[e].index_select(0, idx[e]) for e in self.tables}
-        loss_sum, grads = self.net.train_step(rows, y, denom, s.embedding_reg, s.loss, self.noise)
+        loss_sum, grads = self.net.train_step(
+            rows, y, denom, s.embedding_reg, s.loss, self.noise, weight
+        )
         if self.world > 1:
             idx, grads = exchange_gradients(
                 idx,
@@ -96,7 +103,8 @@ class Trainer:
 
     @torch.no_grad()
     def loss(self, batch: Ratings, idx: Tensor) -> float:
-        """The mean loss (as trained: squared error or cross-entropy) on the ratings ``idx``."""
+        """The mean loss (as trained: squared error or cross-entropy, weighted as the
+        ratings are) on the ratings ``idx``."""
         total = 0.0
         for start in range(0, len(idx), _LOSS_CHUNK):
             chunk = idx[start : start + _LOSS_CHUNK]
@@ -108,9 +116,10 @@ class Trainer:
             )
             y = batch.y.index_select(0, chunk)
             if self.settings.loss == "mse":
-                total += float((self.net.link(x) - y).square().sum())
+                losses = (self.net.link(x) - y).square()
             else:
-                total += float(
-                    nn.functional.binary_cross_entropy_with_logits(x, y, reduction="sum")
-                )
+                losses = nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")
+            if batch.w is not None:
+                losses = losses * batch.w.index_select(0, chunk)
+            total += float(losses.sum())  # the same sum as reduction="sum"
         return total / max(1, len(idx))

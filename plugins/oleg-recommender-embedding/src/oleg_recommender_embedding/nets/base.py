@@ -74,12 +74,14 @@ class Net(nn.Module, ABC):
         reg: float,
         loss: str,
         noise: torch.Generator,
+        weight: Tensor | None = None,
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One step's loss sum and gradients on the gathered ``rows`` (one tensor per entity).
 
         Leaves the dense parameters' gradients in their ``.grad`` (divided by ``denom``, with
         ``reg`` times the rows' squared norm added to the loss); returns the summed loss and
-        the gradient of every gathered row, which the model's row optimiser applies."""
+        the gradient of every gathered row, which the model's row optimiser applies.
+        ``weight``: each rating's weight in the loss (``None``: all 1)."""
 
     @abstractmethod
     def pool(

@@ -199,6 +199,7 @@ class MLPNet(Net):
         reg: float,
         loss: str,
         noise: torch.Generator,
+        weight: Tensor | None = None,
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """Loss sum and gradients through autograd; the rows are the leaves."""
         leaves = {e: r.requires_grad_() for e, r in rows.items()}
@@ -213,6 +214,8 @@ class MLPNet(Net):
             losses = nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none")
         else:
             losses = (torch.sigmoid(x) - y).square()
+        if weight is not None:
+            losses = losses * weight
         loss_sum = losses.sum()
         total = loss_sum
         if reg:
