@@ -124,18 +124,20 @@ def search_space(
     *,
     only_overrides: bool = False,
     fixed: Mapping[str, Any] | None = None,
+    owner: str | None = None,
 ) -> SearchSpace:
     """The space of ``settings``: derived, narrowed by the plugin's ``tune`` declarations,
     then ``overrides`` (field -> ``low:high``, ``a|b|c`` or a value, see
     :func:`parse_override`) applied; ``only_overrides`` tunes the overridden fields alone.
-    ``fixed`` settings (a recommender spec's) are never tuned."""
+    ``fixed`` settings (a recommender spec's) are never tuned; ``owner`` names the plugin
+    in errors."""
     fields = settings.model_fields
     overrides = dict(overrides or {})
     fixed_values = dict(fixed or {})
     for name in overrides:
         if name not in fields:
             raise ConfigError(
-                f"--param {name}: {settings.__name__} has no setting {name!r}.",
+                f"--param {name}: {owner or settings.__name__} has no setting {name!r}.",
                 hint=did_you_mean(name, fields) + f"Its settings: {', '.join(fields)}.",
             )
     declared = {n: _declared(n, f) for n, f in fields.items()}

@@ -131,7 +131,11 @@ def tune(
     spec, objective = request.spec, request.objective
     cls = plugins.recommender(spec.name)  # an unknown plugin is a PluginError, exit 2
     space = search_space(
-        cls.Settings, request.overrides, only_overrides=request.only_overrides, fixed=spec.settings
+        cls.Settings,
+        request.overrides,
+        only_overrides=request.only_overrides,
+        fixed=spec.settings,
+        owner=spec.name,
     )
     if not space.domains:
         raise ConfigError(
