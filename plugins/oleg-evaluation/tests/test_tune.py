@@ -21,8 +21,13 @@ def data(ratings_csv, movies_csv):
 
 
 def _tune(data, spec="popular", *, seed=0, trials=12, metric=None, **kw):
-    request = TuneRequest(RecommenderSpec.parse(spec), Objective.choose(data, metric), Budget(trials=trials),
-                          seed=seed, **kw)
+    request = TuneRequest(
+        RecommenderSpec.parse(spec),
+        Objective.choose(data, metric),
+        Budget(trials=trials),
+        seed=seed,
+        **kw,
+    )
     return tune(data, temporal(data), request)
 
 
@@ -30,7 +35,9 @@ def test_same_seed_same_trials_and_best_another_seed_other_trials(data):
     first, again, other = _tune(data, seed=3), _tune(data, seed=3), _tune(data, seed=4)
     assert [t.params for t in first.trials] == [t.params for t in again.trials]
     assert [t.value for t in first.trials] == [t.value for t in again.trials]
-    assert first.best_settings == again.best_settings and first.test == _without_timings(again.test, first.test)
+    assert first.best_settings == again.best_settings and first.test == _without_timings(
+        again.test, first.test
+    )
     assert [t.params for t in other.trials] != [t.params for t in first.trials]
     assert len(first.trials) == 12 and first.stopped_by == "trials"
 
@@ -56,8 +63,12 @@ def test_the_best_beats_or_equals_the_defaults_on_validation(data):
 def test_validation_is_the_end_of_the_training_period_never_the_test(data):
     result = _tune(data, trials=2, validation_share=0.25)
     outer = temporal(data)
-    assert result.validation["train_rows"] + result.validation["validation_rows"] == len(outer.train_rows)
-    assert result.validation["validation_rows"] == pytest.approx(0.25 * len(outer.train_rows), abs=20)
+    assert result.validation["train_rows"] + result.validation["validation_rows"] == len(
+        outer.train_rows
+    )
+    assert result.validation["validation_rows"] == pytest.approx(
+        0.25 * len(outer.train_rows), abs=20
+    )
     assert result.test_split["test_rows"] == len(outer.test_rows)
     assert "last 25% of the training period" in result.validation["name"]
     # the figures differ: validation and test are different rows
@@ -78,13 +89,22 @@ def test_the_toml_written_loads_back_as_the_plugins_settings(data, tmp_path):
     assert '"stopped_by": "trials"' in json_text and len(result.trials) == 6
     assert files["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     md = files["markdown"].read_text()
-    assert "## Best against the defaults" in md and "| defaults |" in md and "![optimisation history](history.png)" in md
+    assert (
+        "## Best against the defaults" in md
+        and "| defaults |" in md
+        and "![optimisation history](history.png)" in md
+    )
 
 
 def test_trials_the_plugin_refuses_are_recorded_as_failed_and_the_search_goes_on(data):
     # dot refuses loss = bce with output = clamp: those trials fail, the others count
-    result = _tune(data, "dot:epochs=2,dim=4,threads=1", trials=6,
-                   overrides={"loss": "bce|mse", "output": "clamp|sigmoid"}, only_overrides=True)
+    result = _tune(
+        data,
+        "dot:epochs=2,dim=4,threads=1",
+        trials=6,
+        overrides={"loss": "bce|mse", "output": "clamp|sigmoid"},
+        only_overrides=True,
+    )
     failed = [t for t in result.trials if t.value is None]
     done = [t for t in result.trials if t.value is not None]
     assert failed and done
@@ -113,12 +133,17 @@ def load_ratings_implicit(data):
 
     inter = data.interactions
     keep = np.flatnonzero(inter.value >= 0.75)
-    return replace(data, interactions=inter.take(keep), kind="implicit", scale=None, positive_at=None)
+    return replace(
+        data, interactions=inter.take(keep), kind="implicit", scale=None, positive_at=None
+    )
 
 
 def test_a_timeout_budget_stops_the_search(data):
-    request = TuneRequest(RecommenderSpec.parse("popular"), Objective.choose(data, None),
-                          Budget(trials=None, timeout=0.3))
+    request = TuneRequest(
+        RecommenderSpec.parse("popular"),
+        Objective.choose(data, None),
+        Budget(trials=None, timeout=0.3),
+    )
     result = tune(data, temporal(data), request)
     assert result.stopped_by == "timeout" and len(result.trials) >= 1
     assert result.search_seconds < 5

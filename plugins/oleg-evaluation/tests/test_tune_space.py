@@ -51,21 +51,36 @@ def test_the_space_comes_from_types_bounds_and_defaults():
     assert d["lr"] == FloatRange(0.001, 0.1, log=True)  # a tenth to ten times, log
     assert d["dim"] == IntRange(4, 64, log=True)
     assert d["layers"] == IntRange(1, 4, log=False)  # both bounds: the bounds
-    assert d["dropout"].low == 0 and d["dropout"].high < 1 and not d["dropout"].log  # lt=1: 1 excluded
+    assert (
+        d["dropout"].low == 0 and d["dropout"].high < 1 and not d["dropout"].log
+    )  # lt=1: 1 excluded
     assert d["prior"] == FloatRange(0.1, 1000, log=True)  # spans decades: log
     assert d["loss"] == Choice(("mse", "bce"))
     assert d["mode"] == Choice(("fast", "exact"))  # an enum: its values
     assert d["cap"] == IntRange(32, 512, log=True)  # optional with a value: its range, never None
-    for name in ("threads", "device", "model_path", "seed_offset", "partial_lr", "biases", "reg", "window"):
+    for name in (
+        "threads",
+        "device",
+        "model_path",
+        "seed_offset",
+        "partial_lr",
+        "biases",
+        "reg",
+        "window",
+    ):
         assert name in space.skipped and name not in d, name
     assert "no scale" in space.skipped["reg"] and "None" in space.skipped["window"]
     assert defaults_in(space, ModelSettings().model_dump())
 
 
 class Declared(PluginSettings):
-    lr: float = Field(0.01, gt=0, json_schema_extra={"tune": {"low": 1e-4, "high": 0.5, "log": True}})
+    lr: float = Field(
+        0.01, gt=0, json_schema_extra={"tune": {"low": 1e-4, "high": 0.5, "log": True}}
+    )
     dim: int = Field(16, ge=1, json_schema_extra={"tune": {"low": 2, "high": 32}})
-    act: Literal["relu", "tanh", "gelu"] = Field("relu", json_schema_extra={"tune": {"choices": ["relu", "tanh"]}})
+    act: Literal["relu", "tanh", "gelu"] = Field(
+        "relu", json_schema_extra={"tune": {"choices": ["relu", "tanh"]}}
+    )
     hidden: int = Field(64, ge=1)
     epochs: int = Field(10, ge=1, json_schema_extra={"tune": False})
 
@@ -78,7 +93,9 @@ class MarkedOff(PluginSettings):
 def test_a_plugin_narrows_the_space_on_its_fields():
     space = search_space(Declared)
     assert space.domains == {
-        "lr": FloatRange(1e-4, 0.5, log=True), "dim": IntRange(2, 32), "act": Choice(("relu", "tanh")),
+        "lr": FloatRange(1e-4, 0.5, log=True),
+        "dim": IntRange(2, 32),
+        "act": Choice(("relu", "tanh")),
     }
     assert "declares its space without it" in space.skipped["hidden"]
     assert "not to be tuned" in space.skipped["epochs"]
@@ -88,7 +105,9 @@ def test_a_plugin_narrows_the_space_on_its_fields():
 
 
 def test_param_overrides_ranges_choices_and_fixed_values():
-    params = parse_params(["lr=1e-5:1e-2", "dim=8:12:log", "loss=bce|mse", "threads=2", "dropout=0:0.5"])
+    params = parse_params(
+        ["lr=1e-5:1e-2", "dim=8:12:log", "loss=bce|mse", "threads=2", "dropout=0:0.5"]
+    )
     space = search_space(ModelSettings, params)
     assert space.domains["lr"] == FloatRange(1e-5, 1e-2, log=True)
     assert space.domains["dim"] == IntRange(8, 12, log=True)
@@ -102,17 +121,20 @@ def test_param_overrides_ranges_choices_and_fixed_values():
     assert "lr" not in fixed.domains and fixed.fixed == {"lr": 0.05}
 
 
-@pytest.mark.parametrize(("param", "message"), [
-    ("lrr=1e-3:1e-1", "(?s)ModelSettings has no setting 'lrr'.*Did you mean 'lr'"),
-    ("lr=0.1:0.01", "LOW must be below HIGH"),
-    ("lr=0:0.1", r"0 is outside lr's bounds \(> 0\)"),
-    ("layers=1:9", r"9 is outside layers's bounds \(>= 1 and <= 4\)"),
-    ("dim=1.5:8", "is an integer: give whole numbers"),
-    ("lr=a:b", "expected two numbers"),
-    ("lr=1:2:3", "expected LOW:HIGH"),
-    ("loss=1:2", "not a number: give its choices"),
-    ("dropout=0:0.5:log", "a log scale needs LOW above 0"),
-])
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("lrr=1e-3:1e-1", "(?s)ModelSettings has no setting 'lrr'.*Did you mean 'lr'"),
+        ("lr=0.1:0.01", "LOW must be below HIGH"),
+        ("lr=0:0.1", r"0 is outside lr's bounds \(> 0\)"),
+        ("layers=1:9", r"9 is outside layers's bounds \(>= 1 and <= 4\)"),
+        ("dim=1.5:8", "is an integer: give whole numbers"),
+        ("lr=a:b", "expected two numbers"),
+        ("lr=1:2:3", "expected LOW:HIGH"),
+        ("loss=1:2", "not a number: give its choices"),
+        ("dropout=0:0.5:log", "a log scale needs LOW above 0"),
+    ],
+)
 def test_bad_ranges_are_refused_with_the_reason(param, message):
     with pytest.raises(ConfigError, match=message):
         search_space(ModelSettings, parse_params([param]))

@@ -53,7 +53,8 @@ def items_options(f: Callable[..., Any]) -> Callable[..., Any]:
         default="auto",
         show_default=True,
         metavar="HOW",
-        help="How --items gives channels: a column name, 'first-genre' (MovieLens movies.csv), or auto.",
+        help="How --items gives channels: a column name, 'first-genre' (MovieLens movies.csv), "
+        "or auto.",
     )(f)
     return click.option(
         "--items",
@@ -72,7 +73,8 @@ def ratings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "train_file",
             type=click.Path(path_type=Path),
             default=None,
-            help="A train file, with --test: data sets published with their own test part (instead of PATH).",
+            help="A train file, with --test: data sets published with their own test part "
+            "(instead of PATH).",
         ),
         click.option(
             "--test",
@@ -86,12 +88,14 @@ def ratings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--columns",
             default=None,
             metavar="NAMES",
-            help="Names of a headerless file's columns in order, '-' to ignore one: user,item,rating,time.",
+            help="Names of a headerless file's columns in order, '-' to ignore one: "
+            "user,item,rating,time.",
         ),
         click.option(
             "--header/--no-header",
             default=None,
-            help="Whether line 1 is a header [default: it is, unless all numbers and dates, or --columns].",
+            help="Whether line 1 is a header "
+            "[default: it is, unless all numbers and dates, or --columns].",
         ),
         click.option(
             "--user-col",
@@ -119,7 +123,8 @@ def ratings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--counts",
             is_flag=True,
-            help="The rating column holds counts (plays, clicks): positives only, the counts kept as values "
+            help="The rating column holds counts (plays, clicks): positives only, the counts kept "
+            "as values "
             "(als: confidence = linear or log).",
         ),
         click.option(
@@ -230,7 +235,8 @@ def _files(path: Path | None, train: Path | None, test: Path | None) -> Path | t
         raise click.UsageError(
             "give PATH, or both --train FILE and --test FILE."
             if not (train or test)
-            else f"--{'test' if train else 'train'} FILE is missing: --train and --test go together."
+            else f"--{'test' if train else 'train'} FILE is missing: "
+            "--train and --test go together."
         )
     return path if path is not None else (train, test)  # type: ignore[return-value]
 

@@ -55,7 +55,8 @@ def _tune_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--metric",
             type=click.Choice(METRICS),
             default=None,
-            help="What to optimise [default: rmse for ratings, auc for 👍/👎, ndcg for positives only].",
+            help="What to optimise "
+            "[default: rmse for ratings, auc for 👍/👎, ndcg for positives only].",
         ),
         click.option(
             "-k",
@@ -104,7 +105,8 @@ def _tune_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--cut",
             type=CutTime(),
             default=None,
-            help="The test part from this time on (Unix seconds or ISO date-time), instead of --test-share.",
+            help="The test part from this time on (Unix seconds or ISO date-time), "
+            "instead of --test-share.",
         ),
         click.option(
             "--catalog",
@@ -281,7 +283,10 @@ def _table(result: Any) -> Table:
     from oleg_evaluation.tuning.study import DEFAULTS
 
     obj = result.objective
-    used = f"{len(result.trials)} trials in {result.search_seconds:.0f} s (stopped by {result.stopped_by})"
+    used = (
+        f"{len(result.trials)} trials in {result.search_seconds:.0f} s "
+        f"(stopped by {result.stopped_by})"
+    )
     table = Table(title=f"oleg tune {result.plugin}: {obj.title}, {used}", title_justify="left")
     table.add_column("settings")
     table.add_column(f"{obj.title} validation", justify="right")

@@ -107,12 +107,15 @@ def markdown(result: TuneResult, *, plot: str | None = None) -> str:
         )
         if p
     )
+    way = "lower" if obj.direction == "minimize" else "higher"
+    val = result.validation
+    which = f"trial {result.best.number}" if result.improved else "the defaults: no trial beat them"
     lines = [
         f"# oleg tune: {result.plugin} on {result.dataset['name']}",
         "",
-        f"- Objective: {obj.title} ({'lower' if obj.direction == 'minimize' else 'higher'} is better)",
-        f"- Validation: {result.validation['name']} ({result.validation['train_rows']:,} rows to fit, "
-        f"{result.validation['validation_rows']:,} to measure); the test part is never seen by the search",
+        f"- Objective: {obj.title} ({way} is better)",
+        f"- Validation: {val['name']} ({val['train_rows']:,} rows to fit, "
+        f"{val['validation_rows']:,} to measure); the test part is never seen by the search",
         f"- Test: {result.test_split['name']} ({result.test_split['train_rows']:,} train rows, "
         f"{result.test_split['test_rows']:,} test rows)",
         f"- Budget: {budget}; used {used['trials']} trials ({used['failed']} failed) in "
@@ -123,8 +126,7 @@ def markdown(result: TuneResult, *, plot: str | None = None) -> str:
         f"| settings | {obj.title} validation | {obj.title} test |",
         "|---|---:|---:|",
         f"| defaults | {fmt(result.defaults.value)} | {fmt(result.test[DEFAULTS].get(obj.key))} |",
-        f"| best ({'trial ' + str(result.best.number) if result.improved else 'the defaults: no trial beat them'}) "
-        f"| {fmt(result.best.value)} | {fmt(result.test['best'].get(obj.key))} |",
+        f"| best ({which}) | {fmt(result.best.value)} | {fmt(result.test['best'].get(obj.key))} |",
         "",
         "Every metric on the test part:",
         "",
@@ -216,7 +218,8 @@ def history_figure(result: TuneResult) -> Figure:
 
 
 def write(result: TuneResult, out: Path, *, plot: bool = True) -> dict[str, Path]:
-    """``best.toml``, ``tune.json``, ``report.md`` and (with ``plot``) ``history.png`` in ``out``."""
+    """``best.toml``, ``tune.json``, ``report.md`` and (with ``plot``) ``history.png``
+    in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     files = {"toml": out / TOML_FILE, "json": out / JSON_FILE, "markdown": out / MARKDOWN_FILE}
     if plot and result.trials:

@@ -253,7 +253,8 @@ def parse_override(name: str, text: str, field: FieldInfo) -> Domain | _Fixed:
     base, _ = _base_type(field.annotation)
     if base not in (int, float):
         raise ConfigError(
-            f"{where}: {name} is {_type_name(field.annotation)}, not a number: give its choices as A|B|C."
+            f"{where}: {name} is {_type_name(field.annotation)}, not a number: "
+            "give its choices as A|B|C."
         )
     try:
         low, high = (float(p) for p in parts)

@@ -166,7 +166,8 @@ def tune(
     defaults = measure(DEFAULTS, default_params)
     if defaults.value is None:
         raise OlegError(
-            f"{spec.name}: its defaults cannot be measured on the validation split: {defaults.error}"
+            f"{spec.name}: its defaults cannot be measured on the validation split: "
+            f"{defaults.error}"
         )
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     sampler = optuna.samplers.TPESampler(seed=request.seed)
