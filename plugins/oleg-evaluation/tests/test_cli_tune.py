@@ -138,3 +138,20 @@ def test_tune_store_optimises_auc_of_likes(oleg, tmp_path):
         and "no such SQLite store" in missing.stderr
         and "Traceback" not in missing.stderr
     )
+
+
+def test_tune_store_of_a_deployment_takes_its_store_and_its_recommender(oleg, tmp_path):
+    _store(tmp_path / "feed.db")
+    deploy = tmp_path / "deploy.toml"
+    deploy.write_text(
+        '[deployment]\nname = "t"\ndatabase = "sqlite:///feed.db"\n\n'
+        '[source]\nplugin = "replay"\npath = "builtin:telegram-news-ru"\n\n'
+        '[sink]\nplugin = "console"\nsubscribers = ["me"]\n\n'
+        '[recommender]\nplugin = "popular"\n\n[cold_start]\nplugin = "none"\n\n'
+        '[scheduler]\nplugin = "virtual"\n'
+    )
+    run = oleg("tune", "store", str(deploy), "--trials", "3", "--out", "d", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    section = tomllib.loads((tmp_path / "d" / "best.toml").read_text())["recommender"]
+    assert section["plugin"] == "popular"
+    assert json.loads((tmp_path / "d" / "tune.json").read_text())["dataset"]["name"] == "feed"
