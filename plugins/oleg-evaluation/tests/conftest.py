@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +51,16 @@ def ratings_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def movies_csv(tmp_path: Path) -> Path:
     return write_movies(tmp_path / "movies.csv")
+
+
+def _oleg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oleg.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+@pytest.fixture
+def oleg() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs ``oleg ARGS`` in a subprocess, as a user does: ``oleg("evaluate", ..., cwd=dir)``."""
+    return _oleg

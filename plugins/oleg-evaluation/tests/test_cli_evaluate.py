@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 
-def oleg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oleg.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-
-
-def test_evaluate_ratings_writes_table_markdown_json_and_plots(tmp_path, ratings_csv, movies_csv):
+def test_evaluate_ratings_writes_table_markdown_json_and_plots(oleg, tmp_path, ratings_csv, movies_csv):
     run = oleg(
         "evaluate", "ratings", str(ratings_csv), "--items", str(movies_csv), "--split", "temporal",
         "-r", "popular", "-r", "random", "-r", "popular:post_prior=1", "--k", "5", "--out", "report", cwd=tmp_path,
@@ -37,7 +28,7 @@ def test_evaluate_ratings_writes_table_markdown_json_and_plots(tmp_path, ratings
     assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
-def test_evaluate_bad_rows_stop_or_are_skipped(tmp_path, ratings_csv):
+def test_evaluate_bad_rows_stop_or_are_skipped(oleg, tmp_path, ratings_csv):
     lines = ratings_csv.read_text().splitlines()
     lines.insert(3, "7,notanid,4.0,1600000000")
     ratings_csv.write_text("\n".join(lines) + "\n")
@@ -56,7 +47,7 @@ def test_evaluate_bad_rows_stop_or_are_skipped(tmp_path, ratings_csv):
     assert not list((tmp_path / "r2").glob("*.png"))
 
 
-def test_evaluate_sequences_and_unknown_recommender(tmp_path):
+def test_evaluate_sequences_and_unknown_recommender(oleg, tmp_path):
     seq = tmp_path / "seq.txt"
     # items 1-3 are everyone's favourites; each user ends on one of them
     seq.write_text("".join(f"{u} {i}\n" for u in range(1, 40) for i in (10 + u % 7, 20 + u % 5, 1 + u % 3, 2 + (u + 1) % 2)))
@@ -69,14 +60,15 @@ def test_evaluate_sequences_and_unknown_recommender(tmp_path):
     assert bad.returncode == 2 and "Did you mean 'popular'" in bad.stderr
 
 
-def test_the_command_comes_from_this_distribution_and_listing_it_imports_no_matplotlib():
+def test_the_commands_come_from_this_distribution_and_listing_them_imports_no_matplotlib_nor_optuna():
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from oleg.cli.main import cli\n"
         "out = CliRunner().invoke(cli, ['--help']).output\n"
-        "print('evaluate' in out, 'oleg_evaluation.plugin' in sys.modules, 'matplotlib' in sys.modules)\n"
+        "print('evaluate' in out, 'tune' in out, 'oleg_evaluation.plugin' in sys.modules,"
+        " 'matplotlib' in sys.modules, 'optuna' in sys.modules)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["True", "True", "False"]
+    assert run.stdout.split() == ["True", "True", "True", "False", "False"]

@@ -96,7 +96,7 @@ class Evaluation:
         return {r.recommender: r.error for r in self.results if r.error}
 
     def to_json(self) -> dict[str, Any]:
-        return _finite(
+        return json_ready(
             {
                 "dataset": self.dataset,
                 "config": asdict(self.config),
@@ -112,12 +112,12 @@ def _nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _finite(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON has no NaN: NaN and infinities become null; numpy scalars plain numbers."""
     if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
