@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import oleg
 import pytest
 from oleg.config import load_deployment_dict
@@ -207,3 +208,76 @@ def test_challenger_sections_are_checked(plugins, tmp_path):
     resolved = load_deployment_dict(raw, plugins=plugins)
     assert [c.label for c in resolved.recommenders] == ["popular", "popular-2"]
     assert resolved.describe()["challenger"][0]["name"] == "popular-2"
+
+
+def answers_likes_only(external_id: str, post) -> int | None:
+    """Likes even channels; never answers a post it would not like (at module level: the
+    rule is part of the sink's settings)."""
+    return 1 if post.channel_id % 2 == 0 else None
+
+
+def test_unanswered_posts_are_learned_as_weak_dislikes_and_never_judged_on(plugins, tmp_path):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    store = Store.open(url)
+    raw = with_challengers(url)
+    raw["sink"]["rule"] = answers_likes_only
+    raw["engine"]["unanswered"] = {"after": "2h", "weight": 0.25}
+    engine = run(plugins, raw, store)
+    versions = store.model_versions(limit=1000)
+    unanswered = rows(
+        store,
+        "select count(*) from delivery d left join feedback f on f.delivery_id = d.id "
+        "where f.id is null and d.status = 'sent'",
+    )[0][0]
+    assert unanswered > 20 and rows(store, "select count(distinct value) from feedback")[0][0] == 1
+    full = [v for v in versions if v.kind is oleg.ModelKind.FULL]
+    assert full and all(v.metrics.get("n_unanswered", 0) > 0 for v in full[:-1])
+    assert max(v.weak_cutoff_id for v in versions) > 0
+    # popular counts each unanswered post as a quarter of a 👎: odd channels score lower
+    model = engine.models.serving
+    odd, even = -1000000000001, -1000000000000
+    assert model.channels.lookup(np.array([odd]))[1][0] == pytest.approx(
+        0.25 * rows(store, "select count(*) from delivery d join post p on p.id = d.post_id "
+                           "left join feedback f on f.delivery_id = d.id "
+                           f"where f.id is null and p.channel_id = {odd} and d.id <= "
+                           f"{store.champion().weak_cutoff_id}")[0][0]
+    )
+    assert model.channels.lookup(np.array([odd]))[0][0] == 0
+    assert model.channels.lookup(np.array([even]))[0][0] > 0
+    # only real ratings are held out: every decision's count is of feedback rows
+    for d in store.decisions(limit=1000):
+        if d.first_feedback_id is not None:
+            stored = rows(
+                store,
+                f"select count(*) from feedback where id >= {d.first_feedback_id} "
+                f"and id <= {d.last_feedback_id}",
+            )[0][0]
+            assert d.n_ratings == stored
+    store.close()
+
+
+def test_inverse_propensity_weighs_each_rating_by_how_unlikely_its_post_was(plugins, tmp_path):
+    from oleg.engine.feedback_log import FeedbackLog
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    store = Store.open(url)
+    raw = with_challengers(url)
+    raw["engine"]["inverse_propensity"] = True
+    engine = run(plugins, raw, store)
+    logged = rows(
+        store,
+        "select d.propensity from feedback f join delivery d on d.id = f.delivery_id order by f.id",
+    )
+    expected = np.array([1.0 / p if p else 1.0 for (p,) in logged])
+    ratings = FeedbackLog(inverse_propensity=True)
+    ratings.read(store)
+    assert np.allclose(ratings.data.weights(), expected) and expected.max() > 1.5
+    plain = FeedbackLog()
+    plain.read(store)
+    assert plain.data.weight is None  # off: no weight column, every model as before
+    # popular learned the weighted counts: its total is the sum of the weights it was handed
+    champion = store.champion()
+    assert engine.models.serving.total == pytest.approx(
+        expected[: len(ratings.after(0)) - len(ratings.after(champion.cutoff_id))].sum()
+    )
+    store.close()

@@ -51,6 +51,8 @@ class ModelVersion:
     ``[[challenger]]``'s ``name`` (its plugin name by default)."""
     cutoff_id: int = 0
     """The last feedback id it was trained on: ratings after it are held out from it."""
+    weak_cutoff_id: int = 0
+    """The last delivery id it learned as an unanswered post (``[engine.unanswered]``)."""
     trained_from: datetime | None = None
     trained_to: datetime | None = None
     """The time span of the ratings it was trained on."""

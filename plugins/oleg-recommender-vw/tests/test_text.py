@@ -105,3 +105,29 @@ def test_no_namespaces_need_no_store() -> None:
     ratings = Interactions.from_arrays([3, 4], [1, 2], [5, 5], [1.0, 0.0], [10, 20])
     assert writer.lines(ratings, Portrait(2.0)) == ["1 |u 3", "-1 |u 4"]
     assert writer.scoring_lines(None, Candidates.from_arrays([1], [5]), 0, Portrait(2.0)) == [""]
+
+
+def test_weak_negatives_carry_their_weight_as_vw_importance() -> None:
+    """An unanswered post handed as a weak 👎 (``[engine.unanswered]``) is ``-1 0.3``; a
+    real rating keeps its bare label, and VW learns the weighted one less."""
+    from oleg_recommender_vw.model import VwLogisticRecommender
+
+    n = 40
+    users, posts = np.arange(n) % 4 + 1, np.arange(n) + 100
+    channel = -1001 - (posts % 2)
+    value = (posts % 2 == 0).astype(float)
+    plain = Interactions.from_arrays(users, posts, channel, value, 1_730_000_000 + np.arange(n))
+    weights = np.where(value == 0, 0.3, 1.0)
+    weak = Interactions.from_arrays(users, posts, channel, value, plain.time, weight=weights)
+    writer = ExampleWriter(VwSettings(namespaces=["u", "c"]), ContentCache(8))
+    labels = [line.split(" |")[0] for line in writer.lines(weak, Portrait(2.0))]
+    assert set(labels) == {"1", "-1 0.3"}
+    assert writer.lines(plain, Portrait(2.0))[0].split(" |")[0] in ("1", "-1")
+    pool = Candidates(np.array([999, 998]), np.array([-1001, -1002]), np.full(2, plain.time[-1]))
+    scores = []
+    for data in (plain, weak):
+        model = VwLogisticRecommender(VwSettings(namespaces=["u", "c"], interactions=[], passes=1))
+        model.fit(data)
+        scores.append(model.score(1, pool))
+    # channel -1002 (all 👎) is pulled down less when its 👎s weigh 0.3
+    assert scores[1][1] > scores[0][1]

@@ -292,3 +292,27 @@ def test_like_probability_by_external_id(posts: list[Post]) -> None:
         np.testing.assert_allclose(row, average)
     assert s.like_probability([], posts).shape == (0, len(posts))
     assert s.like_probability(["sim-1"], []).shape == (1, 0)
+
+
+def test_answer_bias_leaves_disliked_posts_unanswered(make_posts: MakePosts, outgoing: MakeOutgoing) -> None:
+    posts = make_posts(3000, channels=20)
+    answered = {}
+    for bias in (0.0, 1.0):
+        s = sink(subscribers=100, react_probability=1.0, answer_bias=bias)
+        s.poll(T0)
+        s.deliver([outgoing(i + 1, i % 100, post) for i, post in enumerate(posts)])
+        events = reacted(s, T0 + timedelta(days=2))
+        p = dict(s.expected)
+        answered[bias] = (events, p)
+    unbiased, p = answered[0.0]
+    assert len(unbiased) == 3000  # everyone answers everything
+    biased, _ = answered[1.0]
+    got = {e.delivery_id for e in biased}
+    skipped = np.array([p[d] for d in p if d not in got])
+    kept = np.array([p[e.delivery_id] for e in biased])
+    expected = np.minimum(1.0, 2 * np.array(list(p.values())))
+    assert abs(len(biased) - expected.sum()) < 4 * np.sqrt((expected * (1 - expected)).sum())
+    assert skipped.mean() < kept.mean() - 0.1  # the unanswered ones were less liked
+    # the same dice: a post answered with bias is answered without, with the same vote
+    by_id = {e.delivery_id: e.value for e in unbiased}
+    assert all(by_id[e.delivery_id] == e.value for e in biased)

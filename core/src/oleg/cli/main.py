@@ -206,7 +206,7 @@ def train(deployment: Path) -> None:
     comp = resolved.recommender
     store = open_existing_store(deployment, resolved.deployment.database)
     with store:
-        ratings = FeedbackLog()
+        ratings = FeedbackLog(inverse_propensity=resolved.engine.inverse_propensity)
         if not ratings.read(store):
             raise OlegError(f"{deployment}: the store holds no feedback yet; nothing to train on.")
         line = Lineage(comp, comp.build(seed=resolved.deployment.seed), main=True)

@@ -83,6 +83,20 @@ class ExplorationSettings(_Section):
     epsilon: float = Field(0.1, ge=0, le=1, description="Share of random picks for 'epsilon'.")
 
 
+class UnansweredSettings(_Section):
+    """Posts shown and never answered as weak negatives (``[engine.unanswered]``): Lamoda's
+    impressions without a click. Off unless ``after`` is set."""
+
+    after: Duration | None = Field(
+        None,
+        description="A delivery sent this long ago without a 👍/👎 is handed to the recommenders "
+        "as a 👎 of weight `weight` (off when unset).",
+    )
+    weight: float = Field(
+        0.3, gt=0, le=1, description="The weight of such a weak 👎 (a real rating weighs 1)."
+    )
+
+
 class EngineSection(_Section):
     pool_window: Duration = Field(
         timedelta(days=2), description="Posts younger than this are candidates."
@@ -94,6 +108,13 @@ class EngineSection(_Section):
         1, gt=0, le=1000, description="Posts each subscriber gets per mailing round."
     )
     exploration: ExplorationSettings = Field(default_factory=ExplorationSettings)
+    unanswered: UnansweredSettings = Field(default_factory=UnansweredSettings)
+    inverse_propensity: bool = Field(
+        False,
+        description="Hand each rating to the recommenders with weight 1 / the propensity its "
+        "delivery was chosen with (logged by the exploration), for models that correct the "
+        "bias of what the feed chose to show (e.g. embedding-nn's ips = \"logged\").",
+    )
     lease_ttl: Duration = Field(
         timedelta(seconds=30),
         description="A running engine renews its lease on the store every third of this; a "

@@ -112,6 +112,8 @@ class Engine:
             full_retrain_every=self.scheduler.settings.full_retrain_every,
             runtime_for=self._runtime,
             plugin_class=plugins.recommender,
+            unanswered=settings.unanswered,
+            inverse_propensity=settings.inverse_propensity,
         )
         self._failure: BaseException | None = None
         self._feedback_lock = threading.Lock()

@@ -43,6 +43,10 @@ class Lineage:
         return self.latest.cutoff_id if self.latest is not None else 0
 
     @property
+    def weak_cutoff(self) -> int:
+        return self.latest.weak_cutoff_id if self.latest is not None else 0
+
+    @property
     def awaiting(self) -> bool:
         """Its latest version waits to be judged: it learns nothing until then, so the
         model judged is exactly the one that would serve."""
@@ -62,11 +66,10 @@ class Lineage:
         version as a candidate and save its model file. ``prequential``: the current
         model's figures on that batch when the caller has them (the registry's judgment),
         else they are measured here."""
-        batch = ratings.after(self.cutoff)
         full = self.latest is None or self.since_full + 1 >= full_every
         if prequential is None and self.latest is not None:
-            prequential = evaluate(self.model, batch)
-        data = ratings.data if full else batch
+            prequential = evaluate(self.model, ratings.after(self.cutoff))  # real ratings only
+        data = ratings.training() if full else ratings.training(self.cutoff, self.weak_cutoff)
         started = time.perf_counter()
         if full:
             self.model.fit(data)
@@ -75,6 +78,9 @@ class Lineage:
         seconds = time.perf_counter() - started
         self.since_full = 0 if full else self.since_full + 1
         metrics: dict[str, Any] = {"train_seconds": round(seconds, 6), "n_batch": len(data)}
+        unanswered = len(ratings.unanswered_after(0 if full else self.weak_cutoff))
+        if unanswered:  # posts shown and never answered among them, as weak 👎
+            metrics["n_unanswered"] = unanswered
         if full and self.model.fit_info:
             metrics["fit"] = dict(self.model.fit_info)  # epochs, early stop...
         if prequential is not None:
@@ -92,6 +98,7 @@ class Lineage:
             at=now,
             lineage=self.name,
             cutoff_id=ratings.last_id,
+            weak_cutoff_id=ratings.last_unanswered_id,
             trained_from=first
             if full or self.latest is None
             else (self.latest.trained_from or first),

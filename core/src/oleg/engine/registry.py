@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from oleg.components import Recommender
-from oleg.config.sections import PromotionSection
+from oleg.config.sections import PromotionSection, UnansweredSettings
 from oleg.engine.feedback_log import FeedbackLog
 from oleg.engine.lineage import Lineage
 from oleg.engine.model_files import ModelFileError, ModelFiles
@@ -83,6 +83,8 @@ class ModelRegistry:
         full_retrain_every: int,
         runtime_for: Callable[[str], Runtime],
         plugin_class: Callable[[str], type[Recommender]],
+        unanswered: UnansweredSettings | None = None,
+        inverse_propensity: bool = False,
     ) -> None:
         self.lineages = list(lineages)
         self.main = next(line for line in self.lineages if line.main)
@@ -93,7 +95,9 @@ class ModelRegistry:
         self.full_every = max(1, full_retrain_every)
         self.runtime_for = runtime_for
         self.plugin_class = plugin_class
-        self.ratings = FeedbackLog()
+        self.unanswered = unanswered or UnansweredSettings()
+        """Posts shown and never answered, learned as weak 👎 (never judged on)."""
+        self.ratings = FeedbackLog(inverse_propensity=inverse_propensity)
         self.champion: ModelVersion | None = None
         self._champion_model: Recommender | None = None
         self._judged: dict[str, tuple[int | None, dict[str, float]]] = {}
@@ -136,6 +140,7 @@ class ModelRegistry:
         champion serves from its own, without refitting; a line whose file is missing or
         whose settings changed is fitted again on the store's ratings."""
         self.ratings.read(self.store)
+        self._read_unanswered(now)
         for line in self.lineages:
             latest = self.store.latest_version(line.name)
             line.since_full = int(
@@ -192,15 +197,26 @@ class ModelRegistry:
         returns the versions trained."""
         self.follow_store()
         self.ratings.read(self.store)
+        self._read_unanswered(now)
         self._judge(now)
         trained = [
             self._learn(line, now)
             for line in self.lineages
-            if not line.awaiting and self.ratings.last_id > line.cutoff
+            if not line.awaiting
+            and (
+                self.ratings.last_id > line.cutoff
+                or self.ratings.last_unanswered_id > line.weak_cutoff
+            )
         ]
         if trained:
             self._prune()
         return trained
+
+    def _read_unanswered(self, now: datetime) -> None:
+        if self.unanswered.after is not None:
+            self.ratings.read_unanswered(
+                self.store, sent_before=now - self.unanswered.after, weight=self.unanswered.weight
+            )
 
     def follow_store(self) -> None:
         """Serve the champion the store names, when it changed by hand (``oleg models

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from oleg.store.tables import delivery_t, feedback_t, model_t, post_t
 from oleg.types import (
     DISLIKE,
     LIKE,
+    DeliveryStatus,
     Feedback,
     FeedbackEvent,
     Interactions,
@@ -38,6 +40,16 @@ def _feedback_after(after_id: int, *extra: Any) -> sa.Select[Any]:
         .where(feedback_t.c.id > after_id)
         .order_by(feedback_t.c.id)
     )
+
+
+@dataclass(frozen=True)
+class FeedbackBatch:
+    """Training rows read from the store, each with its id and its delivery's logged
+    propensity (``NaN``: none)."""
+
+    data: Interactions
+    ids: np.ndarray
+    propensity: np.ndarray
 
 
 class FeedbackMethods(StoreBase):
@@ -115,23 +127,57 @@ class FeedbackMethods(StoreBase):
     def feedback(self, *, after_id: int = 0) -> tuple[Interactions, int]:
         """Ratings with id above ``after_id``, in id order, as training columns, and the
         highest id returned (``after_id`` when none): the cursor for the next call."""
-        data, ids = self.feedback_with_ids(after_id=after_id)
-        return data, int(ids[-1]) if len(ids) else after_id
+        batch = self.feedback_batch(after_id=after_id)
+        return batch.data, int(batch.ids[-1]) if len(batch.ids) else after_id
 
-    def feedback_with_ids(self, *, after_id: int = 0) -> tuple[Interactions, np.ndarray]:
-        """Like :meth:`feedback`, with each row's feedback id: the model registry cuts
-        held-out ratings by id (those after a version's training cutoff)."""
-        stmt = _feedback_after(after_id, post_t.c.category)
+    def feedback_batch(self, *, after_id: int = 0) -> FeedbackBatch:
+        """Like :meth:`feedback`, with each row's feedback id (the model registry cuts
+        held-out ratings by id: those after a version's training cutoff) and the
+        propensity its delivery was chosen with (``NaN`` where none was logged)."""
+        stmt = _feedback_after(after_id, post_t.c.category, delivery_t.c.propensity).join(
+            delivery_t, delivery_t.c.id == feedback_t.c.delivery_id
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         if not rows:
-            return Interactions.empty(), np.zeros(0, dtype=np.int64)
-        ids, _, users, posts, channels, values, ats, categories = zip(*rows, strict=True)
+            return FeedbackBatch(Interactions.empty(), np.zeros(0, dtype=np.int64), np.zeros(0))
+        ids, _, users, posts, channels, values, ats, categories, props = zip(*rows, strict=True)
         inter = Interactions.from_arrays(
             users, posts, channels, np.asarray(values, dtype=np.float64),
             [to_epoch(a) for a in ats], category_codes(categories),
         )
-        return inter, np.asarray(ids, dtype=np.int64)
+        propensity = np.array([np.nan if p is None else p for p in props], dtype=np.float64)
+        return FeedbackBatch(inter, np.asarray(ids, dtype=np.int64), propensity)
+
+    def unanswered_batch(self, *, after_id: int, sent_before: datetime) -> tuple[FeedbackBatch, int]:
+        """Deliveries above ``after_id`` sent by ``sent_before`` and never rated, as 👎 rows
+        (value 0, at their time of sending) with their delivery ids and propensities, and
+        the highest delivery id looked at (the cursor for the next call): the weak
+        negatives of ``[engine.unanswered]``."""
+        stmt = (
+            sa.select(
+                delivery_t.c.id, delivery_t.c.subscriber_id, delivery_t.c.post_id,
+                post_t.c.channel_id, delivery_t.c.sent_at, post_t.c.category,
+                delivery_t.c.status, delivery_t.c.propensity, feedback_t.c.id.label("rated"),
+            )
+            .join(post_t, post_t.c.id == delivery_t.c.post_id)
+            .outerjoin(feedback_t, feedback_t.c.delivery_id == delivery_t.c.id)
+            .where(delivery_t.c.id > after_id, delivery_t.c.sent_at <= sent_before)
+            .order_by(delivery_t.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        last = int(rows[-1].id) if rows else after_id
+        rows = [r for r in rows if r.rated is None and r.status == str(DeliveryStatus.SENT)]
+        if not rows:
+            return FeedbackBatch(Interactions.empty(), np.zeros(0, dtype=np.int64), np.zeros(0)), last
+        inter = Interactions.from_arrays(
+            [r.subscriber_id for r in rows], [r.post_id for r in rows], [r.channel_id for r in rows],
+            np.zeros(len(rows)), [to_epoch(utc(r.sent_at)) for r in rows],
+            category_codes([r.category for r in rows]),
+        )
+        propensity = np.array([np.nan if r.propensity is None else r.propensity for r in rows])
+        return FeedbackBatch(inter, np.asarray([r.id for r in rows], dtype=np.int64), propensity), last
 
     def feedback_rows(self, *, after_id: int = 0, limit: int = 10_000) -> list[Feedback]:
         """Stored ratings with id above ``after_id``, in id order: the engine follows this

@@ -21,6 +21,7 @@ def version_from_row(row: Any) -> ModelVersion:
         id=row.id, plugin=row.plugin, kind=ModelKind(row.kind), status=ModelStatus(row.status),
         n_feedback=row.n_feedback, created_at=row.created_at, params=dict(row.params or {}),
         metrics=dict(row.metrics or {}), lineage=row.lineage, cutoff_id=row.cutoff_id,
+        weak_cutoff_id=row.weak_cutoff_id,
         trained_from=row.trained_from, trained_to=row.trained_to, file=row.file,
     )
 
@@ -41,8 +42,9 @@ class ModelMethods(StoreBase):
     def add_model_version(
         self, *, plugin: str, kind: ModelKind | str, params: dict[str, Any],
         metrics: dict[str, Any], n_feedback: int, status: ModelStatus | str, at: datetime,
-        lineage: str | None = None, cutoff_id: int = 0, trained_from: datetime | None = None,
-        trained_to: datetime | None = None, file: str | None = None,
+        lineage: str | None = None, cutoff_id: int = 0, weak_cutoff_id: int = 0,
+        trained_from: datetime | None = None, trained_to: datetime | None = None,
+        file: str | None = None,
     ) -> ModelVersion:
         """Record a trained model; returns it with its id. Use :meth:`set_model_status` to
         make it champion, which retires the current one."""
@@ -57,6 +59,7 @@ class ModelMethods(StoreBase):
                     "plugin": plugin, "kind": str(kind), "params": params, "metrics": metrics,
                     "n_feedback": n_feedback, "status": str(status), "created_at": at,
                     "lineage": lineage or plugin, "cutoff_id": cutoff_id,
+                    "weak_cutoff_id": weak_cutoff_id,
                     "trained_from": trained_from, "trained_to": trained_to, "file": file,
                 },
             ).one()

@@ -154,6 +154,8 @@ class ModelVersionRow(StoreTable, table=True):
     """The configured recommender it comes from (``[recommender]`` or a ``[[challenger]]``)."""
     cutoff_id: int = 0
     """The last feedback id it was trained on."""
+    weak_cutoff_id: int = 0
+    """The last delivery id it learned as an unanswered (weak) negative."""
     trained_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     trained_to: datetime | None = Field(default=None, sa_type=UTCDateTime)
     file: str | None = None

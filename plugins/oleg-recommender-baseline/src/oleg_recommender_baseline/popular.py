@@ -34,7 +34,7 @@ class _Counts:
         self.likes = np.zeros(0)
         self.total = np.zeros(0)
 
-    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+    def add(self, keys: np.ndarray, values: np.ndarray, weights: np.ndarray) -> None:
         uniq, inverse = np.unique(keys, return_inverse=True)
         for key in uniq.tolist():
             if key not in self.index:
@@ -44,8 +44,8 @@ class _Counts:
             self.likes = np.concatenate([self.likes, np.zeros(grow)])
             self.total = np.concatenate([self.total, np.zeros(grow)])
         rows = np.fromiter((self.index[k] for k in uniq.tolist()), dtype=np.int64, count=len(uniq))
-        np.add.at(self.likes, rows[inverse], values)
-        np.add.at(self.total, rows[inverse], 1.0)
+        np.add.at(self.likes, rows[inverse], values * weights)
+        np.add.at(self.total, rows[inverse], weights)
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = np.fromiter((self.index.get(k, -1) for k in keys.tolist()), dtype=np.int64, count=len(keys))
@@ -77,10 +77,12 @@ class PopularRecommender(Recommender):
     def partial_fit(self, feedback: Interactions) -> None:
         if len(feedback) == 0:
             return
-        self.posts.add(feedback.post, feedback.value)
-        self.channels.add(feedback.channel, feedback.value)
-        self.likes += float(feedback.value.sum())
-        self.total += float(len(feedback))
+        # A rating counts by its weight (a weak negative, an unanswered post, counts less).
+        weights = feedback.weights()
+        self.posts.add(feedback.post, feedback.value, weights)
+        self.channels.add(feedback.channel, feedback.value, weights)
+        self.likes += float((feedback.value * weights).sum())
+        self.total += float(weights.sum())
 
     def bias(self, candidates: Candidates) -> FloatArray:
         s = self.settings

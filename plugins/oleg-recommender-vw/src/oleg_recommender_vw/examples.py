@@ -150,7 +150,7 @@ class ExampleWriter:
         ch, cat = portrait.rates_before(
             feedback.user, feedback.channel, feedback.category, liked.astype(np.float64)
         )
-        columns = [picked(["-1", "1"], liked)]
+        columns = [self._labels(liked, feedback.weight)]
         if Namespace.USER in s:
             columns.append(numbers(" |u ", feedback.user))
         columns += self._post_columns(feedback.post, feedback.channel, feedback.category)
@@ -160,6 +160,20 @@ class ExampleWriter:
             columns += past_columns(ch, cat)
         assert all(c.pick is None or len(c.pick) == n for c in columns)
         return columns
+
+    @staticmethod
+    def _labels(liked: np.ndarray, weight: np.ndarray | None) -> Column:
+        """``1`` / ``-1``, followed by the row's importance weight where it is not 1 (an
+        unanswered post handed as a weak 👎): VW's ``label weight`` form."""
+        if weight is None or bool((weight == 1.0).all()):
+            return picked(["-1", "1"], liked)
+        weights, which = np.unique(weight, return_inverse=True)
+        texts = [
+            label if w == 1.0 else f"{label} {w:.6g}"
+            for label in ("-1", "1")
+            for w in weights.tolist()
+        ]
+        return picked(texts, liked.astype(np.int64) * len(weights) + which.reshape(-1))
 
     def text(self, feedback: Interactions, portrait: Portrait) -> bytes:
         """All the lines at once (what ``oleg export vw`` writes)."""

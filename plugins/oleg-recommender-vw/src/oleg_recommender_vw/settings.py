@@ -39,7 +39,9 @@ class VwSettings(PluginSettings):
     """Which features VW sees and how it learns: a logistic regression whose score is P(👍).
 
     👍 is label 1, 👎 label -1. Shown-but-unanswered deliveries (Lamoda's impressions without
-    a click) are not learned from: the engine hands recommenders only rated deliveries.
+    a click) are learned as -1 with their weight as VW's importance weight when the
+    deployment's ``[engine.unanswered]`` hands them over (``after``, ``weight``), and left out
+    otherwise.
     """
 
     namespaces: list[Namespace] = Field(

@@ -78,6 +78,11 @@ class SimulatedSettings(PluginSettings):
     """The others join at uniformly random times within this span after the first poll."""
     react_probability: float = Field(0.9, ge=0.0, le=1.0)
     """Chance that a subscriber answers a delivered post with 👍 or 👎 at all."""
+    answer_bias: float = Field(0.0, ge=0.0, le=1.0)
+    """How much that chance follows their liking of the post, as real subscribers skip
+    what bores them: the chance is ``react_probability * (1 - answer_bias + answer_bias *
+    2 p)`` (at most 1), ``p`` their probability of a 👍. 0 (default): every post alike; 1:
+    a post they surely dislike goes unanswered. What ``[engine.unanswered]`` learns from."""
     reaction_delay: Duration = timedelta(minutes=20)
     """Mean of the exponential delay between a delivery and its reaction."""
     leave_probability: float = Field(0.0, ge=0.0, le=1.0)
@@ -289,8 +294,12 @@ class SimulatedSink(Sink):
             )
             p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
         react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
+        bias = self.settings.answer_bias
+        answers = self.settings.react_probability * (
+            np.minimum(1.0, (1.0 - bias) + bias * 2.0 * p) if bias else np.ones(len(p))
+        )
         return [
-            Draw(item, index, float(p[i]), bool(react[i] < self.settings.react_probability),
+            Draw(item, index, float(p[i]), bool(react[i] < answers[i]),
                  bool(like[i] < p[i]), bool(leave[i] < self.settings.leave_probability), float(delay[i]))
             for i, (item, index) in enumerate(items)
         ]

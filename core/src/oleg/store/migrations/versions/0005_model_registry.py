@@ -29,6 +29,10 @@ def upgrade() -> None:
         "model_version", sa.Column("cutoff_id", sa.Integer(), nullable=False, server_default="0")
     )
     op.add_column(
+        "model_version",
+        sa.Column("weak_cutoff_id", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column(
         "model_version", sa.Column("trained_from", sa.DateTime(timezone=True), nullable=True)
     )
     op.add_column(
@@ -74,5 +78,5 @@ def downgrade() -> None:
     op.drop_table("model_decision")
     op.drop_index("ix_model_version_status", table_name="model_version")
     op.drop_index("ix_model_version_lineage", table_name="model_version")
-    for column in ("file", "trained_to", "trained_from", "cutoff_id", "lineage"):
+    for column in ("file", "trained_to", "trained_from", "weak_cutoff_id", "cutoff_id", "lineage"):
         op.drop_column("model_version", column)
