@@ -90,3 +90,17 @@ def test_roc_points_are_a_fixed_grid_and_monotone():
     assert points["fpr"][0] == 0 and points["tpr"][-1] == 1
     assert all(a <= b for a, b in zip(points["tpr"], points["tpr"][1:], strict=False))
     assert roc_points(np.ones(5), np.arange(5)) == {"fpr": [], "tpr": []}
+
+
+def test_chance_is_no_yardstick_where_the_champion_itself_is_not_above_it():
+    """A popularity model judged on the posts it chose often scores below 0.5 held out: its
+    newer versions are compared with it, not called collapsed against chance."""
+    both_below = Evidence(0.46, 0.45, 0.5, -1.0, 0.5, champion_z_above_chance=-1.2)
+    assert judge(RULE, both_below, same_line=True).outcome is DecisionOutcome.PROMOTED
+    assert judge(RULE, both_below, same_line=False).outcome is DecisionOutcome.REJECTED  # noise
+    weak_champion = Evidence(0.53, 0.52, 0.5, 0.8, 0.4, champion_z_above_chance=0.7)
+    assert judge(RULE, weak_champion, same_line=True).outcome is DecisionOutcome.PROMOTED
+    strong_champion = Evidence(0.53, 0.52, 0.5, 0.8, 0.4, champion_z_above_chance=6.0)
+    assert "not above chance" in judge(RULE, strong_champion, same_line=True).reason
+    below_a_good_one = Evidence(0.48, 0.7, 0.5, -0.4, -5, champion_z_above_chance=6.0)
+    assert judge(RULE, below_a_good_one, same_line=False).outcome is DecisionOutcome.COLLAPSED

@@ -68,6 +68,10 @@ class Evidence:
     chance: float
     z_above_chance: float
     z_above_champion: float
+    champion_z_above_chance: float = math.inf
+    """How far the champion itself stands above chance: where it does not, the held-out
+    ratings cannot show any model above chance (a popularity model's held-out AUC often sits
+    below 0.5, since it is judged on the posts it chose), and chance is no yardstick."""
 
 
 def evidence(
@@ -87,6 +91,10 @@ def evidence(
             0.5,
             _z(aucs[0] - 0.5, se_alone),
             _z(aucs[0] - aucs[1], se_diff),
+            _z(
+                aucs[1] - 0.5,
+                math.sqrt(max(cov[1, 1], 0.0)) if not np.isnan(cov[1, 1]) else float("nan"),
+            ),
         )
     level = chance(metric, labels)
     mine, theirs = _losses(metric, labels, challenger), _losses(metric, labels, champion)
@@ -104,6 +112,7 @@ def evidence(
         level,
         _paired_z(base, mine),
         _paired_z(theirs, mine),
+        _paired_z(base, theirs),
     )
 
 
@@ -141,8 +150,9 @@ def judge(rule: PromotionSection, e: Evidence, *, same_line: bool) -> Verdict | 
     """Promote, reject or call collapsed; ``None`` when a figure is undefined (the held-out
     ratings hold one class: AUC has no value yet).
 
-    In order: worse than chance, or worse than the champion by more than ``max_drop``:
-    collapsed. Not above chance beyond noise (``confidence``): rejected. A gain below
+    In order: worse than chance (while the champion is not), or worse than the champion by
+    more than ``max_drop``: collapsed. Not above chance beyond noise (``confidence``, where
+    the champion is): rejected. A gain below
     ``min_absolute_change`` or ``min_relative_change``: rejected. A challenger from another
     line than the champion's must also beat it beyond noise; a newer version of the
     champion's own line needs only the gain (it is the same model, fresher).
@@ -153,7 +163,8 @@ def judge(rule: PromotionSection, e: Evidence, *, same_line: bool) -> Verdict | 
     name = rule.metric.upper() if rule.metric == "auc" else rule.metric
     gain = e.challenger - e.champion if higher else e.champion - e.challenger
     z_needed = NormalDist().inv_cdf(rule.confidence)
-    if (e.challenger < e.chance) if higher else (e.challenger > e.chance):
+    below_chance = (lambda x: x < e.chance) if higher else (lambda x: x > e.chance)
+    if below_chance(e.challenger) and not below_chance(e.champion):
         return Verdict(
             DecisionOutcome.COLLAPSED,
             f"collapsed: {name} {e.challenger:.4f} is worse than chance ({e.chance:.4f})",
@@ -164,7 +175,7 @@ def judge(rule: PromotionSection, e: Evidence, *, same_line: bool) -> Verdict | 
             f"collapsed: {name} {e.challenger:.4f} against the champion's {e.champion:.4f}, a "
             f"drop beyond max_drop {rule.max_drop:g}",
         )
-    if not e.z_above_chance >= z_needed:
+    if not e.z_above_chance >= z_needed and e.champion_z_above_chance >= z_needed:
         return Verdict(
             DecisionOutcome.REJECTED,
             f"not above chance beyond noise: {name} {e.challenger:.4f}, {e.z_above_chance:.1f} "

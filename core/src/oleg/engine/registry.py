@@ -311,6 +311,7 @@ class ModelRegistry:
                 "chance": round(level, 6),
                 "z_above_chance": _finite(s.evidence.z_above_chance),
                 "z_above_champion": _finite(s.evidence.z_above_champion),
+                "champion_z_above_chance": _finite(s.evidence.champion_z_above_chance),
                 "roc": {"challenger": roc_points(labels, s.scores), "champion": champion_roc},
             }
             assert s.lineage.latest is not None
