@@ -257,26 +257,43 @@ class TdClient:
             extra = obj.get("@extra")
             request_id = extra.get("id") if isinstance(extra, dict) else None
             if request_id is not None:
+                if not isinstance(request_id, int) or isinstance(request_id, bool):
+                    log.warning(
+                        "%s: skipped a reply with a garbled @extra id: %.200r",
+                        self.settings.account,
+                        extra,
+                    )
+                    continue
                 with self._pending_lock:
-                    pending = self._pending.pop(int(request_id), None)
+                    pending = self._pending.pop(request_id, None)
                 if pending is not None:
                     pending.reply = obj
                     pending.event.set()
                 continue
             self._updates.put(obj)
             if self._updates.qsize() in (10_000, 100_000):
-                log.warning("%s: %d updates wait for handlers", self.settings.account, self._updates.qsize())
+                log.warning(
+                    "%s: %d updates wait for handlers", self.settings.account, self._updates.qsize()
+                )
 
     def _dispatch_loop(self) -> None:
         while True:
             obj = self._updates.get()
             if obj is None:
                 return
-            for handler in list(self._handlers.get(obj.get("@type", ""), ())):
+            kind = obj.get("@type", "") if isinstance(obj, dict) else None
+            if not isinstance(kind, str):  # a garbled update must not end the dispatch thread
+                log.warning(
+                    "%s: skipped an update whose @type is not a name: %.200r",
+                    self.settings.account,
+                    obj,
+                )
+                continue
+            for handler in list(self._handlers.get(kind, ())):
                 try:
                     handler(obj)
                 except Exception:
-                    log.exception("%s: handler for %s failed", self.settings.account, obj.get("@type"))
+                    log.exception("%s: handler for %s failed", self.settings.account, kind)
 
     # -- authorization ----------------------------------------------------------------
 
@@ -321,16 +338,24 @@ class TdClient:
         """
         self.open()
         s = self.settings
-        state = self._wait_change(None, timeout) if self.authorization_state is None else self.authorization_state
+        state = (
+            self._wait_change(None, timeout)
+            if self.authorization_state is None
+            else self.authorization_state
+        )
         while state != READY:
             if state == WAIT_PARAMETERS:
                 key = base64.b64encode(s.database_encryption_key.encode()).decode()
                 self.request(
                     "setTdlibParameters",
                     rq.tdlib_parameters(
-                        api_id=s.api_id, api_hash=s.api_hash, database_key=key,
-                        directory=s.files_directory, use_message_database=s.use_message_database,
-                        language=s.system_language_code, device_model=s.device_model,
+                        api_id=s.api_id,
+                        api_hash=s.api_hash,
+                        database_key=key,
+                        directory=s.files_directory,
+                        use_message_database=s.use_message_database,
+                        language=s.system_language_code,
+                        device_model=s.device_model,
                         application_version=s.application_version,
                     ),
                     timeout=timeout,
@@ -340,9 +365,15 @@ class TdClient:
                     # sending the number makes Telegram send a login code nobody could type
                     raise NeedsLogin(s.account, state)
                 if s.bot_token is not None:
-                    self.request("checkAuthenticationBotToken", {"token": s.bot_token}, timeout=timeout)
+                    self.request(
+                        "checkAuthenticationBotToken", {"token": s.bot_token}, timeout=timeout
+                    )
                 else:
-                    self.request("setAuthenticationPhoneNumber", rq.phone_number(s.phone or ""), timeout=timeout)
+                    self.request(
+                        "setAuthenticationPhoneNumber",
+                        rq.phone_number(s.phone or ""),
+                        timeout=timeout,
+                    )
             elif state == WAIT_CODE:
                 if code is None:
                     raise NeedsLogin(s.account, state)
@@ -350,7 +381,9 @@ class TdClient:
             elif state == WAIT_PASSWORD:
                 if password is None:
                     raise NeedsLogin(s.account, state)
-                self.request("checkAuthenticationPassword", {"password": password()}, timeout=timeout)
+                self.request(
+                    "checkAuthenticationPassword", {"password": password()}, timeout=timeout
+                )
             elif state in (WAIT_EMAIL, WAIT_REGISTRATION):
                 raise NeedsLogin(s.account, state)
             elif state in (CLOSED, "authorizationStateClosing", "authorizationStateLoggingOut"):
