@@ -87,38 +87,45 @@ def extend(
     net: nn.Module, cache: KVCache, slots: Tensor, ext: Extension, *, commit: bool = True
 ) -> Tensor:
     """Run the new tokens through the encoder over each subscriber's cached prefix; return
-    their outputs after the final norm (B, N, d). ``commit``: write their keys and values
-    into the cache (the next extension attends to them)."""
+    their outputs after the final norm (B, N, d; zeros where padded). ``commit``: write
+    their keys and values into the cache (the next extension attends to them). Only the
+    attention sees the padded (B, N) layout; every linear layer runs on the real tokens."""
     b, n, d = ext.tokens.shape
     j = torch.arange(n)
     at = ext.prefix[:, None] + j[None, :]  # (B, N): each new token's position
     real = j[None, :] < ext.counts[:, None]
-    x = ext.tokens + net.positions.weight[at.clamp(max=net.positions.num_embeddings - 1)]  # type: ignore[union-attr]
+    rows, cols = real.nonzero(as_tuple=True)
+    pos = at[rows, cols]
+    x = ext.tokens[rows, cols] + net.positions.weight[pos]  # type: ignore[union-attr]  # (R, d)
     p_max = int(ext.prefix.max()) if b else 0
     # query i of subscriber b sees cached tokens t < prefix_b and new tokens i' <= i
     seen_prefix = torch.arange(p_max)[None, None, :] < ext.prefix[:, None, None]
     seen_new = (j[None, :] <= j[:, None])[None] & real[:, None, :]
     mask = torch.cat([seen_prefix.expand(b, n, p_max), seen_new.expand(b, n, n)], -1)[:, None]
-    rows, cols = real.nonzero(as_tuple=True)
+    where = slots[rows]
+
+    def padded(t: Tensor) -> Tensor:
+        out = t.new_zeros((b, n, d))
+        out[rows, cols] = t
+        return out
+
     for layer_no, layer in enumerate(net.encoder.layers):  # type: ignore[union-attr]
         attn = layer.self_attn
         heads = attn.num_heads
-        h = layer.norm1(x)
-        q, k, v = F.linear(h, attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
-        cached = cache.kv[slots, layer_no, :, :p_max]  # (B, 2, P, d)
-        keys = torch.cat([cached[:, 0], k], 1)
-        values = torch.cat([cached[:, 1], v], 1)
 
         def split(t: Tensor, heads: int = heads) -> Tensor:
             return t.view(b, t.shape[1], heads, d // heads).transpose(1, 2)
 
-        out = F.scaled_dot_product_attention(split(q), split(keys), split(values), attn_mask=mask)
-        out = out.transpose(1, 2).reshape(b, n, d)
-        x = x + attn.out_proj(out)
+        q, k, v = F.linear(layer.norm1(x), attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
+        cached = cache.kv[slots, layer_no, :, :p_max]  # (B, 2, P, d)
+        keys = torch.cat([cached[:, 0], padded(k)], 1)
+        values = torch.cat([cached[:, 1], padded(v)], 1)
+        out = F.scaled_dot_product_attention(
+            split(padded(q)), split(keys), split(values), attn_mask=mask
+        )
+        x = x + attn.out_proj(out.transpose(1, 2)[rows, cols].reshape(len(rows), d))
         x = x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
         if commit and len(rows):
-            where = slots[rows]
-            pos = at[rows, cols]
-            cache.kv[where, layer_no, 0, pos] = k[rows, cols]
-            cache.kv[where, layer_no, 1, pos] = v[rows, cols]
-    return net.norm(x)  # type: ignore[union-attr,no-any-return]
+            cache.kv[where, layer_no, 0, pos] = k
+            cache.kv[where, layer_no, 1, pos] = v
+    return padded(net.norm(x))  # type: ignore[union-attr]

@@ -203,11 +203,15 @@ class UserCache:
             )
             fresh = torch.tensor([f for *_, f in todo])
             b = len(todo)
-            start_tok = net.start.expand(b, 1, -1)
-            pad = torch.zeros((b, 1, kv.d))
-            tokens = torch.where(
-                fresh[:, None, None], torch.cat([start_tok, steps], 1), torch.cat([steps, pad], 1)
-            )
+            tokens = steps
+            if fresh.any():  # those read from scratch begin with the start token
+                start_tok = net.start.expand(b, 1, -1)
+                pad = torch.zeros((b, 1, kv.d))
+                tokens = torch.where(
+                    fresh[:, None, None],
+                    torch.cat([start_tok, steps], 1),
+                    torch.cat([steps, pad], 1),
+                )
             prefix = torch.tensor(
                 [0 if f else 1 + per * self.users[k].steps for k, _, _, f in todo]
             )
