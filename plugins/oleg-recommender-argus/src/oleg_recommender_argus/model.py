@@ -207,10 +207,12 @@ class ArgusModel:
     def _contexts(self, users: list[int | None], now: int | None) -> np.ndarray:
         ctx = np.zeros((len(users), 3), dtype=np.int64)
         ctx[:, 1] = Asked.MAILING
-        for i, u in enumerate(users):
-            rows = self.histories.of(u)
-            at = now if now is not None else (int(rows[-1, Col.TIME]) if len(rows) else 0)
-            ctx[i, 0] = hour_of_week(np.array([at]))[0]
+        if now is not None:
+            at = np.full(len(users), now, dtype=np.int64)
+        else:  # offline: the time of each one's last step
+            lasts = (self.histories.of(u) for u in users)
+            at = np.fromiter((int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users))
+        ctx[:, 0] = hour_of_week(at)
         return ctx
 
     def score_many(self, users: list[int | None], cands: Candidates) -> np.ndarray:
