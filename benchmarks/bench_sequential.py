@@ -16,7 +16,7 @@ pulls pytorch-lightning) while oleg's has numpy 2::
 Without it the SASRec rows are skipped (said so).
 
 Usage: .venv/bin/python benchmarks/bench_sequential.py [--data ../shared/data] [--k 10]
-       [--datasets amazon-video-games,movielens-latest-small] [--sasrec-epochs 20]
+       [--datasets amazon-video-games,movielens-latest-small] [--sasrec-epochs 5]
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=256, help="users scored at once")
-    parser.add_argument("--sasrec-epochs", type=int, default=20)
+    parser.add_argument("--sasrec-epochs", type=int, default=5)
     args = parser.parse_args(argv)
     console = Console(width=None if Console().is_terminal else 120)
     installed = Plugins.available()
