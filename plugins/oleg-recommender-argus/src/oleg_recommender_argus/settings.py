@@ -40,8 +40,8 @@ class ArgusSettings(PluginSettings):
 
     preset: Literal["small", "medium", "large"] = Field(
         "small",
-        description="Network size: small (32 wide, 1 layer, ~0.6M parameters), medium (64, 2 "
-        "layers, ~4.3M), large (128, 4 layers, ~17M). The fields below override it.",
+        description="Network size: small (32 wide, 1 layer, ~0.7M parameters), medium (64, 2 "
+        "layers, ~4.7M), large (128, 4 layers, ~18.6M). The fields below override it.",
     )
     dim: int | None = Field(None, ge=8, description="Width of every token and vector.")
     layers: int | None = Field(None, ge=1, description="Transformer layers.")
