@@ -1,8 +1,8 @@
 """Sequential next-item ranking, leave-last-out (each user's last item is the test), full
 ranking over every train item (no sampled negatives), the user's earlier items excluded:
 NDCG@10 and Recall@10 of ``popular``, ``als`` and ``argus`` through oleg_evaluation, and
-RecTools' SASRec on the same split in the same run, scored by the same code
-(``RankingTask.measure``). Data sets: Amazon Video Games (SASRec's Video.txt) and
+RecTools' SASRec (with gSASRec's gBCE loss, 256 negatives) on the same split in the same
+run, scored by the same code (``RankingTask.measure``). Data sets: Amazon Video Games (SASRec's Video.txt) and
 MovieLens latest-small as sequences (every rating an interaction, in time order). Compare
 with the literature's full-ranking figures, not its 100-sampled-negatives ones (those are
 several times higher). Target: argus at or above the SASRec peer.
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 PEER_PYTHON = Path(__file__).resolve().parent / ".peers" / "rectools" / "bin" / "python"
 PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "rectools_sasrec.py"
-SASREC = "sasrec (rectools)"
+SASREC = "sasrec (rectools, gBCE)"
 
 # Adding a recommender is adding its spec; plugins not installed are skipped and said so.
 RECOMMENDERS = ["popular", "als", "argus:pretrain_epochs=5,threads=1"]
