@@ -13,7 +13,9 @@ SETTINGS = {"pretrain_epochs": 4, "finetune_epochs": 5, "threads": 1}
 def test_two_processes_match_one(tmp_path) -> None:
     data = synthetic_feedback()
     ranks = spawn_fit(SETTINGS, 3, data.train, world_size=2, workdir=tmp_path)
-    np.testing.assert_array_equal(ranks[0].score_many([1, 2], data.candidates), ranks[1].score_many([1, 2], data.candidates))
+    np.testing.assert_array_equal(
+        ranks[0].score_many([1, 2], data.candidates), ranks[1].score_many([1, 2], data.candidates)
+    )
     single = ArgusRecommender(ArgusSettings(**SETTINGS), seed=3)
     single.fit(data.train)
     one = auc(data.test.value, score_pairs(single, data.test))

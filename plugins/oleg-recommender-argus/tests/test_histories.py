@@ -43,7 +43,12 @@ def _deliver(store: Store, sub: int, post: int, at: datetime, policy: Policy = W
 
 
 def test_store_deliveries_become_steps(store: Store) -> None:
-    posts = store.add_posts([Post(CHAN, m, T0 - timedelta(hours=2), media_kind=MediaKind.PHOTO, category="sport") for m in range(1, 7)])
+    posts = store.add_posts(
+        [
+            Post(CHAN, m, T0 - timedelta(hours=2), media_kind=MediaKind.PHOTO, category="sport")
+            for m in range(1, 7)
+        ]
+    )
     a = store.upsert_subscriber("a", active=True, at=T0).id
     b = store.upsert_subscriber("b", active=True, at=T0).id
     p = [x.id for x in posts]
@@ -54,7 +59,13 @@ def test_store_deliveries_become_steps(store: Store) -> None:
     _deliver(store, a, p[2], T0 + timedelta(hours=1, minutes=7))  # alone: a /more
     d_held = _deliver(store, b, p[3], T0 + timedelta(hours=1, minutes=8))
     later = T0 + timedelta(hours=2)
-    store.add_feedback([FeedbackEvent(d_cold, 1, later), FeedbackEvent(d_round, 0, later), FeedbackEvent(d_held, 1, later)])
+    store.add_feedback(
+        [
+            FeedbackEvent(d_cold, 1, later),
+            FeedbackEvent(d_round, 0, later),
+            FeedbackEvent(d_held, 1, later),
+        ]
+    )
 
     log = store.delivery_log()
     assert [x.value for x in log] == [1, None, 0, None, None, 1]
@@ -80,7 +91,9 @@ def test_store_deliveries_become_steps(store: Store) -> None:
 
 
 def test_an_unseen_post_is_encoded_from_its_features() -> None:
-    data = Interactions.from_arrays([1, 1, 2, 2], [10, 11, 10, 12], [CHAN] * 4, [1, 0, 1, 1], [1, 2, 3, 4])
+    data = Interactions.from_arrays(
+        [1, 1, 2, 2], [10, 11, 10, 12], [CHAN] * 4, [1, 0, 1, 1], [1, 2, 3, 4]
+    )
     model = ArgusRecommender(ArgusSettings(pretrain_epochs=1, finetune_epochs=0), seed=0)
     model.fit(data)
     fresh = Candidates.from_arrays([999_001, 999_002], [CHAN, -1002000000000])
@@ -89,7 +102,9 @@ def test_an_unseen_post_is_encoded_from_its_features() -> None:
 
 
 def test_same_seed_same_model_and_presets_grow() -> None:
-    data = Interactions.from_arrays(np.repeat([1, 2, 3], 20), np.arange(60) % 25, [CHAN] * 60, np.arange(60) % 2, np.arange(60))
+    data = Interactions.from_arrays(
+        np.repeat([1, 2, 3], 20), np.arange(60) % 25, [CHAN] * 60, np.arange(60) % 2, np.arange(60)
+    )
     cands = Candidates.from_arrays(np.arange(25), [CHAN] * 25)
     runs = []
     for _ in range(2):
@@ -97,7 +112,10 @@ def test_same_seed_same_model_and_presets_grow() -> None:
         m.fit(data)
         runs.append(m.score(1, cands))
     np.testing.assert_array_equal(runs[0], runs[1])
-    sizes = [ArgusRecommender(ArgusSettings(preset=p)).n_parameters() for p in ("small", "medium", "large")]
+    sizes = [
+        ArgusRecommender(ArgusSettings(preset=p)).n_parameters()
+        for p in ("small", "medium", "large")
+    ]
     assert sizes[0] < sizes[1] < sizes[2]
 
 

@@ -36,17 +36,30 @@ from oleg_recommender_argus.settings import ArgusSettings
 def read_ratings(path: Path) -> Interactions:
     """Ratings from ``.npz`` (arrays user, post, channel, value[, time, category])."""
     if Path(path).suffix != ".npz":
-        raise SystemExit(f"{path}: expected a .npz file of ratings (user, post, channel, value[, time])")
+        raise SystemExit(
+            f"{path}: expected a .npz file of ratings (user, post, channel, value[, time])"
+        )
     with np.load(path) as z:
-        return Interactions.from_arrays(z["user"], z["post"], z["channel"], z["value"], z.get("time"), z.get("category"))
+        return Interactions.from_arrays(
+            z["user"], z["post"], z["channel"], z["value"], z.get("time"), z.get("category")
+        )
 
 
 def write_ratings(data: Interactions, path: Path) -> None:
-    np.savez(path, user=data.user, post=data.post, channel=data.channel, value=data.value, time=data.time,
-             category=data.category)
+    np.savez(
+        path,
+        user=data.user,
+        post=data.post,
+        channel=data.channel,
+        value=data.value,
+        time=data.time,
+        category=data.category,
+    )
 
 
-def _worker(rank: int, world: int, init: str, settings: dict[str, Any], seed: int, data_path: str, out: str) -> None:
+def _worker(
+    rank: int, world: int, init: str, settings: dict[str, Any], seed: int, data_path: str, out: str
+) -> None:
     import torch
     import torch.distributed as dist
 
@@ -60,8 +73,14 @@ def _worker(rank: int, world: int, init: str, settings: dict[str, Any], seed: in
         dist.destroy_process_group()
 
 
-def spawn_fit(settings: dict[str, Any], seed: int, data: Interactions, *, world_size: int = 2,
-              workdir: Path | None = None) -> list[ArgusRecommender]:
+def spawn_fit(
+    settings: dict[str, Any],
+    seed: int,
+    data: Interactions,
+    *,
+    world_size: int = 2,
+    workdir: Path | None = None,
+) -> list[ArgusRecommender]:
     """Fit on ``data`` with ``world_size`` processes (gloo, a file store); the model each
     rank ended with (they should be equal)."""
     import torch.multiprocessing as mp
@@ -70,17 +89,26 @@ def spawn_fit(settings: dict[str, Any], seed: int, data: Interactions, *, world_
         data_path = Path(tmp) / "ratings.npz"
         write_ratings(data, data_path)
         init = f"file://{Path(tmp) / 'store'}"
-        mp.spawn(_worker, args=(world_size, init, settings, seed, str(data_path), tmp), nprocs=world_size, join=True)
+        mp.spawn(
+            _worker,
+            args=(world_size, init, settings, seed, str(data_path), tmp),
+            nprocs=world_size,
+            join=True,
+        )
         return [ArgusRecommender.load(Path(tmp) / f"rank{r}.pt") for r in range(world_size)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m oleg_recommender_argus.ddp",
-                                     description="Fit argus, data-parallel over torchrun's processes.")
+    parser = argparse.ArgumentParser(
+        prog="python -m oleg_recommender_argus.ddp",
+        description="Fit argus, data-parallel over torchrun's processes.",
+    )
     parser.add_argument("--data", type=Path, required=True, help="ratings as .npz")
     parser.add_argument("--settings", default="{}", help="argus settings as JSON")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("argus-ddp.pt"), help="model file written by rank 0")
+    parser.add_argument(
+        "--out", type=Path, default=Path("argus-ddp.pt"), help="model file written by rank 0"
+    )
     parser.add_argument("--backend", default="gloo", help="gloo (CPU) or nccl (GPU)")
     args = parser.parse_args(argv)
     import torch
@@ -104,8 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     if rank == 0:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         model.save(args.out)
-        print(json.dumps({"processes": dist.get_world_size() if dist.is_initialized() else 1, "ratings": len(data),
-                          "seconds": round(time.perf_counter() - began, 3), "out": str(args.out)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "processes": dist.get_world_size() if dist.is_initialized() else 1,
+                    "ratings": len(data),
+                    "seconds": round(time.perf_counter() - began, 3),
+                    "out": str(args.out),
+                }
+            ),
+            flush=True,
+        )
     if dist.is_initialized():
         dist.destroy_process_group()
     return 0

@@ -93,7 +93,9 @@ def age_bucket(at: IntArray, published: IntArray) -> IntArray:
 
 
 def media_codes(kinds: list[str | None]) -> IntArray:
-    return np.fromiter((MEDIA_KINDS.get(k or "", 0) for k in kinds), dtype=np.int64, count=len(kinds))
+    return np.fromiter(
+        (MEDIA_KINDS.get(k or "", 0) for k in kinds), dtype=np.int64, count=len(kinds)
+    )
 
 
 def feedback_of(value: np.ndarray, like_at: float, dislike_at: float) -> IntArray:

@@ -49,9 +49,21 @@ class Histories:
     def __init__(self) -> None:
         self.rows: dict[int, np.ndarray] = {}
         self._where: dict[int, dict[int, int]] = {}
+        self._changed: dict[int, int] = {}
+        """Subscriber -> the first step added or relabelled since :meth:`take_changes`."""
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values())
+
+    def _mark(self, user: int, step: int) -> None:
+        if step < self._changed.get(user, step + 1):
+            self._changed[user] = step
+
+    def take_changes(self) -> dict[int, int]:
+        """Subscriber -> the first of their steps that changed since the last call: what
+        the serving caches must read again."""
+        out, self._changed = self._changed, {}
+        return out
 
     def users(self) -> list[int]:
         return list(self.rows)
@@ -83,26 +95,37 @@ class Histories:
                 fresh.append(row.copy())
             elif row[Col.FEEDBACK] != Feedback.SHOWN:  # "shown" never erases an answer
                 target = old[at] if at < len(old) else fresh[at - len(old)]
-                target[Col.FEEDBACK] = row[Col.FEEDBACK]
+                if target[Col.FEEDBACK] != row[Col.FEEDBACK]:
+                    target[Col.FEEDBACK] = row[Col.FEEDBACK]
+                    self._mark(user, at)
         if fresh:
+            self._mark(user, len(old))
             old = np.concatenate([old, np.stack(fresh)])
         self.rows[user] = old
         return user
 
-    def relabel(self, users: IntArray, posts: IntArray, feedback: IntArray) -> tuple[set[int], np.ndarray]:
+    def relabel(
+        self, users: IntArray, posts: IntArray, feedback: IntArray
+    ) -> tuple[set[int], np.ndarray]:
         """Set the feedback of steps already there; returns the users touched and a mask of
         the ratings that matched no step."""
         missing = np.ones(len(users), dtype=bool)
         touched: set[int] = set()
-        for i, (u, p, f) in enumerate(zip(users.tolist(), posts.tolist(), feedback.tolist(), strict=True)):
+        for i, (u, p, f) in enumerate(
+            zip(users.tolist(), posts.tolist(), feedback.tolist(), strict=True)
+        ):
             at = self._where.get(u, {}).get(p)
             if at is not None:
-                self.rows[u][at, Col.FEEDBACK] = f
+                if self.rows[u][at, Col.FEEDBACK] != f:
+                    self.rows[u][at, Col.FEEDBACK] = f
+                    self._mark(u, at)
                 missing[i] = False
                 touched.add(u)
         return touched, missing
 
-    def windows(self, max_len: int, users: Iterable[int] | None = None, *, last_only: bool = False) -> list[Window]:
+    def windows(
+        self, max_len: int, users: Iterable[int] | None = None, *, last_only: bool = False
+    ) -> list[Window]:
         """Training sequences: each history cut into pieces of at most ``max_len`` steps,
         from the newest back (``last_only``: the newest piece only)."""
         out: list[Window] = []

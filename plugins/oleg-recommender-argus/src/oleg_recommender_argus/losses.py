@@ -42,9 +42,9 @@ def feedback_loss(logits: Tensor, feedback: Tensor) -> Tensor:
     """BCE of a like and BCE of a dislike (shown-and-unanswered is neither)."""
     like = (feedback == Feedback.LIKE).float()
     dislike = (feedback == Feedback.DISLIKE).float()
-    return F.binary_cross_entropy_with_logits(logits[:, 0], like) + F.binary_cross_entropy_with_logits(
-        logits[:, 1], dislike
-    )
+    return F.binary_cross_entropy_with_logits(
+        logits[:, 0], like
+    ) + F.binary_cross_entropy_with_logits(logits[:, 1], dislike)
 
 
 RANK = torch.tensor([0, 2, 1])
@@ -68,4 +68,6 @@ def answered_bce(scores: Tensor, feedback: Tensor, valid: Tensor) -> Tensor:
     answered = valid & (feedback != Feedback.SHOWN)
     if not bool(answered.any()):
         return scores.sum() * 0.0
-    return F.binary_cross_entropy_with_logits(scores[answered], (feedback[answered] == Feedback.LIKE).float())
+    return F.binary_cross_entropy_with_logits(
+        scores[answered], (feedback[answered] == Feedback.LIKE).float()
+    )

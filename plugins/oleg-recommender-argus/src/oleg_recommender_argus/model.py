@@ -29,6 +29,7 @@ from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.serving import ItemCache, UserCache
 from oleg_recommender_argus.settings import ArgusSettings
 from oleg_recommender_argus.store_log import StoreLog
+from oleg_recommender_argus.threads import set_threads
 from oleg_recommender_argus.training import Pass, Phase, Trainer
 
 
@@ -47,7 +48,7 @@ class ArgusModel:
         self.net = self._new_net()
         self.histories = Histories()
         self.items = ItemCache(self.size.dim)
-        self.users = UserCache()
+        self.users = UserCache(settings.kv_cache_mb)
         self.log: StoreLog | None = None
         self.clock: Callable[[], datetime] | None = None
         self._cursor = 0
@@ -62,8 +63,11 @@ class ArgusModel:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = ArgusNet(
-                self.size, n_hashes=self.s.post_hashes, three_tokens=self.s.variant == "three-token",
-                dropout=self.s.dropout, temperature=self.s.temperature,
+                self.size,
+                n_hashes=self.s.post_hashes,
+                three_tokens=self.s.variant == "three-token",
+                dropout=self.s.dropout,
+                temperature=self.s.temperature,
             )
         return net.eval()
 
@@ -73,22 +77,23 @@ class ArgusModel:
         self.clock = clock
 
     def _threads(self) -> None:
-        from oleg_recommender_argus.threads import set_threads
-
         set_threads(self.s.threads)
 
     # -- histories -----------------------------------------------------------------------
 
     def _rebuild(self, data: Interactions) -> None:
         self.histories = Histories()
+        self.users.clear()
         feedback = feedback_of(data.value, self.s.like_at, self.s.dislike_at)
         if self.log is not None:
             self.log.cursor = 0
             logged = self.log.read(until=int(data.time.max()) if len(data) else None)
             rated = {(int(u), int(p)) for u, p in zip(data.user, data.post, strict=True)}
             keep = np.array(
-                [r < 0 or (int(u), int(row[Col.POST])) in rated
-                 for u, row, r in zip(logged.users, logged.rows, logged.rating, strict=True)],
+                [
+                    r < 0 or (int(u), int(row[Col.POST])) in rated
+                    for u, row, r in zip(logged.users, logged.rows, logged.rating, strict=True)
+                ],
                 dtype=bool,
             )  # a rating left out of this fit (held out) leaves its step out too
             logged = logged.take(keep) if len(keep) else logged
@@ -115,7 +120,9 @@ class ArgusModel:
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.rounds)
         return Trainer(self.net, self.codes, self.s, device, gen)
 
-    def _train(self, phases: list[tuple[Phase, int, float]], users: set[int] | None, max_steps: int | None) -> list[Pass]:
+    def _train(
+        self, phases: list[tuple[Phase, int, float]], users: set[int] | None, max_steps: int | None
+    ) -> list[Pass]:
         device = pick_device(self.s.device)
         windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
         if not windows:
@@ -130,7 +137,15 @@ class ArgusModel:
                 trainer.mixed_feedback = self._has_pairs()
                 for phase, epochs, lr in phases:
                     if epochs and (phase is Phase.PRETRAIN or self._has_pairs()):
-                        out += trainer.run(self.histories, windows, catalog, phase=phase, epochs=epochs, lr=lr, max_steps=max_steps)
+                        out += trainer.run(
+                            self.histories,
+                            windows,
+                            catalog,
+                            phase=phase,
+                            epochs=epochs,
+                            lr=lr,
+                            max_steps=max_steps,
+                        )
         finally:
             self.net.to("cpu").eval()
         self.items.clear()
@@ -146,11 +161,17 @@ class ArgusModel:
         self.rounds = 0
         self._rebuild(data)
         passes = self._train(
-            [(Phase.PRETRAIN, self.s.pretrain_epochs, self.s.lr), (Phase.FINETUNE, self.s.finetune_epochs, self.s.finetune_lr)],
-            None, None,
+            [
+                (Phase.PRETRAIN, self.s.pretrain_epochs, self.s.lr),
+                (Phase.FINETUNE, self.s.finetune_epochs, self.s.finetune_lr),
+            ],
+            None,
+            None,
         )
         self.rounds += 1
-        self.history = [{"epoch": k, "phase": str(p.phase), "loss": p.loss} for k, p in enumerate(passes, 1)]
+        self.history = [
+            {"epoch": k, "phase": str(p.phase), "loss": p.loss} for k, p in enumerate(passes, 1)
+        ]
         seconds = sum(p.seconds for p in passes)
         events = sum(p.events for p in passes)
         self.fit_info = {
@@ -163,18 +184,20 @@ class ArgusModel:
 
     def partial_fit(self, data: Interactions) -> None:
         self._threads()
-        touched = self._sync() | self._label(data, feedback_of(data.value, self.s.like_at, self.s.dislike_at))
-        self.users.forget(touched)
+        touched = self._sync() | self._label(
+            data, feedback_of(data.value, self.s.like_at, self.s.dislike_at)
+        )
         if self.s.partial_steps and touched:
-            passes = self._train([(Phase.PARTIAL, 1, self.s.partial_lr)], touched, self.s.partial_steps)
+            passes = self._train(
+                [(Phase.PARTIAL, 1, self.s.partial_lr)], touched, self.s.partial_steps
+            )
             self.partial_history = [asdict(p) | {"phase": str(p.phase)} for p in passes]
         self.rounds += 1
 
     def observe(self) -> set[int]:
-        """Read the store's new deliveries and forget the vectors of those who got them."""
-        touched = self._sync()
-        self.users.forget(touched)
-        return touched
+        """Read the store's new deliveries (their steps reach the user vectors at the next
+        score, through the histories' changes)."""
+        return self._sync()
 
     # -- serving -------------------------------------------------------------------------
 
@@ -184,23 +207,36 @@ class ArgusModel:
     def _contexts(self, users: list[int | None], now: int | None) -> np.ndarray:
         ctx = np.zeros((len(users), 3), dtype=np.int64)
         ctx[:, 1] = Asked.MAILING
-        for i, u in enumerate(users):
-            rows = self.histories.of(u)
-            at = now if now is not None else (int(rows[-1, Col.TIME]) if len(rows) else 0)
-            ctx[i, 0] = hour_of_week(np.array([at]))[0]
+        if now is not None:
+            at = np.full(len(users), now, dtype=np.int64)
+        else:  # offline: the time of each one's last step
+            lasts = (self.histories.of(u) for u in users)
+            at = np.fromiter((int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users))
+        ctx[:, 0] = hour_of_week(at)
         return ctx
 
     def score_many(self, users: list[int | None], cands: Candidates) -> np.ndarray:
         if len(users) == 0 or len(cands) == 0:
             return np.zeros((len(users), len(cands)))
-        self._threads()
+        set_threads(1)  # a pool is memory-bound; a second thread only waits on a shared machine
         self.observe()
         now = self._now()
-        ages = age_bucket(np.full(len(cands), now), cands.time) if now is not None else np.zeros(len(cands), np.int64)
+        ages = (
+            age_bucket(np.full(len(cands), now), cands.time)
+            if now is not None
+            else np.zeros(len(cands), np.int64)
+        )
         with torch.no_grad():
             items = self.items.matrix(self.net, self.codes, cands, self._media_of, ages)
-            u = self.users.vectors(self.net, self.codes, self.histories, users, self._contexts(users, now), self.size.max_history)
-            logits = u @ items.T + self.net.offset
+            u = self.users.vectors(
+                self.net,
+                self.codes,
+                self.histories,
+                users,
+                self._contexts(users, now),
+                self.size.max_history,
+            )
+            logits = u @ items + self.net.offset
             return torch.sigmoid(logits).double().numpy()
 
     def _media_of(self, posts: np.ndarray) -> np.ndarray:
@@ -220,7 +256,9 @@ class ArgusModel:
             "net": self.net.state_dict(),
             "users": torch.tensor(users, dtype=torch.int64),
             "lengths": torch.tensor([len(r) for r in rows], dtype=torch.int64),
-            "rows": torch.from_numpy(np.concatenate(rows) if rows else np.zeros((0, N_COLS), np.int64)),
+            "rows": torch.from_numpy(
+                np.concatenate(rows) if rows else np.zeros((0, N_COLS), np.int64)
+            ),
             "rounds": self.rounds,
             "cursor": self.log.cursor if self.log is not None else 0,
             "history": self.history,

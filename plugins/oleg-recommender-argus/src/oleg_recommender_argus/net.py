@@ -86,7 +86,9 @@ def mlp(d_in: int, d: int, d_out: int) -> nn.Sequential:
 
 
 class ArgusNet(nn.Module):
-    def __init__(self, size: Size, *, n_hashes: int, three_tokens: bool, dropout: float, temperature: float) -> None:
+    def __init__(
+        self, size: Size, *, n_hashes: int, three_tokens: bool, dropout: float, temperature: float
+    ) -> None:
         super().__init__()
         d = size.dim
         self.three_tokens = three_tokens
@@ -132,23 +134,41 @@ class ArgusNet(nn.Module):
     def _start(self, b: int) -> Tensor:
         return self.start.expand(b, 1, -1)
 
+    def tokens(self, batch: Batch, item_raw: Tensor) -> Tensor:
+        """The steps as tokens, (B, L, d) or (B, 3L, d), before their positions are added."""
+        ctx = self.context(batch.context)
+        fb = self.feedback(batch.feedback)
+        if self.three_tokens:
+            b, n = batch.feedback.shape
+            k = self.kind.weight
+            return torch.stack([ctx + k[0], item_raw + k[1], fb + k[2]], dim=2).reshape(
+                b, 3 * n, -1
+            )
+        return self.fold(torch.cat([ctx, item_raw, fb], -1))
+
+    @property
+    def tokens_per_step(self) -> int:
+        return 3 if self.three_tokens else 1
+
+    def query_tokens(self, now_context: Tensor) -> Tensor:
+        """Three-token: the context token put after a history to read its user vector."""
+        return self.context(now_context) + self.kind.weight[0]
+
     # -- the transformer pass ------------------------------------------------------------
 
     def step_inputs(self, batch: Batch, item_raw: Tensor, lag: int = 1) -> tuple[Tensor, Tensor]:
         """Per step t: the user head's input and the feedback head's input (without the
         item for the one-token variant, which concatenates it), both (B, L, .)."""
         ctx = self.context(batch.context)
-        fb = self.feedback(batch.feedback)
         b, n = batch.feedback.shape
         if self.three_tokens:
-            k = self.kind.weight
-            steps = torch.stack([ctx + k[0], item_raw + k[1], fb + k[2]], dim=2).reshape(b, 3 * n, -1)
-            out = self._run(torch.cat([self._start(b), steps], 1))
+            out = self._run(torch.cat([self._start(b), self.tokens(batch, item_raw)], 1))
             at_ctx = out[:, 1::3][:, :n]
             at_item = out[:, 2::3][:, :n]
             return at_ctx, at_item
-        tokens = self.fold(torch.cat([ctx, item_raw, fb], -1))
-        states = self._run(torch.cat([self._start(b), tokens], 1))  # s_0 .. s_L
+        states = self._run(
+            torch.cat([self._start(b), self.tokens(batch, item_raw)], 1)
+        )  # s_0 .. s_L
         idx = (torch.arange(n, device=states.device) + 1 - lag).clamp(min=0)
         prior = states[:, idx]  # s_(t-lag) for step t (steps numbered from 1)
         return torch.cat([prior, ctx], -1), torch.cat([states[:, :n], ctx], -1)
@@ -175,9 +195,9 @@ class ArgusNet(nn.Module):
         b = batch.feedback.shape[0]
         if batch.feedback.shape[1] == 0:
             return self._run(self._start(b))[:, 0]
-        item_raw = self.items(batch.items)
-        tokens = self.fold(torch.cat([self.context(batch.context), item_raw, self.feedback(batch.feedback)], -1))
-        states = self._run(torch.cat([self._start(b), tokens], 1))
+        states = self._run(
+            torch.cat([self._start(b), self.tokens(batch, self.items(batch.items))], 1)
+        )
         return states[torch.arange(b, device=states.device), lengths]
 
     def serving_inputs(self, batch: Batch, lengths: Tensor, now_context: Tensor) -> Tensor:
@@ -187,12 +207,7 @@ class ArgusNet(nn.Module):
         b, n = batch.feedback.shape
         parts = [self._start(b)]
         if n:
-            item_raw = self.items(batch.items)
-            k = self.kind.weight
-            steps = torch.stack(
-                [self.context(batch.context) + k[0], item_raw + k[1], self.feedback(batch.feedback) + k[2]], dim=2
-            ).reshape(b, 3 * n, -1)
-            parts.append(steps)
+            parts.append(self.tokens(batch, self.items(batch.items)))
         seq = torch.cat(parts, 1)
         # each history's own end: put its "now" context token right after its last step
         pos = 1 + 3 * lengths

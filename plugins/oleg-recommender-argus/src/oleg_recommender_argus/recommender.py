@@ -71,8 +71,12 @@ class ArgusRecommender(Recommender):
         import torch
 
         torch.save(
-            {"format": FORMAT, "settings": self.settings.model_dump(mode="json"), "seed": self.seed,
-             "state": self.model.state()},
+            {
+                "format": FORMAT,
+                "settings": self.settings.model_dump(mode="json"),
+                "seed": self.seed,
+                "state": self.model.state(),
+            },
             path,
         )
 

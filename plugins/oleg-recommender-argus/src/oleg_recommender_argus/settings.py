@@ -40,8 +40,8 @@ class ArgusSettings(PluginSettings):
 
     preset: Literal["small", "medium", "large"] = Field(
         "small",
-        description="Network size: small (32 wide, 1 layer, ~0.6M parameters), medium (64, 2 "
-        "layers, ~4.3M), large (128, 4 layers, ~17M). The fields below override it.",
+        description="Network size: small (32 wide, 1 layer, ~0.7M parameters), medium (64, 2 "
+        "layers, ~4.7M), large (128, 4 layers, ~18.6M). The fields below override it.",
     )
     dim: int | None = Field(None, ge=8, description="Width of every token and vector.")
     layers: int | None = Field(None, ge=1, description="Transformer layers.")
@@ -53,8 +53,11 @@ class ArgusSettings(PluginSettings):
         None, ge=2, description="Most steps of a history the transformer reads (the newest)."
     )
     post_hashes: int = Field(
-        2, ge=1, le=8, description="Hashes of a post id (their rows are summed): collisions of "
-        "one hash are told apart by another."
+        2,
+        ge=1,
+        le=8,
+        description="Hashes of a post id (their rows are summed): collisions of "
+        "one hash are told apart by another.",
     )
     variant: Variant = Field(
         "one-token",
@@ -71,50 +74,76 @@ class ArgusSettings(PluginSettings):
         20, ge=0, description="Passes of next-post and feedback prediction in a fit."
     )
     finetune_epochs: int = Field(
-        5, ge=0, description="Passes of pairwise fine-tuning after pretraining (skipped when "
-        "no history holds two shown posts with different feedback)."
+        5,
+        ge=0,
+        description="Passes of pairwise fine-tuning after pretraining (skipped when "
+        "no history holds two shown posts with different feedback).",
     )
     partial_steps: int = Field(
-        3, ge=0, description="Optimisation steps of an incremental round on the histories "
-        "that got new events; 0 only updates those subscribers' vectors."
+        3,
+        ge=0,
+        description="Optimisation steps of an incremental round on the histories "
+        "that got new events; 0 only updates those subscribers' vectors.",
     )
     uniform_negatives: int = Field(
-        256, ge=0, description="Posts drawn uniformly from the known ones as negatives of the "
-        "next-post softmax, besides the batch's own posts."
+        256,
+        ge=0,
+        description="Posts drawn uniformly from the known ones as negatives of the "
+        "next-post softmax, besides the batch's own posts.",
     )
     in_batch_negatives: bool = Field(
         True, description="Use the other posts of the batch as negatives (logQ-corrected)."
     )
     temperature: float = Field(
-        0.05, ge=0.01, le=100, description="Initial e^tau of f(h, i) = cos(h, i) / e^tau; tau "
-        "is learned, e^tau clipped to [0.01, 100]."
+        0.05,
+        ge=0.01,
+        le=100,
+        description="Initial e^tau of f(h, i) = cos(h, i) / e^tau; tau "
+        "is learned, e^tau clipped to [0.01, 100].",
     )
     next_weight: float = Field(1.0, ge=0, description="Weight of the next-post loss.")
     feedback_weight: float = Field(1.0, ge=0, description="Weight of the feedback losses.")
     pair_weight: float = Field(1.0, ge=0, description="Weight of the pairwise loss.")
     bce_weight: float = Field(
-        0.5, ge=0, description="Weight of a like's BCE on the served score while fine-tuning "
-        "(keeps it a probability)."
+        0.5,
+        ge=0,
+        description="Weight of a like's BCE on the served score while fine-tuning "
+        "(keeps it a probability).",
     )
     lag: int = Field(
-        1, ge=1, description="Delivery lag of fine-tuning: a post shown at step t is scored "
+        1,
+        ge=1,
+        description="Delivery lag of fine-tuning: a post shown at step t is scored "
         "with the state after step t - lag (one-token variant; three-token reads step t's "
-        "context token)."
+        "context token).",
     )
     like_at: float = Field(
         0.75, ge=0, le=1, description="A rating (0..1) at or above this is a like."
     )
     dislike_at: float = Field(
-        0.25, ge=0, le=1, description="A rating at or below this is a dislike; between the two "
-        "it is 'shown, not answered'."
+        0.25,
+        ge=0,
+        le=1,
+        description="A rating at or below this is a dislike; between the two "
+        "it is 'shown, not answered'.",
     )
     device: Device = Field(
-        "auto", description="Where it trains: auto (CUDA when present), cpu or cuda. Serving "
-        "runs on the CPU."
+        "auto",
+        description="Where it trains: auto (CUDA when present), cpu or cuda. Serving "
+        "runs on the CPU.",
     )
     threads: int | None = Field(
-        None, ge=1, description="torch intra-op threads of a fit or score; default: every core "
-        "the process may run on. Set 1 where processes run side by side (the demo)."
+        None,
+        ge=1,
+        description="torch intra-op threads of a fit or score; default: every core "
+        "the process may run on. Set 1 where processes run side by side (the demo).",
+    )
+
+    kv_cache_mb: float = Field(
+        1024,
+        gt=0,
+        description="Memory for the subscribers' cached keys and values (serving); "
+        "past it, those updated longest ago are read again from their history when next scored.",
     )
 
     @model_validator(mode="after")

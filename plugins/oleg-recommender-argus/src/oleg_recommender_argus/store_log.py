@@ -54,7 +54,9 @@ def rows_of(logged: list[LoggedDelivery], *, many_subscribers: bool) -> LogRows:
     rows[:, Col.CHANNEL] = [x.post.channel_id for x in logged]
     rows[:, Col.CATEGORY] = [category_code(x.post.category) for x in logged]
     rows[:, Col.MEDIA] = media_codes([x.post.media_kind for x in logged])
-    rows[:, Col.AGE] = age_bucket(sent, np.array([to_epoch(x.post.date) for x in logged], dtype=np.int64))
+    rows[:, Col.AGE] = age_bucket(
+        sent, np.array([to_epoch(x.post.date) for x in logged], dtype=np.int64)
+    )
     rows[:, Col.HOUR] = hour_of_week(sent)
     rows[:, Col.TIME] = sent
     rows[:, Col.FEEDBACK] = Feedback.SHOWN

@@ -53,7 +53,9 @@ def rank_and_world() -> tuple[int, int]:
 def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
     import torch.distributed as dist
 
-    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    flat = torch.cat(
+        [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params]
+    )
     dist.all_reduce(flat)
     flat /= world
     at = 0
@@ -64,7 +66,14 @@ def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
 
 
 class Trainer:
-    def __init__(self, net: ArgusNet, codes: Codes, settings: ArgusSettings, device: torch.device, generator: torch.Generator) -> None:
+    def __init__(
+        self,
+        net: ArgusNet,
+        codes: Codes,
+        settings: ArgusSettings,
+        device: torch.device,
+        generator: torch.Generator,
+    ) -> None:
         self.net = net
         self.codes = codes
         self.s = settings
@@ -94,7 +103,9 @@ class Trainer:
             uniform = None
             if s.uniform_negatives and len(catalog):
                 pick = torch.randint(len(catalog), (s.uniform_negatives,), generator=self.gen)
-                uniform = net.item_vectors(torch.from_numpy(catalog.codes).to(self.device)[pick.to(self.device)])
+                uniform = net.item_vectors(
+                    torch.from_numpy(catalog.codes).to(self.device)[pick.to(self.device)]
+                )
             u_log_q = float(np.log(s.uniform_negatives / max(1, len(catalog))))
             total = total + s.next_weight * next_item_loss(
                 u, i, log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
@@ -114,8 +125,17 @@ class Trainer:
 
     # -- passes --------------------------------------------------------------------------
 
-    def run(self, histories: Histories, windows: Sequence[Window], catalog: Catalog, *, phase: Phase,
-            epochs: int, lr: float, max_steps: int | None = None) -> list[Pass]:
+    def run(
+        self,
+        histories: Histories,
+        windows: Sequence[Window],
+        catalog: Catalog,
+        *,
+        phase: Phase,
+        epochs: int,
+        lr: float,
+        max_steps: int | None = None,
+    ) -> list[Pass]:
         rank, world = rank_and_world()
         params = [p for p in self.net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=self.s.weight_decay)
@@ -144,7 +164,11 @@ class Trainer:
                 steps += 1
                 if max_steps is not None and steps >= max_steps:
                     break
-            out.append(Pass(phase, epoch, loss_sum / max(1, n_batches), time.perf_counter() - began, events))
+            out.append(
+                Pass(
+                    phase, epoch, loss_sum / max(1, n_batches), time.perf_counter() - began, events
+                )
+            )
             if max_steps is not None and steps >= max_steps:
                 break
         self.net.eval()
