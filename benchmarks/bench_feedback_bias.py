@@ -29,12 +29,13 @@ from pathlib import Path
 import numpy as np
 from oleg.metrics import auc
 from oleg.plugins import Plugins
+from oleg.scoring import score_pairs
 from oleg.store import Store
 from oleg.types import Candidates, Interactions
 from oleg_demo import run_demo
 from oleg_demo.config import DemoConfig, Policy
 from oleg_demo.runner import RunSize, resolve
-from results_file import write_results
+from results_file import targets_table, write_results
 from rich.console import Console
 from rich.table import Table
 
@@ -82,13 +83,13 @@ def random_exposure(config: DemoConfig, size: RunSize, store: Store, seed: int):
     return np.array(users), picked, p_true, labels
 
 
-def score_pairs_of(model, users: np.ndarray, posts) -> np.ndarray:
-    out = np.empty(len(users))
-    for user in np.unique(users):
-        rows = np.flatnonzero(users == user)
-        cands = Candidates.from_posts([posts[i] for i in rows])
-        out[rows] = model.score(int(user), cands)
-    return out
+def exposure_rows(users: np.ndarray, posts) -> Interactions:
+    """The random-exposure pairs as rows ``oleg.scoring.score_pairs`` scores (the harness's
+    and the registry's scoring), each post at its own date."""
+    cands = Candidates.from_posts(list(posts))
+    return Interactions.from_arrays(
+        users, cands.post, cands.channel, np.zeros(len(users)), cands.time, cands.category
+    )
 
 
 def logged_feedback(store: Store) -> tuple[Interactions, np.ndarray]:
@@ -140,6 +141,7 @@ def main() -> None:
         feedback.user, feedback.post, feedback.channel, feedback.value, feedback.time,
         feedback.category, weight=weights,
     )
+    exposure = exposure_rows(users, posts)
     figures = {"oracle (true P(like))": auc(labels, p_true)}
     fit_seconds = {}
     for label, ips, data in (
@@ -151,10 +153,10 @@ def main() -> None:
         started = time.perf_counter()
         model.fit(data)
         fit_seconds[label] = time.perf_counter() - started
-        figures[label] = auc(labels, score_pairs_of(model, users, posts))
+        figures[label] = auc(labels, score_pairs(model, exposure))
     popular = PopularRecommender()
     popular.fit(feedback)
-    figures["popular"] = auc(labels, score_pairs_of(popular, users, posts))
+    figures["popular"] = auc(labels, score_pairs(popular, exposure))
 
     ips_table = Table(
         title=f"2. Random exposure: AUC on {len(labels)} random (subscriber, post) pairs of the "
@@ -171,12 +173,7 @@ def main() -> None:
         "popular with weak negatives >= without": week["popular+unanswered"] >= week["popular"],
         "logged IPS AUC >= no weighting": figures["embedding-nn, ips logged"] >= figures["embedding-nn, ips off"],
     }
-    targets = Table(title="Targets")
-    targets.add_column("target")
-    targets.add_column("met", justify="center")
-    for what, ok in checks.items():
-        targets.add_row(what, "[green]yes[/]" if ok else "[red]no[/]")
-    console.print(targets)
+    console.print(targets_table(checks))
     console.print(f"{time.perf_counter() - began:.0f} s in all")
     write_results(
         "feedback_bias",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from oleg_demo import run_demo
 from oleg_demo.config import DemoConfig, Policy
-from results_file import write_results
+from results_file import targets_table, write_results
 from rich.console import Console
 from rich.table import Table
 
@@ -109,12 +109,7 @@ def main() -> None:
         "champion-challenger's median like rate >= embedding-nn alone's": median["champion-challenger"]
         >= median["embedding-nn"],
     }
-    targets = Table(title="Targets")
-    targets.add_column("target")
-    targets.add_column("met", justify="center")
-    for what, ok in checks.items():
-        targets.add_row(what, "[green]yes[/]" if ok else "[red]no[/]")
-    console.print(targets)
+    console.print(targets_table(checks))
     console.print(f"{time.perf_counter() - began:.0f} s in all")
     write_results(
         "registry",

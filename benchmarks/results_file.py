@@ -23,3 +23,15 @@ def write_results(
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), **machine}}
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=float))
     return path
+
+
+def targets_table(checks: dict[str, bool]) -> Any:
+    """A rich table of a benchmark's targets, each met or not."""
+    from rich.table import Table
+
+    table = Table(title="Targets")
+    table.add_column("target")
+    table.add_column("met", justify="center")
+    for what, ok in checks.items():
+        table.add_row(what, "[green]yes[/]" if ok else "[red]no[/]")
+    return table
