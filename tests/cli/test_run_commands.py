@@ -64,3 +64,16 @@ def test_run_twice_continues_then_models_and_train(tmp_path):
     assert missing.returncode == 2 and "no model version 9999" in missing.stderr and "Traceback" not in missing.stderr
     again = oleg("models", "promote", str(deploy), str(champion), cwd=tmp_path)
     assert again.returncode == 2 and "champion already" in again.stderr
+
+    # with [engine.unanswered], `oleg train` learns the posts left unanswered as the engine does
+    deploy.write_text(deploy.read_text() + '\n[engine.unanswered]\nafter = "1h"\nweight = 0.3\n')
+    unanswered = db.execute(
+        "select count(*) from delivery d left join feedback f on f.delivery_id = d.id"
+        " where f.id is null and d.status = 'sent'"
+    ).fetchone()[0]
+    assert unanswered > 0
+    weak = oleg("train", str(deploy), cwd=tmp_path)
+    assert weak.returncode == 0, weak.stderr
+    assert f"and {unanswered} unanswered posts (weak 👎)" in weak.stdout
+    metrics = db.execute("select metrics from model_version order by id desc limit 1").fetchone()[0]
+    assert f'"n_unanswered": {unanswered}' in metrics

@@ -4,6 +4,7 @@ ranking beats chance only with them."""
 import logging
 
 import numpy as np
+import torch
 import pytest
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import DotRecommender, DotSettings, EmbeddingNNRecommender
@@ -214,3 +215,32 @@ def test_a_full_retrain_redraws_its_training_negatives_and_keeps_the_held_out_on
     assert len(changed) > 0.7 * (len(before) - n) * (1 - model.settings.validation_share)
     assert changed.min() >= n  # the ratings themselves never move
     assert set(changed.tolist()) <= set(train_idx.numpy().tolist())  # held-out negatives stay
+
+
+def test_each_incremental_pass_trains_on_a_fresh_draw_of_unrated_posts() -> None:
+    data = _likes_only()
+    first, later = data.take(slice(0, 400)), data.take(slice(400, None))
+    model = DotRecommender(DotSettings(partial_epochs=3), seed=0)
+    model.fit(first)
+    inner = model.model
+    extended, passes = inner._partial_passes(inner._training_data(later, full=False))
+    n, per_pass = len(later), inner.negatives
+    assert per_pass == 4 * n and len(passes) == 3 and len(extended) == n + 3 * per_pass
+    drawn = []
+    for rows in passes:
+        rows = rows.numpy()
+        assert (rows[:n] == np.arange(n)).all() and len(rows) == n + per_pass  # every rating
+        negatives = extended.take(rows[n:])
+        assert (negatives.value == 0).all()
+        rated = set(zip(later.user.tolist(), later.post.tolist(), strict=True))
+        assert not rated & set(zip(negatives.user.tolist(), negatives.post.tolist(), strict=True))
+        drawn.append(negatives)
+    # the same users at the same times, mostly other posts
+    assert (drawn[0].user == drawn[1].user).all() and (drawn[0].time == drawn[2].time).all()
+    assert (drawn[0].post != drawn[1].post).mean() > 0.7
+    assert (drawn[1].post != drawn[2].post).mean() > 0.7
+    # a model that samples none trains every pass on the same rows
+    plain = DotRecommender(DotSettings(partial_epochs=3, negatives="never"), seed=0)
+    plain.fit(first.concat(Interactions.from_arrays([1], [1_029], [GROUPS[1]], [0.0])))
+    same, plain_passes = plain.model._partial_passes(plain.model._training_data(later, full=False))
+    assert len(same) == n and all((r == torch.arange(n)).all() for r in plain_passes)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+from oleg.config.sections import UnansweredSettings
+from oleg.engine.feedback_log import FeedbackLog
 from oleg.testing.runtime import static_runtime
-from oleg.types import Candidates
+from oleg.types import Candidates, Delivery, Policy, PolicyKind
 from oleg_recommender_vw.export import write_examples
 from oleg_recommender_vw.model import VwLogisticRecommender
 from oleg_recommender_vw.settings import VwSettings
@@ -37,16 +40,21 @@ def test_vw_command_line_on_the_export_predicts_like_the_plugin(store, tmp_path)
     assert any("|w " in line for line in lines) and any("|m photo" in line for line in lines)
     assert any(" |h ch:" in line for line in lines)
 
+    assert_cli_predicts_like_the_plugin(store, store.feedback()[0], summary.flags, out, tmp_path)
+
+
+def assert_cli_predicts_like_the_plugin(store, feedback, flags, out: Path, tmp_path: Path) -> None:
+    """VW's command line trained on ``out`` scores posts as the plugin fitted on
+    ``feedback`` does."""
     model = VwLogisticRecommender(SETTINGS, seed=0)
     model.start(static_runtime(store, tmp_path))  # media and words from the same store
-    model.fit(store.feedback()[0])
-    vw_cli(*summary.flags, "-d", str(out), "-f", "cli.model", cwd=tmp_path)
+    model.fit(feedback)
+    vw_cli(*flags, "-d", str(out), "-f", "cli.model", cwd=tmp_path)
 
     posts = store.posts_by_id(list(range(1, 200)))
     cands = Candidates.from_posts(posts)
     now = int(cands.time.max()) + 3600
     queries = tmp_path / "queries.vw"
-    ours = []
     for user in (1, 5, 9):
         queries.write_text(
             "".join(
@@ -58,6 +66,37 @@ def test_vw_command_line_on_the_export_predicts_like_the_plugin(store, tmp_path)
         ours = 1 / (1 + np.exp(-model.margins(user, cands, now=now)))
         assert theirs.std() > 1e-3
         np.testing.assert_allclose(ours, theirs, atol=2e-6)  # VW prints 6 decimals
+
+
+def test_the_export_holds_the_unanswered_posts_the_engine_hands_a_full_fit(store, tmp_path) -> None:
+    """With ``[engine.unanswered]`` the file has the posts left unanswered too, as ``-1
+    <weight>`` in the engine's order, and VW trained on it still predicts like the plugin
+    fitted on what the engine hands it."""
+    policy = Policy(PolicyKind.RECOMMENDER, "vw-logistic")
+    posts = store.posts_by_id(list(range(1, 121)))
+    quiet = [store.upsert_subscriber(f"quiet{i}", active=True, at=posts[0].date) for i in (1, 2)]
+    sent = store.add_deliveries(
+        [
+            Delivery(quiet[0].id, p.id, p.date + timedelta(hours=2), policy, status="sent")
+            for p in posts[:60]
+        ]
+        + [
+            Delivery(quiet[1].id, p.id, p.date + timedelta(hours=2), policy, status="sent")
+            for p in posts[60:90]
+        ]
+    )
+    assert len(sent) == 90
+    unanswered = UnansweredSettings(after=timedelta(hours=1), weight=0.3)
+    now = max(p.date for p in posts) + timedelta(days=1)
+    out = tmp_path / "feedback.vw"
+    summary = write_examples(store, SETTINGS, out, seed=0, unanswered=unanswered, now=now)
+    lines = out.read_text().splitlines()
+    ratings = len(store.feedback()[0])
+    assert summary.unanswered == 90 and summary.examples == len(lines) == ratings + 90
+    assert sum(line.startswith("-1 0.3 |") for line in lines) == 90
+    log = FeedbackLog(unanswered=unanswered)
+    log.catch_up(store, now)
+    assert_cli_predicts_like_the_plugin(store, log.training(), summary.flags, out, tmp_path)
 
 
 def test_oleg_export_vw_command(store, tmp_path) -> None:

@@ -206,16 +206,24 @@ def train(deployment: Path) -> None:
     comp = resolved.recommender
     store = open_existing_store(deployment, resolved.deployment.database)
     with store:
-        ratings = FeedbackLog(inverse_propensity=resolved.engine.inverse_propensity)
-        if not ratings.read(store):
+        ratings = FeedbackLog(
+            inverse_propensity=resolved.engine.inverse_propensity,
+            unanswered=resolved.engine.unanswered,
+        )
+        now = datetime.now(UTC)
+        ratings.catch_up(store, now)
+        if not len(ratings):
             raise OlegError(f"{deployment}: the store holds no feedback yet; nothing to train on.")
         line = Lineage(comp, comp.build(seed=resolved.deployment.seed), main=True)
         version = line.learn(
-            ratings, now=datetime.now(UTC), full_every=1, store=store,
+            ratings, now=now, full_every=1, store=store,
             files=ModelFiles(Path(resolved.deployment.data_dir)),
         )
+    weak = version.metrics.get("n_unanswered", 0)
     console.print(
-        f"Trained {comp.plugin} on {version.metrics['n_batch']} ratings in "
+        f"Trained {comp.plugin} on {version.metrics['n_batch'] - weak} ratings"
+        + (f" and {weak} unanswered posts (weak 👎)" if weak else "")
+        + " in "
         f"{version.metrics['train_seconds']:.3f} s: model version {version.id}, a candidate. "
         f"Serve it with: oleg models promote {deployment} {version.id}"
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
+from oleg.config.sections import UnansweredSettings
 from oleg.store import Store
 from oleg.types import Interactions
 
@@ -32,10 +33,14 @@ class _Rows:
 
 
 class FeedbackLog:
-    def __init__(self, *, inverse_propensity: bool = False) -> None:
+    def __init__(
+        self, *, inverse_propensity: bool = False, unanswered: UnansweredSettings | None = None
+    ) -> None:
         self.inverse_propensity = inverse_propensity
         """Weigh each row by 1 / its delivery's logged propensity (``[engine]
         inverse_propensity``), for models that correct for what the policy chose to show."""
+        self.unanswered = unanswered or UnansweredSettings()
+        """Which posts shown and never answered :meth:`catch_up` reads, and their weight."""
         self._ratings = _Rows()
         self._unanswered = _Rows()
         self.unanswered_cursor = 0
@@ -59,6 +64,18 @@ class FeedbackLog:
         batch = store.feedback_batch(after_id=self.last_id)
         self._ratings.append(self._weighted(batch.data, batch.propensity, 1.0), batch.ids)
         return len(batch.ids)
+
+    def catch_up(self, store: Store, now: datetime) -> int:
+        """What the deployment learns from, read up to ``now``: the ratings stored since the
+        last read and, with ``[engine.unanswered]``, the posts left unanswered for its
+        ``after``. The engine, ``oleg train`` and the registry all read through here, so a
+        model fitted by hand learns what the running engine's would. Returns the rows read."""
+        read = self.read(store)
+        if self.unanswered.after is not None:
+            read += self.read_unanswered(
+                store, sent_before=now - self.unanswered.after, weight=self.unanswered.weight
+            )
+        return read
 
     def read_unanswered(self, store: Store, *, sent_before: datetime, weight: float) -> int:
         """Append the deliveries sent by ``sent_before`` that got no rating, as 👎 of

@@ -95,9 +95,8 @@ class ModelRegistry:
         self.full_every = max(1, full_retrain_every)
         self.runtime_for = runtime_for
         self.plugin_class = plugin_class
-        self.unanswered = unanswered or UnansweredSettings()
-        """Posts shown and never answered, learned as weak 👎 (never judged on)."""
-        self.ratings = FeedbackLog(inverse_propensity=inverse_propensity)
+        self.ratings = FeedbackLog(inverse_propensity=inverse_propensity, unanswered=unanswered)
+        """Ratings, and posts shown and never answered as weak 👎 (never judged on)."""
         self.champion: ModelVersion | None = None
         self._champion_model: Recommender | None = None
         self._judged: dict[str, tuple[int | None, dict[str, float]]] = {}
@@ -139,8 +138,7 @@ class ModelRegistry:
         """After a (re)start: every line continues from its latest version's file and the
         champion serves from its own, without refitting; a line whose file is missing or
         whose settings changed is fitted again on the store's ratings."""
-        self.ratings.read(self.store)
-        self._read_unanswered(now)
+        self.ratings.catch_up(self.store, now)
         for line in self.lineages:
             latest = self.store.latest_version(line.name)
             line.since_full = int(
@@ -196,8 +194,7 @@ class ModelRegistry:
         """Read new ratings, judge the versions that can be, let the decided lines learn;
         returns the versions trained."""
         self.follow_store()
-        self.ratings.read(self.store)
-        self._read_unanswered(now)
+        self.ratings.catch_up(self.store, now)
         self._judge(now)
         trained = [
             self._learn(line, now)
@@ -211,12 +208,6 @@ class ModelRegistry:
         if trained:
             self._prune()
         return trained
-
-    def _read_unanswered(self, now: datetime) -> None:
-        if self.unanswered.after is not None:
-            self.ratings.read_unanswered(
-                self.store, sent_before=now - self.unanswered.after, weight=self.unanswered.weight
-            )
 
     def follow_store(self) -> None:
         """Serve the champion the store names, when it changed by hand (``oleg models

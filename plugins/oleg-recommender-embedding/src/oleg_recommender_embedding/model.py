@@ -214,6 +214,32 @@ class Model:
 
         return draw
 
+    def _partial_passes(self, data: Interactions) -> tuple[Interactions, list[Tensor]]:
+        """``data`` with a fresh draw of its sampled negatives for every incremental pass
+        after the first, and the rows each pass trains on (the ratings and that pass's
+        negatives), so an incremental round, like a full retrain, meets many more of the
+        posts a user did not choose. Without sampled negatives: ``data``, every row."""
+        passes = self.s.partial_epochs
+        if self._redraw is None or self.catalog is None or passes == 1:
+            return data, [torch.arange(len(data))] * passes
+        redraw, start = self._redraw
+        first = data.take(slice(start, None))
+        ratings = torch.arange(start)
+        out, rows = data, [torch.arange(len(data))]
+        which = np.arange(len(first))
+        for _ in range(passes - 1):
+            got, item = redraw(which)
+            columns = {
+                "post": first.post.copy(),
+                "channel": first.channel.copy(),
+                "category": first.category.copy(),
+            }
+            for name, column in columns.items():
+                column[got] = getattr(self.catalog, name)[item]
+            rows.append(torch.cat([ratings, len(out) + torch.arange(len(first))]))
+            out = out.concat(replace(first, **columns))
+        return out, rows
+
     def fit(self, data: Interactions) -> None:
         s = self.s
         rank, world = rank_and_world()
@@ -320,7 +346,7 @@ class Model:
         s = self.s
         set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
-        data = self._training_data(data, full=False)
+        data, passes = self._partial_passes(self._training_data(data, full=False))
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
                 s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay
@@ -346,10 +372,9 @@ class Model:
             self.gen,
             self.noise,
         )
-        everything = torch.arange(len(data))
         self.partial_history = []
-        for epoch in range(1, s.partial_epochs + 1):
-            loss = trainer.epoch(batch, everything)
+        for epoch, rows_of_pass in enumerate(passes, start=1):
+            loss = trainer.epoch(batch, rows_of_pass)
             self.partial_history.append({"epoch": epoch, "train_loss": loss})
         for e in self.entities:
             self.tables[e].data.index_copy_(0, touched[e], tables[e])

@@ -104,7 +104,8 @@ class EmbeddingSettings(PluginSettings):
         "(value 0). auto: when every rating of a full retrain is the same 👍 (positives-only "
         "data, where a model has nothing to tell apart); always; never (a warning is logged "
         "when a model is then fitted on one class). Incremental rounds follow the last full "
-        "retrain's choice. Drawn with the model's seed.",
+        "retrain's choice. Drawn again before every epoch of a full retrain and every pass of "
+        "an incremental round, with the model's seed.",
     )
     negatives_per_positive: int = Field(
         4, ge=1, description="Negatives drawn for each 👍 (a rating above 0.5) when sampling."
@@ -120,16 +121,21 @@ class EmbeddingSettings(PluginSettings):
         "off",
         description="Inverse-propensity weighting of the training loss, against the bias of "
         "what was shown or chosen. off: each rating weighs its Interactions.weight (1 when "
-        "none). logged: Interactions.weight is each rating's logged inverse propensity, "
-        "clipped at ips_clip. popularity: the propensity of a rating is estimated from its "
-        "post's popularity, (count / largest count) ** ips_power (offline data). Weights are "
-        "clipped, then scaled to a mean of 1, so the learning rate keeps its meaning.",
+        "none). logged: Interactions.weight is each rating's logged inverse propensity "
+        "(`[engine] inverse_propensity`), clipped at ips_clip. popularity: the propensity of a "
+        "rating is estimated from its post's popularity, (count / largest count) ** ips_power "
+        "(offline data). Weights are clipped, then scaled to a mean of 1, so the learning rate "
+        "keeps its meaning. Weighting helps only where the data holds every delivery, "
+        "answered or not (`[engine.unanswered]`), and the policy explores: weighting the "
+        "answers alone lowered the simulation's random-exposure AUC.",
     )
     ips_clip: float = Field(
-        10.0,
+        3.0,
         ge=1,
         description="Largest inverse-propensity weight (before scaling to mean 1): clipping "
-        "trades a little bias for much less variance.",
+        "trades a little bias for much less variance. 3: in the simulation's random-exposure "
+        "test (benchmarks/bench_feedback_bias.py) clips of 2-3 gave the highest AUC, 10 less "
+        "and 30 less still, at every exploration temperature tried.",
     )
     ips_power: float = Field(
         0.5,
