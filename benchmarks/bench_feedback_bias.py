@@ -3,8 +3,9 @@
 
 1. Unanswered posts as weak negatives. The simulated subscribers answer mostly what they
    like (`[sink] answer_bias = 1`: a post they surely dislike goes unanswered, as in a real
-   feed). `embedding-nn` and `popular` with and without `[engine.unanswered]` (a post
-   unanswered after 6 h handed over as a 👎 of weight 0.3), like rate over days 8-14.
+   feed), and some answer much less than others (`engagement_spread = 1`). `embedding-nn`
+   and `popular` with and without `[engine.unanswered]` (a post unanswered after 6 h
+   handed over as a 👎 of weight 0.3), like rate over days 8-14.
    Target: each at least as high with the weak negatives as without.
 2. Inverse-propensity weighting. A deployment's logged feedback is what its policy chose
    to show: Boltzmann exploration over embedding-nn's scores, at the demo's temperature
@@ -56,10 +57,11 @@ IPS_CLIP = 3.0
 
 
 def biased_config() -> DemoConfig:
-    """The bundled demo in a world whose subscribers answer mostly what they like, with the
-    weak-negative variants of embedding-nn and popular."""
+    """The bundled demo in a world whose subscribers answer mostly what they like, some far
+    less than others, with the weak-negative variants of embedding-nn and popular."""
     bundled = DemoConfig.load()
-    base = {**bundled.base, "sink": {**bundled.base["sink"], "answer_bias": 1.0}}
+    sink = {**bundled.base["sink"], "answer_bias": 1.0, "engagement_spread": 1.0}
+    base = {**bundled.base, "sink": sink}
     policies = dict(bundled.policies)
     for name in ("embedding-nn", "popular"):
         policy = bundled.policy(name)
@@ -175,7 +177,8 @@ def main() -> None:
     }
 
     table = Table(
-        title=f"1. Weak negatives: like rate over {result.last_week_label}, answer_bias = 1"
+        title=f"1. Weak negatives: like rate over {result.last_week_label}, answer_bias = 1, "
+        "engagement_spread = 1"
     )
     for column in ("policy", "like rate", "answered share"):
         table.add_column(column, justify="right")

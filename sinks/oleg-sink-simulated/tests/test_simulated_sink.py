@@ -316,3 +316,24 @@ def test_answer_bias_leaves_disliked_posts_unanswered(make_posts: MakePosts, out
     # the same dice: a post answered with bias is answered without, with the same vote
     by_id = {e.delivery_id: e.value for e in unbiased}
     assert all(by_id[e.delivery_id] == e.value for e in biased)
+
+
+def test_engagement_spread_makes_some_subscribers_answer_less(make_posts: MakePosts, outgoing: MakeOutgoing) -> None:
+    posts = make_posts(4000, channels=20)
+    shares = {}
+    for spread in (0.0, 1.5):
+        s = sink(subscribers=40, react_probability=0.8, engagement_spread=spread)
+        s.poll(T0)
+        s.deliver([outgoing(i + 1, i % 40, post) for i, post in enumerate(posts)])
+        events = reacted(s, T0 + timedelta(days=2))
+        answered = np.zeros(40)
+        for e in events:
+            answered[(e.delivery_id - 1) % 40] += 1
+        shares[spread] = answered / 100  # each subscriber got 100 posts
+    # without spread everyone answers ~80%; with it the shares spread out, the mean stays near
+    assert shares[0.0].std() < 0.06 and abs(shares[0.0].mean() - 0.8) < 0.03
+    assert shares[1.5].std() > 0.12 and shares[1.5].min() < 0.5
+    assert abs(shares[1.5].mean() - 0.8) < 0.1
+    # a subscriber's engagement is theirs: the same one answers least in another draw of posts
+    again = sink(subscribers=40, react_probability=0.8, engagement_spread=1.5)
+    assert np.array_equal(again.world.engagement(np.arange(40)), s.world.engagement(np.arange(40)))

@@ -83,6 +83,12 @@ class SimulatedSettings(PluginSettings):
     what bores them: the chance is ``react_probability * (1 - answer_bias + answer_bias *
     2 p)`` (at most 1), ``p`` their probability of a 👍. 0 (default): every post alike; 1:
     a post they surely dislike goes unanswered. What ``[engine.unanswered]`` learns from."""
+    engagement_spread: float = Field(0.0, ge=0.0, le=5.0)
+    """How much subscribers differ in how often they answer at all: each one's chance is
+    ``sigmoid(logit(react_probability) + engagement_spread * z)``, ``z`` a standard normal
+    of their own, drawn once. 0 (default): every subscriber answers with
+    ``react_probability``; 1: with ``react_probability = 0.9``, a tenth of the subscribers
+    answer 71% of their posts or fewer, as a real feed has its quiet readers."""
     reaction_delay: Duration = timedelta(minutes=20)
     """Mean of the exponential delay between a delivery and its reaction."""
     leave_probability: float = Field(0.0, ge=0.0, le=1.0)
@@ -295,7 +301,7 @@ class SimulatedSink(Sink):
             p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
         react, like, leave, delay = self.world.reaction_draws(users, keys.channel, keys.message)
         bias = self.settings.answer_bias
-        answers = self.settings.react_probability * (
+        answers = self._answer_rate(users) * (
             np.minimum(1.0, (1.0 - bias) + bias * 2.0 * p) if bias else np.ones(len(p))
         )
         return [
@@ -303,6 +309,14 @@ class SimulatedSink(Sink):
                  bool(like[i] < p[i]), bool(leave[i] < self.settings.leave_probability), float(delay[i]))
             for i, (item, index) in enumerate(items)
         ]
+
+    def _answer_rate(self, users: np.ndarray) -> np.ndarray | float:
+        """Each subscriber's chance of answering a post at all, before ``answer_bias``."""
+        rate, spread = self.settings.react_probability, self.settings.engagement_spread
+        if spread == 0.0 or rate in (0.0, 1.0):
+            return rate
+        logit = np.log(rate / (1.0 - rate)) + spread * self.world.engagement(users)
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def _decide(self, draw: Draw) -> None:
         delivery_id = draw.item.delivery.id

@@ -61,6 +61,7 @@ _S_LIKE = stream("like")
 _S_DELAY = stream("delay")
 _S_LEAVE = stream("leave")
 _S_JOIN = stream("join")
+_S_ENGAGEMENT = stream("engagement")
 
 
 class WorldSettings(BaseModel):
@@ -249,6 +250,11 @@ class World:
         leave = uniform(self.seed, _S_LEAVE, u, ch, msg)
         delay = -np.log1p(-uniform(self.seed, _S_DELAY, u, ch, msg))
         return react, like, leave, delay
+
+    def engagement(self, users: npt.ArrayLike) -> FloatArray:
+        """A standard normal per subscriber: how much more (or less) often than the others
+        they answer at all (``[sink] engagement_spread`` scales it, in logits)."""
+        return normal(self.seed, _S_ENGAGEMENT, np.asarray(users, dtype=np.int64))
 
     def join_draws(self) -> FloatArray:
         """A uniform per subscriber placing their arrival within the joining span."""
