@@ -4,8 +4,8 @@ ranking beats chance only with them."""
 import logging
 
 import numpy as np
-import torch
 import pytest
+import torch
 from oleg import Candidates, Interactions
 from oleg_recommender_embedding import DotRecommender, DotSettings, EmbeddingNNRecommender
 from oleg_recommender_embedding.negatives import Catalog, one_class, sample_negatives
@@ -69,7 +69,7 @@ def test_on_one_class_ranking_beats_chance_only_with_sampled_negatives(cls, capl
 def test_two_class_data_samples_only_when_asked(cls, synthetic) -> None:
     auto = cls(seed=0)
     auto.fit(synthetic.train)
-    assert auto.fit_info["sampled_negatives"] == 0 and auto.model.catalog is None
+    assert auto.fit_info["sampled_negatives"] == 0 and auto.model.training_rows.catalog is None
     always = cls(cls.Settings(negatives="always", negatives_per_positive=2), seed=0)
     always.fit(synthetic.train)
     liked = int((synthetic.train.value > 0.5).sum())
@@ -97,14 +97,15 @@ def test_incremental_rounds_follow_the_full_retrain_and_survive_save_load(tmp_pa
     first, later = data.take(slice(0, 400)), data.take(slice(400, None))
     model = DotRecommender(seed=1)
     model.fit(first)
-    assert model.model.sampling
+    assert model.model.training_rows.sampling
     path = tmp_path / "dot.pt"
     model.save(path)
     loaded = DotRecommender.load(path)
-    assert loaded.model.sampling and len(loaded.model.catalog) == len(model.model.catalog)
+    rows, loaded_rows = model.model.training_rows, loaded.model.training_rows
+    assert loaded_rows.sampling and len(loaded_rows.catalog) == len(rows.catalog)
     model.partial_fit(later)
     loaded.partial_fit(later)
-    assert model.model.negatives == 4 * len(later)
+    assert model.model.training_rows.negatives == 4 * len(later)
     cands = Candidates.from_arrays(
         np.unique(data.post), np.where(np.unique(data.post) > 1_000, *GROUPS[::-1])
     )
@@ -113,7 +114,8 @@ def test_incremental_rounds_follow_the_full_retrain_and_survive_save_load(tmp_pa
     two_class = DotRecommender(seed=1)
     two_class.fit(first.concat(Interactions.from_arrays([1], [1_029], [GROUPS[1]], [0.0])))
     two_class.partial_fit(later)
-    assert not two_class.model.sampling and two_class.model.negatives == 0
+    assert not two_class.model.training_rows.sampling
+    assert two_class.model.training_rows.negatives == 0
 
 
 def test_negatives_are_unrated_posts_at_the_positives_time() -> None:
@@ -194,19 +196,19 @@ def test_a_full_retrain_redraws_its_training_negatives_and_keeps_the_held_out_on
     data = _likes_only()
     model = DotRecommender(DotSettings(epochs=3, patience=5), seed=0)
     drawn = []
-    real = model.model._epoch_negatives
+    real = model.model.training_rows.epoch_redraw
 
-    def spy(batch, train_idx):
-        draw = real(batch, train_idx)
+    def spy(rows, train_idx, rows_of):
+        draw = real(rows, train_idx, rows_of)
 
         def recording() -> None:
-            before = batch.rows["post"].clone()
+            before = rows["post"].clone()
             draw()
-            drawn.append((before, batch.rows["post"].clone(), train_idx))
+            drawn.append((before, rows["post"].clone(), train_idx))
 
         return recording
 
-    model.model._epoch_negatives = spy
+    model.model.training_rows.epoch_redraw = spy
     model.fit(data)
     assert len(drawn) == 2  # before epochs 2 and 3
     before, after, train_idx = drawn[0]
@@ -222,8 +224,8 @@ def test_each_incremental_pass_trains_on_a_fresh_draw_of_unrated_posts() -> None
     first, later = data.take(slice(0, 400)), data.take(slice(400, None))
     model = DotRecommender(DotSettings(partial_epochs=3), seed=0)
     model.fit(first)
-    inner = model.model
-    extended, passes = inner._partial_passes(inner._training_data(later, full=False))
+    inner = model.model.training_rows
+    extended, passes = inner.partial_passes(inner.prepare(later, full=False), 3)
     n, per_pass = len(later), inner.negatives
     assert per_pass == 4 * n and len(passes) == 3 and len(extended) == n + 3 * per_pass
     drawn = []
@@ -242,5 +244,6 @@ def test_each_incremental_pass_trains_on_a_fresh_draw_of_unrated_posts() -> None
     # a model that samples none trains every pass on the same rows
     plain = DotRecommender(DotSettings(partial_epochs=3, negatives="never"), seed=0)
     plain.fit(first.concat(Interactions.from_arrays([1], [1_029], [GROUPS[1]], [0.0])))
-    same, plain_passes = plain.model._partial_passes(plain.model._training_data(later, full=False))
+    plain_rows = plain.model.training_rows
+    same, plain_passes = plain_rows.partial_passes(plain_rows.prepare(later, full=False), 3)
     assert len(same) == n and all((r == torch.arange(n)).all() for r in plain_passes)

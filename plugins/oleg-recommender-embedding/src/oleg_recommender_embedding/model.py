@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,10 +33,8 @@ from oleg.types import NO_CATEGORY, Candidates, FloatArray, Interactions
 from torch import Tensor
 
 from oleg_recommender_embedding.distributed import rank_and_world
-from oleg_recommender_embedding.negatives import Catalog, Redraw, sample_negatives, wants_negatives
 from oleg_recommender_embedding.nets import Net, Pool, make_net
 from oleg_recommender_embedding.optimizers import RowOptimizer, dense_optimizer
-from oleg_recommender_embedding.propensity import loss_weights
 from oleg_recommender_embedding.settings import EmbeddingSettings
 from oleg_recommender_embedding.tables import Table
 from oleg_recommender_embedding.threads import (
@@ -48,6 +44,7 @@ from oleg_recommender_embedding.threads import (
     threads_for,
 )
 from oleg_recommender_embedding.training import Ratings, Trainer
+from oleg_recommender_embedding.training_rows import TrainingRows
 
 STEP_BYTES = 6 << 20
 """Most bytes of table rows a grown step gathers: beyond this a step's rows, gradients and
@@ -96,10 +93,10 @@ class Model:
         self._pool: Pool | None = None
         self._pool_of: Candidates | None = None  # the Candidates object _pool was built from
         self._mean_user: tuple[int, Tensor] | None = None
-        self.sampling = False  # the last full retrain's choice: sampled negatives or not
-        self.catalog: Catalog | None = None  # posts seen in training, with their counts
-        self.negatives = 0  # negatives sampled for the last fit or partial_fit
-        self._redraw: tuple[Redraw, int] | None = None  # and where they start in its data
+        self.training_rows = TrainingRows(
+            settings, "dot" if kind == "dot" else "embedding-nn", self.gen
+        )
+        """Loss weights and sampled negatives: what a fit trains on besides the ratings."""
         self.net.reset(0.5, self.gen)
 
     def _build(self, *, categories: bool) -> None:
@@ -158,95 +155,13 @@ class Model:
 
     # -- training --------------------------------------------------------------------------
 
-    def _training_data(self, data: Interactions, *, full: bool) -> Interactions:
-        """``data`` with each rating's loss weight (inverse propensities, if asked) and,
-        when sampling, the sampled negatives (weight 1) appended.
-
-        A full retrain decides whether to sample; an incremental round follows it. On
-        two-class data with the default settings this returns ``data`` itself."""
-        s = self.s
-        name = "dot" if self.kind == "dot" else "embedding-nn"
-        if full:
-            self.sampling = wants_negatives(s, data, name)
-        self.negatives, self._redraw = 0, None
-        if s.ips == "off" and not self.sampling:
-            self.catalog = None
-            return data
-        if full or self.catalog is None:
-            self.catalog = Catalog.of(data)
-        else:
-            self.catalog = self.catalog.merged(data)
-        weight = loss_weights(s, data, self.catalog, name)
-        out = data if weight is data.weight else replace(data, weight=weight)
-        if self.sampling and len(data):
-            draw = int(torch.randint(0, 2**62, (1,), generator=self.gen))
-            negatives, redraw = sample_negatives(
-                data,
-                self.catalog,
-                s.negatives_per_positive,
-                s.negative_distribution,
-                np.random.default_rng(draw),
-            )
-            self.negatives = len(negatives)
-            self._redraw = (redraw, len(out)) if redraw is not None else None
-            out = out.concat(negatives)
-        return out
-
-    def _epoch_negatives(self, batch: Ratings, train_idx: Tensor) -> Callable[[], None] | None:
-        """What draws new posts for the sampled negatives among ``train_idx`` in place in
-        ``batch`` (the held-out ones stay: the held-out loss compares like with like)."""
-        if self._redraw is None or self.catalog is None:
-            return None
-        redraw, start = self._redraw
-        mine = train_idx[train_idx >= start].numpy()
-        which = mine - start
-        ids = {"post": self.catalog.post, "channel": self.catalog.channel}
-        if "category" in self.entities:
-            ids["category"] = self.catalog.category
-        rows = {e: torch.from_numpy(self.maps[e].get(v)) for e, v in ids.items()}
-
-        def draw() -> None:
-            got, item = redraw(which)
-            at = torch.from_numpy(got + start)
-            picked = torch.from_numpy(item)
-            for e, r in rows.items():
-                batch.rows[e][at] = r[picked]
-
-        return draw
-
-    def _partial_passes(self, data: Interactions) -> tuple[Interactions, list[Tensor]]:
-        """``data`` with a fresh draw of its sampled negatives for every incremental pass
-        after the first, and the rows each pass trains on (the ratings and that pass's
-        negatives), so an incremental round, like a full retrain, meets many more of the
-        posts a user did not choose. Without sampled negatives: ``data``, every row."""
-        passes = self.s.partial_epochs
-        if self._redraw is None or self.catalog is None or passes == 1:
-            return data, [torch.arange(len(data))] * passes
-        redraw, start = self._redraw
-        first = data.take(slice(start, None))
-        ratings = torch.arange(start)
-        out, rows = data, [torch.arange(len(data))]
-        which = np.arange(len(first))
-        for _ in range(passes - 1):
-            got, item = redraw(which)
-            columns = {
-                "post": first.post.copy(),
-                "channel": first.channel.copy(),
-                "category": first.category.copy(),
-            }
-            for name, column in columns.items():
-                column[got] = getattr(self.catalog, name)[item]
-            rows.append(torch.cat([ratings, len(out) + torch.arange(len(first))]))
-            out = out.concat(replace(first, **columns))
-        return out, rows
-
     def fit(self, data: Interactions) -> None:
         s = self.s
         rank, world = rank_and_world()
         self.gen.manual_seed(self.seed)
         self.noise.manual_seed(self.seed + 1 + 7919 * rank)
         self._decide_categories(data, full=True)
-        data = self._training_data(data, full=True)
+        data = self.training_rows.prepare(data, full=True)
         for e in self.entities:
             self.maps[e] = IdMap()
             self.tables[e].reset()
@@ -288,7 +203,9 @@ class Model:
             rank,
             world,
         )
-        redraw = self._epoch_negatives(batch, train_idx)
+        redraw = self.training_rows.epoch_redraw(
+            batch.rows, train_idx, lambda e, ids: torch.from_numpy(self.maps[e].get(ids))
+        )
         best, best_epoch, stale = math.inf, 0, 0
         snapshot: dict[str, Any] | None = None
         seconds: list[float] = []
@@ -323,7 +240,7 @@ class Model:
             group["lr"] = s.lr
         self.fit_info = {
             "ratings": len(data),
-            "sampled_negatives": self.negatives,
+            "sampled_negatives": self.training_rows.negatives,
             "held_out": n_val,
             "epochs": len(self.history),
             "best_epoch": best_epoch or len(self.history),
@@ -346,7 +263,9 @@ class Model:
         s = self.s
         set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
-        data, passes = self._partial_passes(self._training_data(data, full=False))
+        data, passes = self.training_rows.partial_passes(
+            self.training_rows.prepare(data, full=False), s.partial_epochs
+        )
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(
                 s.optimizer, list(self.net.parameters()), s.lr, s.weight_decay
@@ -499,12 +418,7 @@ class Model:
             "fit_info": self.fit_info,
             "fitted": self.fitted,
             "categories": self.categories,
-            "sampling": self.sampling,
-            "catalog": (
-                {k: torch.from_numpy(v) for k, v in self.catalog.state().items()}
-                if self.catalog is not None
-                else None
-            ),
+            **self.training_rows.state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -519,11 +433,7 @@ class Model:
         self.partial_history = list(state["partial_history"])
         self.fit_info = dict(state.get("fit_info") or {})
         self.fitted = bool(state["fitted"])
-        self.sampling = bool(state.get("sampling", False))
-        saved = state.get("catalog")
-        self.catalog = (
-            Catalog.from_state({k: v.numpy() for k, v in saved.items()}) if saved else None
-        )
+        self.training_rows.load_state(state)
         self.dense_opt = None
         if state.get("dense_optimizer") is not None:
             self.dense_opt = dense_optimizer(
