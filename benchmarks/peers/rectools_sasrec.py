@@ -56,13 +56,19 @@ def main() -> None:
         batch_size=128,
         deterministic=True,
         verbose=0,
+        # every user with a train item is ranked, as oleg's models rank them (its default of
+        # 2 left the users with one train item out, and `recommend` refused them)
+        train_min_user_interactions=1,
     )
     began = time.perf_counter()
     model.fit(dataset)
     fit_s = time.perf_counter() - began
     users = data["rank_users"]
     known = np.isin(users, data["user"])
-    reco = model.recommend(users=users[known], dataset=dataset, k=args.k, filter_viewed=True)
+    reco = model.recommend(
+        users=users[known], dataset=dataset, k=args.k, filter_viewed=True,
+        on_unsupported_targets="warn",  # a user it cannot rank counts as a miss, and is said
+    )
     reco = reco.sort_values([Columns.User, Columns.Rank])
     np.savez(
         args.out,
