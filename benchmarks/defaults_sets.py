@@ -146,25 +146,32 @@ def simulation(
     *,
     subscribers: int,
     days: int,
-    seed: int,
+    seeds: int,
     workers: int,
 ) -> SetResult:
     """The demo's simulation (its bundled demo.toml) at ``subscribers`` x ``days``: like rate
-    over the last 7 days. The demo's own settings of the model (``[policies.embedding-nn]``)
-    win over a candidate's, as they do in ``oleg demo``: what the demo runs is measured."""
+    over the last 7 days, the mean over seeds 0 .. ``seeds`` - 1 (one small run moves by a
+    point or two with any change of the model). The demo's own settings of the model
+    (``[policies.embedding-nn]``) win over a candidate's, as they do in ``oleg demo``: what
+    the demo runs is measured."""
     jobs = [
-        (model, label, settings, subscribers, days, seed) for label, settings in candidates.items()
+        (model, label, settings, subscribers, days, seed)
+        for label, settings in candidates.items()
+        for seed in range(seeds)
     ]
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(workers) as pool:
         done = list(pool.map(_simulate, [(*job, tmp) for job in jobs]))
-    values = {label: rate for label, rate, _ in done}
+    rates: dict[str, list[float]] = {}
+    for label, rate, _ in done:
+        rates.setdefault(label, []).append(rate)
     return SetResult(
         f"simulation {subscribers}x{days}d",
         "like rate",
         True,
-        values,
+        {label: sum(r) / len(r) for label, r in rates.items()},
         seconds=sum(s for _, _, s in done),
-        notes=f"last {min(7, days)} days",
+        notes=f"last {min(7, days)} days, seeds {', '.join(map(str, range(seeds)))}: "
+        + "; ".join(f"{k} " + " ".join(f"{r:.4f}" for r in v) for k, v in rates.items()),
     )
 
 
@@ -176,7 +183,9 @@ def _simulate(job: tuple[Any, ...]) -> tuple[str, float, float]:
     base = config.policy(model)
     own = {"threads": 1, **base.tables.get("recommender", {})}
     policy = base.with_settings(f"{model}-{label}".replace(" ", "_"), {**settings, **own})
-    run = run_policy(config, policy, RunSize(subscribers, days, seed, Path(tmp)))
+    out = Path(tmp) / str(seed)
+    out.mkdir(exist_ok=True)
+    run = run_policy(config, policy, RunSize(subscribers, days, seed, out))
     return label, run.like_rate(max(0, days - 7)), run.seconds
 
 

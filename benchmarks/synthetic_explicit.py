@@ -1,9 +1,9 @@
 """Synthetic explicit ratings from a known low-rank model plus noise, with their noise floor.
 
-Stars = clip(mean + user bias + post bias + user · (channel + post) + noise, 0.5, 5), rank 8,
-posts drawn with a Zipf-like popularity (as real catalogues are), so the data has the shape
-MovieLens has but a truth known to the row: the floor of a split's test RMSE is the RMSE of
-the best possible prediction, E[stars | truth] (the clipped normal's mean), not 0.
+Stars = mean + user bias + post bias + user · (channel + post) + noise, rank 8, rounded to
+half stars from 0.5 to 5, posts drawn with a Zipf-like popularity (as real catalogues are):
+the shape MovieLens has, but with a truth known to the row: the floor of a split's test
+RMSE is the RMSE of the best possible prediction, E[stars | truth], not 0.
 ``bench_defaults.py`` measures models against it at several sizes; ``write_csv`` gives
 ``oleg tune ratings`` the same rows.
 """
@@ -60,7 +60,7 @@ def synthetic_ratings(rows: int, seed: int = 0, noise: float = NOISE) -> Synthet
     u = rng.integers(0, n_users, rows)
     p = rng.permutation(n_posts)[rng.choice(n_posts, size=rows, p=popularity / popularity.sum())]
     truth = 3.5 + user_b[u] + post_b[p] + (user_f[u] * post_f[p]).sum(1)
-    stars = np.clip(truth + rng.normal(0, noise, rows), LOW, HIGH)
+    stars = _half_stars(truth + rng.normal(0, noise, rows))
     inter = Interactions.from_arrays(
         u + 1, p + 1, post_channel[p] + 1, (stars - LOW) / (HIGH - LOW), np.arange(rows)
     )
@@ -71,14 +71,21 @@ def synthetic_ratings(rows: int, seed: int = 0, noise: float = NOISE) -> Synthet
         scale=(LOW, HIGH),
         positive_at=4.0,
     )
-    return SyntheticRatings(data, _clipped_mean(truth, noise))
+    return SyntheticRatings(data, _expected_stars(truth, noise))
 
 
-def _clipped_mean(mean: np.ndarray, sd: float) -> np.ndarray:
-    """E[clip(X, LOW, HIGH)] for X ~ N(mean, sd²)."""
-    a, b = (LOW - mean) / sd, (HIGH - mean) / sd
-    inside = mean * (norm.cdf(b) - norm.cdf(a)) + sd * (norm.pdf(a) - norm.pdf(b))
-    return LOW * norm.cdf(a) + HIGH * norm.sf(b) + inside
+def _half_stars(x: np.ndarray) -> np.ndarray:
+    """Half stars from 0.5 to 5, as MovieLens: ten levels (a continuous rating would make
+    every row its own level, and PairAccuracy counts pairs per level)."""
+    return np.clip(np.round(x * 2) / 2, LOW, HIGH)
+
+
+def _expected_stars(mean: np.ndarray, sd: float) -> np.ndarray:
+    """E[half_stars(X)] for X ~ N(mean, sd²): each level times the chance X rounds to it."""
+    levels = np.arange(LOW, HIGH + 0.25, 0.5)
+    edges = np.concatenate(([-np.inf], levels[:-1] + 0.25, [np.inf]))
+    cdf = norm.cdf((edges[None, :] - mean[:, None]) / sd)
+    return (np.diff(cdf, axis=1) * levels[None, :]).sum(1)
 
 
 def write_csv(ratings: SyntheticRatings, path: Path) -> Path:
