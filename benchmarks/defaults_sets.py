@@ -8,6 +8,7 @@ simulation through ``oleg_demo.run_policy``, as the other benchmarks do.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -182,7 +183,8 @@ def _simulate(job: tuple[Any, ...]) -> tuple[str, float, float]:
     config = DemoConfig.load()
     base = config.policy(model)
     own = {"threads": 1, **base.tables.get("recommender", {})}
-    policy = base.with_settings(f"{model}-{label}".replace(" ", "_"), {**settings, **own})
+    name = re.sub(r"[^\w.-]+", "_", f"{model}-{label}")  # a file name: demo-NAME.db
+    policy = base.with_settings(name, {**settings, **own})
     out = Path(tmp) / str(seed)
     out.mkdir(exist_ok=True)
     run = run_policy(config, policy, RunSize(subscribers, days, seed, out))

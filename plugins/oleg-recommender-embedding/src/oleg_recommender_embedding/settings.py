@@ -224,11 +224,21 @@ class EmbeddingNNSettings(EmbeddingSettings):
     )
     activation: Activation = Field("relu", description="Activation of the hidden layer.")
     dropout: float = Field(
-        0.2,
+        0.4,
         ge=0,
         lt=1,
-        description="Dropout on the hidden layer while training.",
+        description="Dropout on the hidden layer while training. 0.4 with weight_decay 1e-4 "
+        "(against 0.2 and 0): within 0.4% of the old defaults' RMSE or better on every data "
+        "set of docs/defaults.md, 0.8% lower on MovieLens' temporal split, NDCG@10 13% higher "
+        "on Amazon Video Games.",
         json_schema_extra=tune(0.0, 0.5, log=False),
+    )
+    weight_decay: float = Field(
+        1e-4,
+        ge=0,
+        description="Weight decay of the dense parameters (the network, the global bias); "
+        "with dropout, it keeps the hidden layer from fitting noise (docs/defaults.md).",
+        json_schema_extra=tune(0.0, 0.001, log=False),
     )
     cold_dropout: float = Field(
         0.1,
