@@ -126,7 +126,7 @@ def run(args: argparse.Namespace, model: str, console: Console) -> list[sets.Set
         if "ml" in args.sets:
             status.update(f"{model}: MovieLens")
             ml = args.data / "movielens-latest-small"
-            peers = args.peers and model == MODELS[0]
+            peers = args.peers and model == args.models[0]  # the same splits: once
             out += sets.movielens(ml, cands, folds=args.folds, seed=args.seed, peers=peers)
             say(console, model, out[-2:])
         if "amazon" in args.sets:
@@ -137,7 +137,11 @@ def run(args: argparse.Namespace, model: str, console: Console) -> list[sets.Set
         if "synthetic" in args.sets:
             for rows in args.sizes:
                 status.update(f"{model}: synthetic {rows:,}")
-                peers = tuple(p for p, most in SURPRISE_AT.items() if args.peers and rows <= most)
+                peers = tuple(
+                    p
+                    for p, most in SURPRISE_AT.items()
+                    if args.peers and model == args.models[0] and rows <= most
+                )
                 out.append(sets.synthetic(rows, cands, seed=args.seed, peers=peers))
                 say(console, model, out[-1:])
         if "sim" in args.sets:
@@ -208,7 +212,24 @@ def table(model: str, results: list[sets.SetResult], names: list[str]) -> Table:
         )
     means = {n: np.mean([relative(r)[n] for r in results if n in r.values]) for n in names}
     t.add_row("mean relative", "1.0 = best", *(f"{means[n]:.4f}" for n in names), "", "")
+    cells = (worst(results, n) for n in names)
+    t.add_row("worst vs old", f"at most {MAX_LOSS:.0%}", *cells, "", "")
     return t
+
+
+def worst(results: list[sets.SetResult], name: str) -> str:
+    """The candidate's largest loss to the old defaults over the data sets (the rule that
+    picks the defaults: the best mean among those that lose at most MAX_LOSS anywhere)."""
+    losses = [
+        (o - v) / o if r.higher_is_better else (v - o) / o
+        for r in results
+        if name in r.values and BASELINE in r.values
+        for o, v in [(r.values[BASELINE], r.values[name])]
+    ]
+    if not losses or name == BASELINE:
+        return ""
+    most = max(losses)
+    return f"[{'red' if most > MAX_LOSS else 'green'}]{-most:+.2%}[/]"
 
 
 def checks(by_model: dict[str, list[sets.SetResult]]) -> dict[str, bool]:
