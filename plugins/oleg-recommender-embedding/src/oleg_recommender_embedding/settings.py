@@ -15,6 +15,13 @@ Optimizer = Literal["adam", "adamw", "sgd", "adagrad", "rmsprop"]
 Activation = Literal["relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid"]
 
 
+def tune(low: float, high: float, *, log: bool = True) -> dict[str, object]:
+    """``oleg tune``'s range of a field (``json_schema_extra``): once a field declares one,
+    only the declared fields are searched, so these are what moves a model's error; the
+    ranges hold every value that won on one of the data sets of docs/defaults.md."""
+    return {"tune": {"low": low, "high": high, "log": log}}
+
+
 class EmbeddingSettings(PluginSettings):
     """What both models share: optimisation, early stopping, incremental rounds, threads."""
 
@@ -24,16 +31,27 @@ class EmbeddingSettings(PluginSettings):
         "(only the rows a batch touches, with their own optimiser state); the dense layers "
         "use torch.optim's optimiser of the same name.",
     )
-    lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
+    lr: float = Field(
+        0.005,
+        gt=0,
+        description="Learning rate of a full retrain.",
+        json_schema_extra=tune(0.001, 0.03),
+    )
     weight_decay: float = Field(
-        0.0, ge=0, description="Weight decay of the dense parameters (global bias, network)."
+        0.0,
+        ge=0,
+        description="Weight decay of the dense parameters (global bias, network).",
+        json_schema_extra=tune(0.0, 0.001, log=False),
     )
     embedding_reg: float = Field(
         0.02,
         ge=0,
         description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
+        json_schema_extra=tune(1e-5, 0.03),
     )
-    batch_size: int = Field(512, ge=1, description="Ratings per optimisation step.")
+    batch_size: int = Field(
+        512, ge=1, description="Ratings per optimisation step.", json_schema_extra=tune(128, 2048)
+    )
     epochs: int = Field(
         30,
         ge=1,
@@ -79,6 +97,7 @@ class EmbeddingSettings(PluginSettings):
     unseen_user: Literal["mean", "zero"] = Field(
         "mean",
         description="Vector of a user never seen: the mean user (an average subscriber) or zeros.",
+        json_schema_extra={"tune": {"choices": ["mean", "zero"]}},
     )
     threads: int | None = Field(
         None,
@@ -156,12 +175,20 @@ class EmbeddingSettings(PluginSettings):
 class DotSettings(EmbeddingSettings):
     """``dot``: user · (channel + post) + user, channel, post and global biases."""
 
-    dim: int = Field(13, ge=1, description="Embedding size K (OLEG's: 13).")
-    lr: float = Field(0.01, gt=0, description="Learning rate of a full retrain.")
+    dim: int = Field(
+        13, ge=1, description="Embedding size K (OLEG's: 13).", json_schema_extra=tune(4, 128)
+    )
+    lr: float = Field(
+        0.01,
+        gt=0,
+        description="Learning rate of a full retrain.",
+        json_schema_extra=tune(0.001, 0.03),
+    )
     embedding_reg: float = Field(
         0.005,
         ge=0,
         description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
+        json_schema_extra=tune(1e-5, 0.03),
     )
     output: Literal["sigmoid", "clamp"] = Field(
         "sigmoid",
@@ -180,9 +207,15 @@ class DotSettings(EmbeddingSettings):
 class EmbeddingNNSettings(EmbeddingSettings):
     """``embedding-nn``: user, channel and post embeddings -> one hidden layer -> P(👍)."""
 
-    user_dim: int = Field(100, ge=1, description="User embedding size.")
-    channel_dim: int = Field(80, ge=1, description="Channel embedding size.")
-    post_dim: int = Field(20, ge=1, description="Post embedding size.")
+    user_dim: int = Field(
+        100, ge=1, description="User embedding size.", json_schema_extra=tune(16, 256)
+    )
+    channel_dim: int = Field(
+        80, ge=1, description="Channel embedding size.", json_schema_extra=tune(8, 160)
+    )
+    post_dim: int = Field(
+        20, ge=1, description="Post embedding size.", json_schema_extra=tune(4, 128)
+    )
     category_dim: int = Field(
         256,
         ge=0,
@@ -192,10 +225,27 @@ class EmbeddingNNSettings(EmbeddingSettings):
         "ratings: 256 beat 16, 64 and 128 in the demo). Paid for only when the training data "
         "has categories; 0 ignores them, as OLEG's network did.",
     )
-    hidden: int = Field(70, ge=1, description="Units of the hidden layer.")
+    hidden: int = Field(
+        70, ge=1, description="Units of the hidden layer.", json_schema_extra=tune(16, 256)
+    )
     activation: Activation = Field("relu", description="Activation of the hidden layer.")
     dropout: float = Field(
-        0.2, ge=0, lt=1, description="Dropout on the hidden layer while training."
+        0.4,
+        ge=0,
+        lt=1,
+        description="Dropout on the hidden layer while training. 0.4 with weight_decay 1e-4 "
+        "(against 0.2 and 0 before): at most 0.35% worse on any data set of docs/defaults.md "
+        "(the simulation included), RMSE 0.8497 against 0.8506 on MovieLens' 5 folds and "
+        "1.0026 against 1.0104 on its temporal split, NDCG@10 13% higher on Amazon Video "
+        "Games.",
+        json_schema_extra=tune(0.0, 0.5, log=False),
+    )
+    weight_decay: float = Field(
+        1e-4,
+        ge=0,
+        description="Weight decay of the dense parameters (the network, the global bias); "
+        "with dropout, it keeps the hidden layer from fitting noise (docs/defaults.md).",
+        json_schema_extra=tune(0.0, 0.001, log=False),
     )
     cold_dropout: float = Field(
         0.1,
@@ -204,6 +254,7 @@ class EmbeddingNNSettings(EmbeddingSettings):
         description="Share of training ratings whose post vector is zeroed, so the network learns "
         "to "
         "score a post it never saw (a zero vector) from its channel.",
+        json_schema_extra=tune(0.0, 0.3, log=False),
     )
     biases: bool = Field(
         True,
@@ -218,7 +269,12 @@ class EmbeddingNNSettings(EmbeddingSettings):
         "Off (with biases off) is exactly OLEG's network, which learns interactions far more "
         "slowly.",
     )
-    lr: float = Field(0.005, gt=0, description="Learning rate of a full retrain.")
+    lr: float = Field(
+        0.005,
+        gt=0,
+        description="Learning rate of a full retrain.",
+        json_schema_extra=tune(0.001, 0.03),
+    )
     partial_lr: float | None = Field(
         0.001,
         gt=0,
@@ -230,9 +286,11 @@ class EmbeddingNNSettings(EmbeddingSettings):
         description="Vector of a user never seen: zeros (no personal taste: the network's "
         "neutral answer, better for newcomers on MovieLens' temporal split, 1.0109 against "
         "1.0203 RMSE) or the mean user.",
+        json_schema_extra={"tune": {"choices": ["mean", "zero"]}},
     )
     embedding_reg: float = Field(
         0.001,
         ge=0,
         description="L2 penalty on the embedding rows (and biases) a rating touches, per rating.",
+        json_schema_extra=tune(1e-5, 0.03),
     )
