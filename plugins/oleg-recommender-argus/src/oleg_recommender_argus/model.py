@@ -68,6 +68,8 @@ class ArgusModel:
                 three_tokens=self.s.variant == "three-token",
                 dropout=self.s.dropout,
                 temperature=self.s.temperature,
+                taste_weight=self.s.taste_weight,
+                served_next_weight=self.s.served_next_weight,
             )
         return net.eval()
 

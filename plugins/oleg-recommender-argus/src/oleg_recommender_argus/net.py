@@ -30,6 +30,7 @@ from oleg_recommender_argus.features import (
     Feedback,
 )
 from oleg_recommender_argus.settings import Size
+from oleg_recommender_argus.taste import TasteHead
 
 LOG_T_MIN, LOG_T_MAX = math.log(0.01), math.log(100.0)
 
@@ -87,7 +88,15 @@ def mlp(d_in: int, d: int, d_out: int) -> nn.Sequential:
 
 class ArgusNet(nn.Module):
     def __init__(
-        self, size: Size, *, n_hashes: int, three_tokens: bool, dropout: float, temperature: float
+        self,
+        size: Size,
+        *,
+        n_hashes: int,
+        three_tokens: bool,
+        dropout: float,
+        temperature: float,
+        taste_weight: float,
+        served_next_weight: float,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -112,8 +121,9 @@ class ArgusNet(nn.Module):
         self.rank_head = mlp(d if three_tokens else 2 * d, d, d)
         nn.init.zeros_(self.rank_head[-1].weight)  # adds nothing until feedback teaches it
         nn.init.zeros_(self.rank_head[-1].bias)
+        self.taste = TasteHead(d, taste_weight)
         self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
-        self.mix = nn.Parameter(torch.ones(()))
+        self.mix = nn.Parameter(torch.tensor(float(served_next_weight)))
         self.offset = nn.Parameter(torch.zeros(()))
 
     # -- pieces --------------------------------------------------------------------------
@@ -176,11 +186,17 @@ class ArgusNet(nn.Module):
     def user_vectors(self, head_in: Tensor) -> Tensor:
         return F.normalize(self.user_head(head_in), dim=-1)
 
-    def serving_vectors(self, head_in: Tensor) -> Tensor:
-        """The user tower: ``mix * u / e^tau + r``, so that the served logit
+    def serving_vectors(self, head_in: Tensor, sums: Tensor, counts: Tensor) -> Tensor:
+        """The user tower: ``mix * u / e^tau + r + taste``, so that the served logit
         ``<w, i> + offset`` is the next-post logit, re-weighted, plus a ranking term (the
-        rank head, trained on feedback) that pairs fine-tune."""
-        return self.mix * self.user_vectors(head_in) / self.temperature() + self.rank_head(head_in)
+        rank head, trained on feedback) that pairs fine-tune, plus the subscriber's own
+        taste (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts`` of their window's
+        unit item vectors per kind of feedback)."""
+        return (
+            self.mix * self.user_vectors(head_in) / self.temperature()
+            + self.rank_head(head_in)
+            + self.taste(sums, counts)
+        )
 
     def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
         """(.., 2): logits of a like and of a dislike."""

@@ -16,6 +16,7 @@ from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
+from oleg_recommender_argus.taste_cache import TasteCache
 
 ENCODE_CHUNK = 4096
 
@@ -121,10 +122,12 @@ class UserCache:
         self.budget_mb = budget_mb
         self.kv: KVCache | None = None
         self.users: dict[int, Cached] = {}
+        self.tastes = TasteCache()
 
     def clear(self) -> None:
         """The weights changed: nothing cached holds."""
         self.users.clear()
+        self.tastes.clear()
         self.kv = None
 
     def _forget_changes(self, histories: Histories) -> None:
@@ -156,7 +159,8 @@ class UserCache:
             else:
                 states = torch.stack([self.users[k].state for k in keys])  # type: ignore[misc]
                 heads_in = torch.cat([states, net.context(torch.from_numpy(now_context))], -1)
-            return net.serving_vectors(heads_in)
+            sums, counts = self.tastes.inputs(net, codes, histories, keys)
+            return net.serving_vectors(heads_in, sums, counts)
 
     def _catch_up(
         self, net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], max_len: int
