@@ -70,6 +70,13 @@ class ItemEncoder(nn.Module):
         x = x + self.media(codes[..., h + 2]) + self.age(codes[..., h + 3])
         return self.out(x)
 
+    def content(self, codes: Tensor) -> Tensor:
+        """A post's unit content vector: its channel's and category's rows, not its id,
+        so a new post resembles the posts of its channel and topic a subscriber answered
+        (the taste's space, :mod:`oleg_recommender_argus.taste`)."""
+        h = self.n_hashes
+        return F.normalize(self.channel(codes[..., h]) + self.category(codes[..., h + 1]), dim=-1)
+
 
 class ContextEncoder(nn.Module):
     def __init__(self, d: int) -> None:
@@ -132,8 +139,12 @@ class ArgusNet(nn.Module):
         return self.log_t.clamp(LOG_T_MIN, LOG_T_MAX).exp()
 
     def item_vectors(self, codes: Tensor) -> Tensor:
-        """Unit item vectors (the item tower)."""
+        """Unit item vectors (the next-post softmax's)."""
         return F.normalize(self.items(codes), dim=-1)
+
+    def served_items(self, codes: Tensor) -> Tensor:
+        """The item tower, (.., 2d): the unit item vector and the unit content vector."""
+        return torch.cat([self.item_vectors(codes), self.items.content(codes)], -1)
 
     def _run(self, tokens: Tensor) -> Tensor:
         n = tokens.shape[1]
@@ -186,17 +197,18 @@ class ArgusNet(nn.Module):
     def user_vectors(self, head_in: Tensor) -> Tensor:
         return F.normalize(self.user_head(head_in), dim=-1)
 
+    def ranking_vectors(self, head_in: Tensor) -> Tensor:
+        """The user tower's item half, ``mix * u / e^tau + r``: the next-post logit,
+        re-weighted, plus a ranking term (the rank head, trained on feedback) that pairs
+        fine-tune."""
+        return self.mix * self.user_vectors(head_in) / self.temperature() + self.rank_head(head_in)
+
     def serving_vectors(self, head_in: Tensor, sums: Tensor, counts: Tensor) -> Tensor:
-        """The user tower: ``mix * u / e^tau + r + taste``, so that the served logit
-        ``<w, i> + offset`` is the next-post logit, re-weighted, plus a ranking term (the
-        rank head, trained on feedback) that pairs fine-tune, plus the subscriber's own
-        taste (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts`` of their window's
-        unit item vectors per kind of feedback)."""
-        return (
-            self.mix * self.user_vectors(head_in) / self.temperature()
-            + self.rank_head(head_in)
-            + self.taste(sums, counts)
-        )
+        """The user tower, (.., 2d), against :meth:`served_items`: the ranking vector and
+        the subscriber's own taste (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts``
+        of their history's unit content vectors per kind of feedback). The served logit is
+        ``<user, item> + offset``."""
+        return torch.cat([self.ranking_vectors(head_in), self.taste(sums, counts)], -1)
 
     def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
         """(.., 2): logits of a like and of a dislike."""

@@ -22,11 +22,12 @@ ENCODE_CHUNK = 4096
 
 
 class ItemCache:
-    """Post id -> its unit item vector (and the age bucket it was encoded with)."""
+    """Post id -> its item tower vector (:meth:`ArgusNet.served_items`, ``width`` floats)
+    and the age bucket it was encoded with."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, width: int) -> None:
         self.index: dict[int, int] = {}
-        self.vectors = torch.zeros((0, dim))
+        self.vectors = torch.zeros((0, width))
         self.ages = np.zeros(0, dtype=np.int64)
         self._last: tuple[Candidates, np.ndarray, Tensor] | None = None
 
@@ -44,7 +45,7 @@ class ItemCache:
         media_of: Callable[[np.ndarray], np.ndarray],
         ages: np.ndarray,
     ) -> Tensor:
-        """(d, len(cands)), contiguous: the candidates' vectors as columns, so one
+        """(width, len(cands)), contiguous: the candidates' vectors as columns, so one
         subscriber's scores are a vector-matrix product that streams the pool once. A pool
         scored again (the same object, or the same posts at the same ages) is not looked
         up again."""
@@ -71,7 +72,7 @@ class ItemCache:
             with torch.no_grad():
                 vec = torch.cat(
                     [
-                        net.item_vectors(torch.from_numpy(enc[i : i + ENCODE_CHUNK]))
+                        net.served_items(torch.from_numpy(enc[i : i + ENCODE_CHUNK]))
                         for i in range(0, len(enc), ENCODE_CHUNK)
                     ]
                 )

@@ -146,8 +146,9 @@ class ArgusSettings(PluginSettings):
     threads: int | None = Field(
         None,
         ge=1,
-        description="torch intra-op threads of a fit or score; default: every core "
-        "the process may run on. Set 1 where processes run side by side (the demo).",
+        description="Most torch intra-op threads a fit uses; default: every core the "
+        "process may run on. Small steps (the small preset's) run on one thread whatever "
+        "it says; scoring always does. Set 1 where processes run side by side (the demo).",
     )
 
     kv_cache_mb: float = Field(

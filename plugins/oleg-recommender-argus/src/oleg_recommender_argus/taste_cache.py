@@ -1,5 +1,5 @@
 """The taste's inputs over a subscriber's whole history, not only the transformer's window:
-per kind of feedback, the sum of the unit item vectors of the posts with that feedback.
+per kind of feedback, the sum of the unit content vectors of the posts with that feedback.
 
 Serving keeps them per subscriber and brings them up to date from the history: a new step
 adds its vector, a relabelled one (a rating of a post shown earlier) moves its vector from
@@ -26,11 +26,12 @@ CHUNK = 4096
 
 
 def unit_vectors(net: ArgusNet, codes: Codes, rows: np.ndarray, device: torch.device) -> Tensor:
-    """Unit item vectors of history rows, (len(rows), d)."""
+    """Unit content vectors of history rows, (len(rows), d)."""
     enc = torch.from_numpy(codes.item_codes_of_rows(rows)).to(device)
+    content = net.items.content
     if len(enc) <= CHUNK:
-        return net.item_vectors(enc)
-    return torch.cat([net.item_vectors(enc[i : i + CHUNK]) for i in range(0, len(enc), CHUNK)])
+        return content(enc)
+    return torch.cat([content(enc[i : i + CHUNK]) for i in range(0, len(enc), CHUNK)])
 
 
 def sums_before(

@@ -127,10 +127,15 @@ class Trainer:
         if phase is not Phase.PRETRAIN or self.mixed_feedback:
             if lag != 1:
                 head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
-            sums, counts = taste_before(items, batch.feedback, valid, lag)
+            content = net.items.content(batch.items)
+            sums, counts = taste_before(content, batch.feedback, valid, lag)
             base_sums, base_counts = sums_before(net, self.codes, *context, self.device)
             sums, counts = sums + base_sums[:, None], counts + base_counts[:, None]
-            scores = (net.serving_vectors(head_in, sums, counts) * items).sum(-1) + net.offset
+            scores = (
+                (net.ranking_vectors(head_in) * items).sum(-1)
+                + (net.taste(sums, counts) * content).sum(-1)
+                + net.offset
+            )
             total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
             if phase is not Phase.PRETRAIN:
                 pl, _ = pair_loss(scores, batch.feedback, valid)
