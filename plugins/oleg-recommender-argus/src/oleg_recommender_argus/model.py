@@ -212,7 +212,9 @@ class ArgusModel:
             at = np.full(len(users), now, dtype=np.int64)
         else:  # offline: the time of each one's last step
             lasts = (self.histories.of(u) for u in users)
-            at = np.fromiter((int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users))
+            at = np.fromiter(
+                (int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users)
+            )
         ctx[:, 0] = hour_of_week(at)
         return ctx
 

@@ -111,7 +111,7 @@ class ArgusSettings(PluginSettings):
         "(keeps it a probability).",
     )
     taste_weight: float = Field(
-        12.0,
+        24.0,
         description="Initial weight of the subscriber's own taste in the served score: "
         "the mean unit vector of the posts they liked counts +w, of those they disliked -w "
         "(learned from there; 0 starts without it).",

@@ -98,9 +98,7 @@ class TasteCache:
         if todo:
             self._update(net, codes, histories, todo, d)
         tastes = [self.users[k] for k in keys]
-        counts = [
-            np.bincount(t.feedback.astype(np.int64), minlength=KINDS) for t in tastes
-        ]
+        counts = [np.bincount(t.feedback.astype(np.int64), minlength=KINDS) for t in tastes]
         return (
             torch.stack([t.sums for t in tastes]),
             torch.from_numpy(np.stack(counts)).float(),
