@@ -132,7 +132,9 @@ class UserCache:
         self.kv = None
 
     def _forget_changes(self, histories: Histories) -> None:
-        for user, first in histories.take_changes().items():
+        changes = histories.take_changes()
+        self.tastes.mark(changes)
+        for user, first in changes.items():
             got = self.users.get(user)
             if got is not None and first - got.start < got.steps:
                 got.steps = max(0, first - got.start)

@@ -10,7 +10,6 @@ own running sums, the sums of the steps before the window (no gradient: they are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -60,49 +59,75 @@ def sums_before(
     return sums, counts
 
 
-@dataclass
-class _Taste:
-    sums: Tensor
-    """(KINDS, d)"""
-    feedback: np.ndarray
-    """The feedback each counted step was counted with."""
-
-
 class TasteCache:
-    """Subscriber -> their taste's sums over every step of their history."""
+    """Subscriber -> their taste's sums and counts over every step of their history, rows
+    of two tensors (so a call's subscribers are gathered in one indexing, and the steps of
+    a round are added in one ``index_add_``), and the feedback each step was counted with."""
 
     def __init__(self) -> None:
-        self.users: dict[int, _Taste] = {}
+        self.row: dict[int, int] = {}
+        self.feedback: dict[int, np.ndarray] = {}
+        self.sums = torch.zeros((0, KINDS, 0))
+        self.counts = torch.zeros((0, KINDS))
+        self.dirty: dict[int, int] = {}
+        """Subscriber -> the first step relabelled since it was last brought up to date."""
 
     def clear(self) -> None:
         """The weights changed: every vector is encoded again."""
-        self.users.clear()
+        self.row.clear()
+        self.feedback.clear()
+        self.dirty.clear()
+
+    def mark(self, changes: dict[int, int]) -> None:
+        """Steps changed (``Histories.take_changes``): from each one's first on, the
+        feedback is compared with what was counted."""
+        for user, first in changes.items():
+            if user in self.row:
+                self.dirty[user] = min(first, self.dirty.get(user, first))
+
+    def _row_of(self, user: int, d: int) -> int:
+        at = self.row.get(user)
+        if at is None:
+            at = self.row[user] = len(self.row)
+            self.feedback[user] = np.zeros(0, np.int8)
+            if at >= len(self.sums) or self.sums.shape[-1] != d:
+                grow = max(16, 2 * len(self.sums)) if self.sums.shape[-1] == d else 16
+                sums, counts = torch.zeros((grow, KINDS, d)), torch.zeros((grow, KINDS))
+                if self.sums.shape[-1] == d:
+                    sums[: len(self.sums)] = self.sums
+                    counts[: len(self.counts)] = self.counts
+                self.sums, self.counts = sums, counts
+            self.sums[at] = 0
+            self.counts[at] = 0
+        return at
 
     def inputs(
         self, net: ArgusNet, codes: Codes, histories: Histories, keys: list[int]
     ) -> tuple[Tensor, Tensor]:
         """(len(keys), KINDS, d) sums and (len(keys), KINDS) counts (key -1: no history)."""
-        d = net.start.shape[0]
+        d = int(net.start.shape[0])
+        if self.sums.shape[-1] != d:
+            self.clear()
         todo: list[tuple[int, np.ndarray, np.ndarray]] = []  # user, steps to encode, old kind
-        for k in sorted(set(keys)):
+        for k in dict.fromkeys(keys):
             rows = histories.of(k) if k >= 0 else histories.of(None)
-            got = self.users.get(k)
-            if got is None or len(got.feedback) > len(rows):
-                got = self.users[k] = _Taste(torch.zeros((KINDS, d)), np.zeros(0, np.int8))
-            seen = len(got.feedback)
-            moved = np.flatnonzero(got.feedback != rows[:seen, Col.FEEDBACK])
+            if k not in self.row:
+                self._row_of(k, d)
+            fb = self.feedback[k]
+            first = self.dirty.pop(k, None)
+            if first is None and len(fb) == len(rows):
+                continue
+            seen = len(fb)
+            lo = min(first if first is not None else seen, seen)
+            moved = lo + np.flatnonzero(fb[lo:] != rows[lo:seen, Col.FEEDBACK])
             if len(moved) or seen < len(rows):
                 steps = np.concatenate([moved, np.arange(seen, len(rows))])
-                old = np.concatenate([got.feedback[moved], np.full(len(rows) - seen, -1)])
+                old = np.concatenate([fb[moved], np.full(len(rows) - seen, -1)])
                 todo.append((k, steps, old.astype(np.int64)))
         if todo:
             self._update(net, codes, histories, todo, d)
-        tastes = [self.users[k] for k in keys]
-        counts = [np.bincount(t.feedback.astype(np.int64), minlength=KINDS) for t in tastes]
-        return (
-            torch.stack([t.sums for t in tastes]),
-            torch.from_numpy(np.stack(counts)).float(),
-        )
+        at = torch.tensor([self.row[k] for k in keys])
+        return self.sums[at], self.counts[at]
 
     def _update(
         self,
@@ -115,17 +140,18 @@ class TasteCache:
         rows = np.concatenate([histories.of(k)[steps] for k, steps, _ in todo])
         with torch.no_grad():
             vec = unit_vectors(net, codes, rows, torch.device("cpu"))
-        at = 0
-        for k, steps, old in todo:
-            got = self.users[k]
-            new = histories.of(k)[steps, Col.FEEDBACK]
-            v = vec[at : at + len(steps)]
-            at += len(steps)
-            was = old >= 0
-            if was.any():
-                got.sums.index_add_(0, torch.from_numpy(old[was]), -v[torch.from_numpy(was)])
-            got.sums.index_add_(0, torch.from_numpy(new), v)
+        owner = np.concatenate([np.full(len(steps), self.row[k]) for k, steps, _ in todo])
+        old = np.concatenate([o for _, _, o in todo])
+        new = rows[:, Col.FEEDBACK]
+        was = old >= 0
+        slots = np.concatenate([owner * KINDS + new, owner[was] * KINDS + old[was]])
+        signs = np.concatenate([np.ones(len(new)), -np.ones(int(was.sum()))])
+        moved = torch.cat([vec, vec[torch.from_numpy(was)]])
+        at, sign = torch.from_numpy(slots), torch.from_numpy(signs).float()
+        self.sums.view(-1, d).index_add_(0, at, moved * sign[:, None])
+        self.counts.view(-1).index_add_(0, at, sign)
+        for k, steps, _ in todo:
             fb = np.empty(len(histories.of(k)), dtype=np.int8)
-            fb[: len(got.feedback)] = got.feedback
-            fb[steps] = new
-            got.feedback = fb
+            fb[: len(self.feedback[k])] = self.feedback[k]
+            fb[steps] = histories.of(k)[steps, Col.FEEDBACK]
+            self.feedback[k] = fb
