@@ -12,6 +12,7 @@ from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from oleg_recommender_argus.features import Asked, hour_of_week
 from oleg_recommender_argus.histories import Window
 from oleg_recommender_argus.serving import window_start
+from oleg_recommender_argus.taste_cache import sums_before
 
 CHAN = -1001000000001
 
@@ -44,8 +45,11 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
             heads_in = torch.cat(
                 [net.last_states(batch, lengths), net.context(torch.from_numpy(ctx))], -1
             )
+        everything = [Window(u, len(m.histories.of(u)), len(m.histories.of(u))) for u in users]
+        sums, counts = sums_before(net, m.codes, m.histories, everything, torch.device("cpu"))
         items = m.items.matrix(net, m.codes, pool, m._media_of, np.zeros(len(pool), np.int64))
-        return torch.sigmoid(net.serving_vectors(heads_in) @ items + net.offset).double().numpy()
+        user = net.serving_vectors(heads_in, sums, counts)
+        return torch.sigmoid(user @ items + net.offset).double().numpy()
 
 
 @pytest.mark.parametrize("variant", ["one-token", "three-token"])

@@ -29,7 +29,7 @@ from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.serving import ItemCache, UserCache
 from oleg_recommender_argus.settings import ArgusSettings
 from oleg_recommender_argus.store_log import StoreLog
-from oleg_recommender_argus.threads import set_threads
+from oleg_recommender_argus.threads import set_threads, threads_for
 from oleg_recommender_argus.training import Pass, Phase, Trainer
 
 
@@ -47,7 +47,7 @@ class ArgusModel:
         self.codes = Codes(self.size.hash_buckets, settings.post_hashes)
         self.net = self._new_net()
         self.histories = Histories()
-        self.items = ItemCache(self.size.dim)
+        self.items = ItemCache(2 * self.size.dim)
         self.users = UserCache(settings.kv_cache_mb)
         self.log: StoreLog | None = None
         self.clock: Callable[[], datetime] | None = None
@@ -68,6 +68,8 @@ class ArgusModel:
                 three_tokens=self.s.variant == "three-token",
                 dropout=self.s.dropout,
                 temperature=self.s.temperature,
+                taste_weight=self.s.taste_weight,
+                served_next_weight=self.s.served_next_weight,
             )
         return net.eval()
 
@@ -75,9 +77,6 @@ class ArgusModel:
         self.log = StoreLog(store)
         self.log.cursor = self._cursor
         self.clock = clock
-
-    def _threads(self) -> None:
-        set_threads(self.s.threads)
 
     # -- histories -----------------------------------------------------------------------
 
@@ -127,6 +126,9 @@ class ArgusModel:
         windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
         if not windows:
             return []
+        longest = max(w.end - w.start for w in windows)
+        work = min(self.s.batch_size, len(windows)) * longest * self.size.dim
+        set_threads(threads_for(self.s.threads, work))
         catalog = Catalog(self.histories, self.codes)
         self.net.to(device)
         out: list[Pass] = []
@@ -156,7 +158,6 @@ class ArgusModel:
         return any(len(np.unique(r[:, Col.FEEDBACK])) > 1 for r in self.histories.all_rows())
 
     def fit(self, data: Interactions) -> None:
-        self._threads()
         self.net = self._new_net()
         self.rounds = 0
         self._rebuild(data)
@@ -180,10 +181,10 @@ class ArgusModel:
             "passes": len(passes),
             "seconds": round(seconds, 3),
             "events_per_second": round(events / seconds, 1) if seconds else None,
+            "threads": torch.get_num_threads(),
         }
 
     def partial_fit(self, data: Interactions) -> None:
-        self._threads()
         touched = self._sync() | self._label(
             data, feedback_of(data.value, self.s.like_at, self.s.dislike_at)
         )
@@ -211,7 +212,9 @@ class ArgusModel:
             at = np.full(len(users), now, dtype=np.int64)
         else:  # offline: the time of each one's last step
             lasts = (self.histories.of(u) for u in users)
-            at = np.fromiter((int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users))
+            at = np.fromiter(
+                (int(r[-1, Col.TIME]) if len(r) else 0 for r in lasts), np.int64, len(users)
+            )
         ctx[:, 0] = hour_of_week(at)
         return ctx
 

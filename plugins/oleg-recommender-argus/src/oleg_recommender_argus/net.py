@@ -30,6 +30,7 @@ from oleg_recommender_argus.features import (
     Feedback,
 )
 from oleg_recommender_argus.settings import Size
+from oleg_recommender_argus.taste import TasteHead
 
 LOG_T_MIN, LOG_T_MAX = math.log(0.01), math.log(100.0)
 
@@ -69,6 +70,13 @@ class ItemEncoder(nn.Module):
         x = x + self.media(codes[..., h + 2]) + self.age(codes[..., h + 3])
         return self.out(x)
 
+    def content(self, codes: Tensor) -> Tensor:
+        """A post's unit content vector: its channel's and category's rows, not its id,
+        so a new post resembles the posts of its channel and topic a subscriber answered
+        (the taste's space, :mod:`oleg_recommender_argus.taste`)."""
+        h = self.n_hashes
+        return F.normalize(self.channel(codes[..., h]) + self.category(codes[..., h + 1]), dim=-1)
+
 
 class ContextEncoder(nn.Module):
     def __init__(self, d: int) -> None:
@@ -87,7 +95,15 @@ def mlp(d_in: int, d: int, d_out: int) -> nn.Sequential:
 
 class ArgusNet(nn.Module):
     def __init__(
-        self, size: Size, *, n_hashes: int, three_tokens: bool, dropout: float, temperature: float
+        self,
+        size: Size,
+        *,
+        n_hashes: int,
+        three_tokens: bool,
+        dropout: float,
+        temperature: float,
+        taste_weight: float,
+        served_next_weight: float,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -112,8 +128,9 @@ class ArgusNet(nn.Module):
         self.rank_head = mlp(d if three_tokens else 2 * d, d, d)
         nn.init.zeros_(self.rank_head[-1].weight)  # adds nothing until feedback teaches it
         nn.init.zeros_(self.rank_head[-1].bias)
+        self.taste = TasteHead(d, taste_weight)
         self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
-        self.mix = nn.Parameter(torch.ones(()))
+        self.mix = nn.Parameter(torch.tensor(float(served_next_weight)))
         self.offset = nn.Parameter(torch.zeros(()))
 
     # -- pieces --------------------------------------------------------------------------
@@ -122,8 +139,12 @@ class ArgusNet(nn.Module):
         return self.log_t.clamp(LOG_T_MIN, LOG_T_MAX).exp()
 
     def item_vectors(self, codes: Tensor) -> Tensor:
-        """Unit item vectors (the item tower)."""
+        """Unit item vectors (the next-post softmax's)."""
         return F.normalize(self.items(codes), dim=-1)
+
+    def served_items(self, codes: Tensor) -> Tensor:
+        """The item tower, (.., 2d): the unit item vector and the unit content vector."""
+        return torch.cat([self.item_vectors(codes), self.items.content(codes)], -1)
 
     def _run(self, tokens: Tensor) -> Tensor:
         n = tokens.shape[1]
@@ -176,11 +197,18 @@ class ArgusNet(nn.Module):
     def user_vectors(self, head_in: Tensor) -> Tensor:
         return F.normalize(self.user_head(head_in), dim=-1)
 
-    def serving_vectors(self, head_in: Tensor) -> Tensor:
-        """The user tower: ``mix * u / e^tau + r``, so that the served logit
-        ``<w, i> + offset`` is the next-post logit, re-weighted, plus a ranking term (the
-        rank head, trained on feedback) that pairs fine-tune."""
+    def ranking_vectors(self, head_in: Tensor) -> Tensor:
+        """The user tower's item half, ``mix * u / e^tau + r``: the next-post logit,
+        re-weighted, plus a ranking term (the rank head, trained on feedback) that pairs
+        fine-tune."""
         return self.mix * self.user_vectors(head_in) / self.temperature() + self.rank_head(head_in)
+
+    def serving_vectors(self, head_in: Tensor, sums: Tensor, counts: Tensor) -> Tensor:
+        """The user tower, (.., 2d), against :meth:`served_items`: the ranking vector and
+        the subscriber's own taste (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts``
+        of their history's unit content vectors per kind of feedback). The served logit is
+        ``<user, item> + offset``."""
+        return torch.cat([self.ranking_vectors(head_in), self.taste(sums, counts)], -1)
 
     def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
         """(.., 2): logits of a like and of a dislike."""

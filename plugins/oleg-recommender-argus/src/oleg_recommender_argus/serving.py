@@ -16,16 +16,18 @@ from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
+from oleg_recommender_argus.taste_cache import TasteCache
 
 ENCODE_CHUNK = 4096
 
 
 class ItemCache:
-    """Post id -> its unit item vector (and the age bucket it was encoded with)."""
+    """Post id -> its item tower vector (:meth:`ArgusNet.served_items`, ``width`` floats)
+    and the age bucket it was encoded with."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, width: int) -> None:
         self.index: dict[int, int] = {}
-        self.vectors = torch.zeros((0, dim))
+        self.vectors = torch.zeros((0, width))
         self.ages = np.zeros(0, dtype=np.int64)
         self._last: tuple[Candidates, np.ndarray, Tensor] | None = None
 
@@ -43,7 +45,7 @@ class ItemCache:
         media_of: Callable[[np.ndarray], np.ndarray],
         ages: np.ndarray,
     ) -> Tensor:
-        """(d, len(cands)), contiguous: the candidates' vectors as columns, so one
+        """(width, len(cands)), contiguous: the candidates' vectors as columns, so one
         subscriber's scores are a vector-matrix product that streams the pool once. A pool
         scored again (the same object, or the same posts at the same ages) is not looked
         up again."""
@@ -70,7 +72,7 @@ class ItemCache:
             with torch.no_grad():
                 vec = torch.cat(
                     [
-                        net.item_vectors(torch.from_numpy(enc[i : i + ENCODE_CHUNK]))
+                        net.served_items(torch.from_numpy(enc[i : i + ENCODE_CHUNK]))
                         for i in range(0, len(enc), ENCODE_CHUNK)
                     ]
                 )
@@ -121,14 +123,18 @@ class UserCache:
         self.budget_mb = budget_mb
         self.kv: KVCache | None = None
         self.users: dict[int, Cached] = {}
+        self.tastes = TasteCache()
 
     def clear(self) -> None:
         """The weights changed: nothing cached holds."""
         self.users.clear()
+        self.tastes.clear()
         self.kv = None
 
     def _forget_changes(self, histories: Histories) -> None:
-        for user, first in histories.take_changes().items():
+        changes = histories.take_changes()
+        self.tastes.mark(changes)
+        for user, first in changes.items():
             got = self.users.get(user)
             if got is not None and first - got.start < got.steps:
                 got.steps = max(0, first - got.start)
@@ -156,7 +162,8 @@ class UserCache:
             else:
                 states = torch.stack([self.users[k].state for k in keys])  # type: ignore[misc]
                 heads_in = torch.cat([states, net.context(torch.from_numpy(now_context))], -1)
-            return net.serving_vectors(heads_in)
+            sums, counts = self.tastes.inputs(net, codes, histories, keys)
+            return net.serving_vectors(heads_in, sums, counts)
 
     def _catch_up(
         self, net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], max_len: int

@@ -110,6 +110,17 @@ class ArgusSettings(PluginSettings):
         description="Weight of a like's BCE on the served score while fine-tuning "
         "(keeps it a probability).",
     )
+    taste_weight: float = Field(
+        24.0,
+        description="Initial weight of the subscriber's own taste in the served score: "
+        "the mean unit vector of the posts they liked counts +w, of those they disliked -w "
+        "(learned from there; 0 starts without it).",
+    )
+    served_next_weight: float = Field(
+        0.0,
+        description="Initial weight of the next-post logit cos/e^tau in the served score "
+        "(learned from there): 0 serves the feedback terms alone, P(like), as ARGUS ranks.",
+    )
     lag: int = Field(
         1,
         ge=1,
@@ -135,8 +146,9 @@ class ArgusSettings(PluginSettings):
     threads: int | None = Field(
         None,
         ge=1,
-        description="torch intra-op threads of a fit or score; default: every core "
-        "the process may run on. Set 1 where processes run side by side (the demo).",
+        description="Most torch intra-op threads a fit uses; default: every core the "
+        "process may run on. Small steps (the small preset's) run on one thread whatever "
+        "it says; scoring always does. Set 1 where processes run side by side (the demo).",
     )
 
     kv_cache_mb: float = Field(

@@ -23,6 +23,8 @@ from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
 from oleg_recommender_argus.net import ArgusNet, Batch
 from oleg_recommender_argus.settings import ArgusSettings
+from oleg_recommender_argus.taste import taste_before
+from oleg_recommender_argus.taste_cache import sums_before
 
 
 class Phase(StrEnum):
@@ -85,7 +87,16 @@ class Trainer:
 
     # -- losses of one batch -----------------------------------------------------------
 
-    def _losses(self, batch: Batch, catalog: Catalog, posts: np.ndarray, phase: Phase) -> Tensor:
+    def _losses(
+        self,
+        batch: Batch,
+        catalog: Catalog,
+        posts: np.ndarray,
+        phase: Phase,
+        context: tuple[Histories, Sequence[Window]],
+    ) -> Tensor:
+        """``context``: the histories and the batch's windows (the taste reads the steps
+        before each window)."""
         net, s = self.net, self.s
         item_raw = net.items(batch.items)
         lag = 1 if net.three_tokens else s.lag
@@ -116,7 +127,15 @@ class Trainer:
         if phase is not Phase.PRETRAIN or self.mixed_feedback:
             if lag != 1:
                 head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
-            scores = (net.serving_vectors(head_in) * items).sum(-1) + net.offset
+            content = net.items.content(batch.items)
+            sums, counts = taste_before(content, batch.feedback, valid, lag)
+            base_sums, base_counts = sums_before(net, self.codes, *context, self.device)
+            sums, counts = sums + base_sums[:, None], counts + base_counts[:, None]
+            scores = (
+                (net.ranking_vectors(head_in) * items).sum(-1)
+                + (net.taste(sums, counts) * content).sum(-1)
+                + net.offset
+            )
             total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
             if phase is not Phase.PRETRAIN:
                 pl, _ = pair_loss(scores, batch.feedback, valid)
@@ -153,7 +172,7 @@ class Trainer:
                 if mine:
                     batch, _ = self.codes.batch(histories, mine, self.device)
                     posts = self._posts(histories, mine, batch)
-                    loss = self._losses(batch, catalog, posts, phase)
+                    loss = self._losses(batch, catalog, posts, phase, (histories, mine))
                     loss.backward()
                     loss_sum += float(loss.detach())
                     events += int(batch.valid.sum())
