@@ -16,7 +16,7 @@ pulls pytorch-lightning) while oleg's has numpy 2::
 Without it the SASRec rows are skipped (said so).
 
 Usage: .venv/bin/python benchmarks/bench_sequential.py [--data ../shared/data] [--k 10]
-       [--datasets amazon-video-games,movielens-latest-small] [--sasrec-epochs 5]
+       [--datasets amazon-video-games,movielens-latest-small] [--sasrec-epochs 20]
 """
 
 from __future__ import annotations
@@ -53,7 +53,13 @@ PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "rectools_sasrec.py"
 SASREC = "sasrec (rectools, gBCE)"
 
 # Adding a recommender is adding its spec; plugins not installed are skipped and said so.
-RECOMMENDERS = ["popular", "als", "argus:pretrain_epochs=5,threads=1"]
+# argus serves its next-post logit here (positives only: no feedback to rank by), with as
+# many passes as SASRec gets (--sasrec-epochs); 5 passes left both far below popular.
+RECOMMENDERS = [
+    "popular",
+    "als",
+    "argus:pretrain_epochs=20,threads=1,served_next_weight=1,taste_weight=0",
+]
 
 
 def movielens_sequences(folder: Path) -> Dataset:
@@ -136,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=256, help="users scored at once")
-    parser.add_argument("--sasrec-epochs", type=int, default=5)
+    parser.add_argument("--sasrec-epochs", type=int, default=20)
     args = parser.parse_args(argv)
     console = Console(width=None if Console().is_terminal else 120)
     installed = Plugins.available()
