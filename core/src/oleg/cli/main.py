@@ -23,6 +23,7 @@ from oleg import __version__
 from oleg.cli.models import models
 from oleg.cli.render import wide_console
 from oleg.cli.scaffold import new_plugin
+from oleg.cli.stores import open_existing_store
 from oleg.errors import ConfigError, OlegError
 
 console = wide_console()
@@ -175,20 +176,6 @@ def run(deployment: Path) -> None:
         sys.exit(130)
     console.print("Stopped: " + ", ".join(f"{k} {v}" for k, v in engine.stats.as_dict().items()))
     # A stop by signal is a normal end: the summary above, exit 0.
-
-
-def open_existing_store(deployment: Path, url: str) -> Any:
-    """The deployment's store; an SQLite file that does not exist yet is an error."""
-    from sqlalchemy.engine import make_url
-
-    from oleg.store import Store
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        raise OlegError(
-            f"{deployment}: no store at {parsed.database} yet; run the deployment first (oleg run {deployment})."
-        )
-    return Store.open(url)
 
 
 @cli.command()

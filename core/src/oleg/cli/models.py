@@ -35,7 +35,7 @@ def models() -> None:
 
 
 def _open(deployment: Path) -> tuple[Any, Any]:
-    from oleg.cli.main import open_existing_store
+    from oleg.cli.stores import open_existing_store
     from oleg.config import load_deployment
 
     resolved = load_deployment(deployment)

@@ -76,7 +76,8 @@ def write_examples(
 )
 def export_vw(deployment: Path, out: Path) -> None:
     """Write DEPLOYMENT's feedback as Vowpal Wabbit examples, and print the matching flags."""
-    from oleg.cli.main import console, open_existing_store
+    from oleg.cli.main import console
+    from oleg.cli.stores import open_existing_store
     from oleg.config import load_deployment
     from oleg.plugins import Plugins
 
