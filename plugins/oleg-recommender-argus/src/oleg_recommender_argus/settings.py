@@ -116,6 +116,12 @@ class ArgusSettings(PluginSettings):
         "the mean unit vector of the posts they liked counts +w, of those they disliked -w "
         "(learned from there; 0 starts without it).",
     )
+    quality_weight: float = Field(
+        4.0,
+        description="Initial weight of the post's quality in the served score: how the "
+        "other subscribers answered it, (likes - dislikes) / shown, smoothed towards its "
+        "channel's, and its channel's (learned from there; 0 starts without it).",
+    )
     served_next_weight: float = Field(
         0.0,
         description="Initial weight of the next-post logit cos/e^tau in the served score "
