@@ -71,6 +71,7 @@ class ArgusModel:
                 taste_weight=self.s.taste_weight,
                 served_next_weight=self.s.served_next_weight,
                 quality_weight=self.s.quality_weight,
+                cold_quality_weight=self.s.cold_quality_weight,
             )
         return net.eval()
 

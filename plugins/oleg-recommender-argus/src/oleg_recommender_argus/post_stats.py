@@ -6,14 +6,14 @@ all (most of MovieLens's temporal test users have no history). embedding-nn lear
 a per-post and a per-channel bias; a dozen optimiser steps (a demo retrain) cannot learn a
 bias per post, so it is counted: per post and per channel, how many steps were liked,
 disliked and left unanswered, kept up to date by the histories as rows arrive and are
-relabelled (O(new events)). Its two features, in [-1, 1]:
+relabelled (O(new events)). Its feature, in [-1, 1], is the post's answer balance
+``(likes - dislikes + POST_PRIOR * channel's) / (shown + POST_PRIOR)``, smoothed towards
+its channel's ``(likes - dislikes) / (shown + CHANNEL_PRIOR)``: a post nobody answered yet
+starts at its channel's figure. (The channel's balance as a feature of its own lowered
+MovieLens's PairAccuracy: it only repeats, coarser, what the post's holds.)
 
-- the channel's ``(likes - dislikes) / (shown + CHANNEL_PRIOR)``;
-- the post's ``(likes - dislikes + POST_PRIOR * channel's) / (shown + POST_PRIOR)``: a post
-  nobody answered yet starts at its channel's figure.
-
-They are the last rows of the item tower, against learned weights in the user tower, so
-scoring stays one matrix product. Training reads them leave-one-out (without the step's own
+It is the last row of the item tower, against a learned weight in the user tower, so
+scoring stays one matrix product. Training reads it leave-one-out (without the step's own
 answer).
 """
 
@@ -24,8 +24,8 @@ import numpy as np
 from oleg_recommender_argus.features import Feedback
 
 KINDS = len(Feedback)
-N_QUALITY = 2
-"""Features: the post's smoothed answer balance, its channel's."""
+N_QUALITY = 1
+"""Features: the post's smoothed answer balance."""
 POST_PRIOR = 3.0
 CHANNEL_PRIOR = 10.0
 
@@ -92,4 +92,4 @@ class PostStats:
             mine = np.eye(KINDS)[own]
             pc, cc = pc - mine, cc - mine
         ch = balance(cc, CHANNEL_PRIOR)
-        return np.stack([balance(pc, POST_PRIOR, ch), ch], -1).astype(np.float32)
+        return balance(pc, POST_PRIOR, ch)[:, None].astype(np.float32)

@@ -138,7 +138,7 @@ class Trainer:
             scores = (
                 (net.ranking_vectors(head_in) * items).sum(-1)
                 + (net.taste(sums, counts) * content).sum(-1)
-                + (net.quality * quality).sum(-1)
+                + (net.quality_weights(counts) * quality).sum(-1)
                 + net.offset
             )
             total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
