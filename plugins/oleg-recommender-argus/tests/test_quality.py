@@ -15,13 +15,17 @@ GOOD, BAD = -1001000000001, -1001000000002
 def _everyone_agrees() -> Interactions:
     """Eight subscribers: post 1 liked by all, post 2 (same channel) disliked by all, and
     channel GOOD's posts 10.. liked, channel BAD's 20.. disliked."""
-    users, posts, channels, values = [], [], [], []
-    for u in range(1, 9):
-        for post, channel, value in [(1, GOOD, 1.0), (2, GOOD, 0.0)] + [
+    steps = [
+        (u, post, channel, value)
+        for u in range(1, 9)
+        for post, channel, value in [
+            (1, GOOD, 1.0),
+            (2, GOOD, 0.0),
             (10 + u, GOOD, 1.0),
             (20 + u, BAD, 0.0),
-        ]:
-            users.append(u), posts.append(post), channels.append(channel), values.append(value)
+        ]
+    ]
+    users, posts, channels, values = (list(c) for c in zip(*steps, strict=True))
     t = np.arange(len(users)) * 3600
     return Interactions.from_arrays(users, posts, channels, values, t)
 

@@ -52,8 +52,10 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
         )
         recount = Histories()  # the quality features counted afresh, not incrementally
         every = list(m.histories.rows)
-        recount.add(np.repeat(every, [len(m.histories.of(u)) for u in every]),
-                    np.concatenate([m.histories.of(u) for u in every]))
+        recount.add(
+            np.repeat(every, [len(m.histories.of(u)) for u in every]),
+            np.concatenate([m.histories.of(u) for u in every]),
+        )
         items = torch.cat(
             [
                 net.served_items(torch.from_numpy(enc)).T,

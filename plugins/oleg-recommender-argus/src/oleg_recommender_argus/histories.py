@@ -106,8 +106,8 @@ class Histories:
         if fresh:
             self._mark(user, len(old))
             new = np.stack(fresh)
-            for row in new:
-                self.stats.count(int(row[Col.POST]), int(row[Col.CHANNEL]), int(row[Col.FEEDBACK]), 1)
+            for post, channel, feedback in new[:, [Col.POST, Col.CHANNEL, Col.FEEDBACK]].tolist():
+                self.stats.count(post, channel, feedback, 1)
             old = np.concatenate([old, new])
         self.rows[user] = old
         return user
