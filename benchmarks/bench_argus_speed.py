@@ -91,7 +91,9 @@ def score_ms(model: ArgusRecommender, pool: Candidates, calls: int = 200) -> tup
         began = time.perf_counter()
         model.score(1, pool)
         times.append(ms_since(began))
-    items = model.model.items._last[2]  # type: ignore[index]
+    last = model.model.items._last
+    assert last is not None
+    items = last.matrix
     floor = []
     for _ in range(calls):
         began = time.perf_counter()

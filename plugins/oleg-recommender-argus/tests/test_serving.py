@@ -10,7 +10,7 @@ import torch
 from oleg.types import Candidates, Interactions
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from oleg_recommender_argus.features import Asked, hour_of_week
-from oleg_recommender_argus.histories import Window
+from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.serving import window_start
 from oleg_recommender_argus.taste_cache import sums_before
 
@@ -47,7 +47,21 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
             )
         everything = [Window(u, len(m.histories.of(u)), len(m.histories.of(u))) for u in users]
         sums, counts = sums_before(net, m.codes, m.histories, everything, torch.device("cpu"))
-        items = m.items.matrix(net, m.codes, pool, m._media_of, np.zeros(len(pool), np.int64))
+        enc = m.codes.items(
+            pool.post, pool.channel, pool.category, m._media_of(pool.post), np.zeros(len(pool))
+        )
+        recount = Histories()  # the quality features counted afresh, not incrementally
+        every = list(m.histories.rows)
+        recount.add(
+            np.repeat(every, [len(m.histories.of(u)) for u in every]),
+            np.concatenate([m.histories.of(u) for u in every]),
+        )
+        items = torch.cat(
+            [
+                net.served_items(torch.from_numpy(enc)).T,
+                torch.from_numpy(recount.stats.features(pool.post, pool.channel).T.copy()),
+            ]
+        )
         user = net.serving_vectors(heads_in, sums, counts)
         return torch.sigmoid(user @ items + net.offset).double().numpy()
 

@@ -16,6 +16,7 @@ import numpy as np
 from oleg.types import IntArray, Interactions
 
 from oleg_recommender_argus.features import N_COLS, Asked, Col, Feedback, feedback_of, hour_of_week
+from oleg_recommender_argus.post_stats import PostStats
 
 EMPTY = np.zeros((0, N_COLS), dtype=np.int64)
 
@@ -51,6 +52,8 @@ class Histories:
         self._where: dict[int, dict[int, int]] = {}
         self._changed: dict[int, int] = {}
         """Subscriber -> the first step added or relabelled since :meth:`take_changes`."""
+        self.stats = PostStats()
+        """Every post's and channel's answers, kept as rows arrive and change."""
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values())
@@ -96,13 +99,24 @@ class Histories:
             elif row[Col.FEEDBACK] != Feedback.SHOWN:  # "shown" never erases an answer
                 target = old[at] if at < len(old) else fresh[at - len(old)]
                 if target[Col.FEEDBACK] != row[Col.FEEDBACK]:
+                    if at < len(old):
+                        self._recount(target, int(row[Col.FEEDBACK]))
                     target[Col.FEEDBACK] = row[Col.FEEDBACK]
                     self._mark(user, at)
         if fresh:
             self._mark(user, len(old))
-            old = np.concatenate([old, np.stack(fresh)])
+            new = np.stack(fresh)
+            for post, channel, feedback in new[:, [Col.POST, Col.CHANNEL, Col.FEEDBACK]].tolist():
+                self.stats.count(post, channel, feedback, 1)
+            old = np.concatenate([old, new])
         self.rows[user] = old
         return user
+
+    def _recount(self, row: np.ndarray, feedback: int) -> None:
+        """A counted step's feedback becomes ``feedback``."""
+        post, channel = int(row[Col.POST]), int(row[Col.CHANNEL])
+        self.stats.count(post, channel, int(row[Col.FEEDBACK]), -1)
+        self.stats.count(post, channel, feedback, 1)
 
     def relabel(
         self, users: IntArray, posts: IntArray, feedback: IntArray
@@ -117,6 +131,7 @@ class Histories:
             at = self._where.get(u, {}).get(p)
             if at is not None:
                 if self.rows[u][at, Col.FEEDBACK] != f:
+                    self._recount(self.rows[u][at], f)
                     self.rows[u][at, Col.FEEDBACK] = f
                     self._mark(u, at)
                 missing[i] = False

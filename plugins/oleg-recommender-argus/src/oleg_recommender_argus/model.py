@@ -70,6 +70,8 @@ class ArgusModel:
                 temperature=self.s.temperature,
                 taste_weight=self.s.taste_weight,
                 served_next_weight=self.s.served_next_weight,
+                quality_weight=self.s.quality_weight,
+                cold_quality_weight=self.s.cold_quality_weight,
             )
         return net.eval()
 
@@ -230,7 +232,9 @@ class ArgusModel:
             else np.zeros(len(cands), np.int64)
         )
         with torch.no_grad():
-            items = self.items.matrix(self.net, self.codes, cands, self._media_of, ages)
+            items = self.items.matrix(
+                self.net, self.codes, cands, self._media_of, ages, self.histories.stats
+            )
             u = self.users.vectors(
                 self.net,
                 self.codes,

@@ -29,10 +29,13 @@ from oleg_recommender_argus.features import (
     Asked,
     Feedback,
 )
+from oleg_recommender_argus.post_stats import N_QUALITY
 from oleg_recommender_argus.settings import Size
 from oleg_recommender_argus.taste import TasteHead
 
 LOG_T_MIN, LOG_T_MAX = math.log(0.01), math.log(100.0)
+COLD = 5.0
+"""Answers after which a subscriber's extra (cold) weight of the post's quality is halved."""
 
 
 @dataclass
@@ -104,6 +107,8 @@ class ArgusNet(nn.Module):
         temperature: float,
         taste_weight: float,
         served_next_weight: float,
+        quality_weight: float = 0.0,
+        cold_quality_weight: float = 0.0,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -129,6 +134,10 @@ class ArgusNet(nn.Module):
         nn.init.zeros_(self.rank_head[-1].weight)  # adds nothing until feedback teaches it
         nn.init.zeros_(self.rank_head[-1].bias)
         self.taste = TasteHead(d, taste_weight)
+        self.quality = nn.Parameter(torch.full((N_QUALITY,), float(quality_weight)))
+        """Weights of the post's quality features (:mod:`oleg_recommender_argus.post_stats`)."""
+        self.cold_quality = nn.Parameter(torch.full((N_QUALITY,), float(cold_quality_weight)))
+        """Added for a subscriber who answered nothing yet, fading as answers come."""
         self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
         self.mix = nn.Parameter(torch.tensor(float(served_next_weight)))
         self.offset = nn.Parameter(torch.zeros(()))
@@ -203,12 +212,22 @@ class ArgusNet(nn.Module):
         fine-tune."""
         return self.mix * self.user_vectors(head_in) / self.temperature() + self.rank_head(head_in)
 
+    def quality_weights(self, counts: Tensor) -> Tensor:
+        """(.., N_QUALITY): the weight of the post's quality for a subscriber whose history
+        holds ``counts`` (.., KINDS) steps per kind of feedback: ``quality + cold_quality *
+        COLD / (COLD + answers)``. With no taste to go by, how everyone else answered is all
+        there is; with one, it is a popularity term that drowns it (bench_argus_demo)."""
+        answers = counts[..., Feedback.LIKE] + counts[..., Feedback.DISLIKE]
+        return self.quality + self.cold_quality * (COLD / (COLD + answers))[..., None]
+
     def serving_vectors(self, head_in: Tensor, sums: Tensor, counts: Tensor) -> Tensor:
-        """The user tower, (.., 2d), against :meth:`served_items`: the ranking vector and
-        the subscriber's own taste (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts``
-        of their history's unit content vectors per kind of feedback). The served logit is
+        """The user tower, (.., 2d + N_QUALITY), against :meth:`served_items` followed by
+        the post's quality features: the ranking vector, the subscriber's own taste
+        (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts`` of their history's unit
+        content vectors per kind of feedback) and the quality weights. The served logit is
         ``<user, item> + offset``."""
-        return torch.cat([self.ranking_vectors(head_in), self.taste(sums, counts)], -1)
+        quality = self.quality_weights(counts).expand(*head_in.shape[:-1], N_QUALITY)
+        return torch.cat([self.ranking_vectors(head_in), self.taste(sums, counts), quality], -1)
 
     def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
         """(.., 2): logits of a like and of a dislike."""

@@ -1,6 +1,7 @@
 """Two-tower serving: item vectors cached per post, each subscriber's keys and values cached
 (:mod:`oleg_recommender_argus.kv_cache`) so a new step costs one token's attention, and
-scoring a pool is one matrix product over the pool's cached (transposed) item vectors."""
+scoring a pool is one matrix product over the pool's cached (transposed) item vectors and
+quality features (:mod:`oleg_recommender_argus.post_stats`)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,25 @@ from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
+from oleg_recommender_argus.post_stats import N_QUALITY, PostStats
 from oleg_recommender_argus.taste_cache import TasteCache
 
 ENCODE_CHUNK = 4096
+
+
+@dataclass
+class Pool:
+    """The last pool scored: its item tower matrix and the counts its quality rows read."""
+
+    cands: Candidates
+    ages: np.ndarray
+    matrix: Tensor
+    version: int
+
+    def same(self, cands: Candidates, ages: np.ndarray) -> bool:
+        return self.cands is cands or (
+            np.array_equal(self.cands.post, cands.post) and np.array_equal(self.ages, ages)
+        )
 
 
 class ItemCache:
@@ -26,10 +43,11 @@ class ItemCache:
     and the age bucket it was encoded with."""
 
     def __init__(self, width: int) -> None:
+        self.width = width
         self.index: dict[int, int] = {}
         self.vectors = torch.zeros((0, width))
         self.ages = np.zeros(0, dtype=np.int64)
-        self._last: tuple[Candidates, np.ndarray, Tensor] | None = None
+        self._last: Pool | None = None
 
     def clear(self) -> None:
         self.index.clear()
@@ -44,17 +62,19 @@ class ItemCache:
         cands: Candidates,
         media_of: Callable[[np.ndarray], np.ndarray],
         ages: np.ndarray,
+        stats: PostStats,
     ) -> Tensor:
-        """(width, len(cands)), contiguous: the candidates' vectors as columns, so one
-        subscriber's scores are a vector-matrix product that streams the pool once. A pool
-        scored again (the same object, or the same posts at the same ages) is not looked
-        up again."""
+        """(width + N_QUALITY, len(cands)), contiguous: the candidates' vectors and quality
+        features as columns, so one subscriber's scores are a vector-matrix product that
+        streams the pool once. A pool scored again (the same object, or the same posts at
+        the same ages) is not looked up again; only its quality rows are, if answers came
+        since."""
         last = self._last
-        if last is not None and (
-            last[0] is cands
-            or (np.array_equal(last[0].post, cands.post) and np.array_equal(last[1], ages))
-        ):
-            return last[2]
+        if last is not None and last.same(cands, ages):
+            if last.version != stats.version:
+                last.matrix[self.width :] = self._quality(cands, stats)
+                last.version = stats.version
+            return last.matrix
         rows = np.fromiter(
             (self.index.get(p, -1) for p in cands.post.tolist()), dtype=np.int64, count=len(cands)
         )
@@ -87,9 +107,15 @@ class ItemCache:
             self.vectors[old] = vec[~new]
             self.ages[old] = ages[idx[~new]]
             rows[idx[new]] = np.arange(base, base + len(fresh_posts))
-        out = self.vectors[torch.from_numpy(rows)].T.contiguous()
-        self._last = (cands, np.array(ages, copy=True), out)
+        out = torch.empty((self.width + N_QUALITY, len(cands)))
+        out[: self.width] = self.vectors[torch.from_numpy(rows)].T
+        out[self.width :] = self._quality(cands, stats)
+        self._last = Pool(cands, np.array(ages, copy=True), out, stats.version)
         return out
+
+    @staticmethod
+    def _quality(cands: Candidates, stats: PostStats) -> Tensor:
+        return torch.from_numpy(stats.features(cands.post, cands.channel).T.copy())
 
 
 def window_start(n: int, max_len: int) -> int:

@@ -116,6 +116,18 @@ class ArgusSettings(PluginSettings):
         "the mean unit vector of the posts they liked counts +w, of those they disliked -w "
         "(learned from there; 0 starts without it).",
     )
+    quality_weight: float = Field(
+        4.0,
+        description="Initial weight of the post's quality in the served score: how the "
+        "other subscribers answered it, (likes - dislikes) / shown, smoothed towards its "
+        "channel's (learned from there; 0 starts without it).",
+    )
+    cold_quality_weight: float = Field(
+        40.0,
+        description="Initial extra weight of the post's quality for a subscriber who "
+        "answered nothing yet (it has no taste to go by), halved after 5 answers, a "
+        "quarter after 15 (learned from there).",
+    )
     served_next_weight: float = Field(
         0.0,
         description="Initial weight of the next-post logit cos/e^tau in the served score "

@@ -19,9 +19,11 @@ from torch import Tensor
 
 from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.catalog import Catalog
+from oleg_recommender_argus.features import Col
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
 from oleg_recommender_argus.net import ArgusNet, Batch
+from oleg_recommender_argus.post_stats import N_QUALITY
 from oleg_recommender_argus.settings import ArgusSettings
 from oleg_recommender_argus.taste import taste_before
 from oleg_recommender_argus.taste_cache import sums_before
@@ -94,9 +96,11 @@ class Trainer:
         posts: np.ndarray,
         phase: Phase,
         context: tuple[Histories, Sequence[Window]],
+        quality: Tensor,
     ) -> Tensor:
         """``context``: the histories and the batch's windows (the taste reads the steps
-        before each window)."""
+        before each window); ``quality``: each step's post quality features, (B, L,
+        N_QUALITY), without the step's own answer."""
         net, s = self.net, self.s
         item_raw = net.items(batch.items)
         lag = 1 if net.three_tokens else s.lag
@@ -134,6 +138,7 @@ class Trainer:
             scores = (
                 (net.ranking_vectors(head_in) * items).sum(-1)
                 + (net.taste(sums, counts) * content).sum(-1)
+                + (net.quality_weights(counts) * quality).sum(-1)
                 + net.offset
             )
             total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
@@ -171,8 +176,10 @@ class Trainer:
                 opt.zero_grad(set_to_none=False)
                 if mine:
                     batch, _ = self.codes.batch(histories, mine, self.device)
-                    posts = self._posts(histories, mine, batch)
-                    loss = self._losses(batch, catalog, posts, phase, (histories, mine))
+                    posts, quality = self._posts(histories, mine, batch)
+                    loss = self._losses(
+                        batch, catalog, posts, phase, (histories, mine), quality.to(self.device)
+                    )
                     loss.backward()
                     loss_sum += float(loss.detach())
                     events += int(batch.valid.sum())
@@ -194,11 +201,23 @@ class Trainer:
         return out
 
     @staticmethod
-    def _posts(histories: Histories, windows: Sequence[Window], batch: Batch) -> np.ndarray:
-        from oleg_recommender_argus.features import Col
-
-        out = np.zeros(tuple(batch.feedback.shape), dtype=np.int64)
-        for i, w in enumerate(windows):
-            rows = histories.of(w.user)[w.start : w.end]
+    def _posts(
+        histories: Histories, windows: Sequence[Window], batch: Batch
+    ) -> tuple[np.ndarray, Tensor]:
+        """Each step's post id (B, L) and quality features (B, L, N_QUALITY), the latter
+        counted without the step's own answer; zero where padded."""
+        b, n = tuple(batch.feedback.shape)
+        out = np.zeros((b, n), dtype=np.int64)
+        quality = np.zeros((b, n, N_QUALITY), dtype=np.float32)
+        parts = [histories.of(w.user)[w.start : w.end] for w in windows]
+        for i, rows in enumerate(parts):
             out[i, : len(rows)] = rows[:, Col.POST]
-        return out
+        lengths = [len(p) for p in parts]
+        if sum(lengths):
+            rows = np.concatenate(parts)
+            at = np.repeat(np.arange(b), lengths)
+            step = np.concatenate([np.arange(k) for k in lengths])
+            quality[at, step] = histories.stats.features(
+                rows[:, Col.POST], rows[:, Col.CHANNEL], rows[:, Col.FEEDBACK]
+            )
+        return out, torch.from_numpy(quality)
