@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,6 +55,7 @@ EXPLORE = {"kind": "boltzmann", "temperature": 0.2}
 EXPLORE_POLICY = "embedding-nn explore"
 LOGGING_POLICIES = ("embedding-nn", EXPLORE_POLICY)
 IPS_CLIP = 3.0
+SET_ORDER = ("answers", "answers, ips", "+ unanswered", "+ unanswered, ips")
 
 
 def biased_config() -> DemoConfig:
@@ -113,24 +115,27 @@ def exposure_rows(users: np.ndarray, posts) -> Interactions:
     )
 
 
-def logged_training_sets(store: Store) -> dict[str, Interactions]:
-    """What a deployment's log teaches, four ways, each read as the engine reads it
-    (:class:`~oleg.engine.feedback_log.FeedbackLog`): the answers alone or with the
-    unanswered deliveries (weak 👎, `[engine.unanswered]`), each unweighted or weighted by
-    1 / its delivery's propensity (`[engine] inverse_propensity`)."""
+@dataclass(frozen=True)
+class TrainingSet:
+    """One way of reading a deployment's log, and whether the model weighs it by IPS."""
+
+    data: Interactions
+    ips: bool
+
+
+def logged_training_sets(store: Store) -> dict[str, TrainingSet]:
+    """What a deployment's log teaches, four ways, read as the engine reads it
+    (:class:`~oleg.engine.feedback_log.FeedbackLog`, once unweighted and once weighted by 1 /
+    each delivery's propensity, `[engine] inverse_propensity`): the answers alone, or with
+    the unanswered deliveries (weak 👎, `[engine.unanswered]`)."""
     end_of_time = datetime(9999, 1, 1, tzinfo=UTC)
     sets = {}
-    for label, weak, ips in (
-        ("answers", False, False),
-        ("answers, ips", False, True),
-        ("+ unanswered", True, False),
-        ("+ unanswered, ips", True, True),
-    ):
-        unanswered = UnansweredSettings(**UNANSWERED) if weak else None
-        log = FeedbackLog(inverse_propensity=ips, unanswered=unanswered)
+    for ips, suffix in ((False, ""), (True, ", ips")):
+        log = FeedbackLog(inverse_propensity=ips, unanswered=UnansweredSettings(**UNANSWERED))
         log.catch_up(store, end_of_time)
-        sets[label] = log.training()
-    return sets
+        sets[f"answers{suffix}"] = TrainingSet(log.data, ips)
+        sets[f"+ unanswered{suffix}"] = TrainingSet(log.training(), ips)
+    return {label: sets[label] for label in SET_ORDER}
 
 
 def main() -> None:
@@ -164,7 +169,7 @@ def main() -> None:
         )
         week = result.last_week()
         size = RunSize(args.subscribers, args.days, args.seed, out)
-        logs: dict[str, dict[str, Interactions]] = {}
+        logs: dict[str, dict[str, TrainingSet]] = {}
         for name in LOGGING_POLICIES:
             with Store.open(size.database(config.policy(name))) as store:
                 if name == LOGGING_POLICIES[0]:
@@ -197,16 +202,16 @@ def main() -> None:
     fit_seconds: dict[str, float] = {}
     for policy, sets in logs.items():
         auc_by_log[policy] = {}
-        for label, data in sets.items():
-            ips = "logged" if label.endswith("ips") else "off"
+        for label, training in sets.items():
+            ips = "logged" if training.ips else "off"
             settings = EmbeddingNNSettings(**base_settings, ips=ips, ips_clip=IPS_CLIP)
             model = EmbeddingNNRecommender(settings, seed=args.seed)
             started = time.perf_counter()
-            model.fit(data)
+            model.fit(training.data)
             fit_seconds[f"{policy}: {label}"] = time.perf_counter() - started
             auc_by_log[policy][label] = auc(labels, score_pairs(model, exposure))
         popular = PopularRecommender()
-        popular.fit(sets["answers"])
+        popular.fit(sets["answers"].data)
         auc_by_log[policy]["popular (answers)"] = auc(labels, score_pairs(popular, exposure))
     oracle = auc(labels, p_true)
 
@@ -250,7 +255,9 @@ def main() -> None:
             "random_exposure_auc": auc_by_log,
             "oracle_auc": oracle,
             "pairs": len(labels),
-            "logged_rows": {p: {k: len(v) for k, v in sets.items()} for p, sets in logs.items()},
+            "logged_rows": {
+                p: {k: len(v.data) for k, v in sets.items()} for p, sets in logs.items()
+            },
             "fit_seconds": fit_seconds,
             "checks": checks,
         },

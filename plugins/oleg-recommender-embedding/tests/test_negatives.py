@@ -225,7 +225,7 @@ def test_each_incremental_pass_trains_on_a_fresh_draw_of_unrated_posts() -> None
     model = DotRecommender(DotSettings(partial_epochs=3), seed=0)
     model.fit(first)
     inner = model.model.training_rows
-    extended, passes = inner.partial_passes(inner.prepare(later, full=False), 3)
+    extended, passes = inner.partial_passes(inner.prepare(later, full=False))
     n, per_pass = len(later), inner.negatives
     assert per_pass == 4 * n and len(passes) == 3 and len(extended) == n + 3 * per_pass
     drawn = []
@@ -245,5 +245,5 @@ def test_each_incremental_pass_trains_on_a_fresh_draw_of_unrated_posts() -> None
     plain = DotRecommender(DotSettings(partial_epochs=3, negatives="never"), seed=0)
     plain.fit(first.concat(Interactions.from_arrays([1], [1_029], [GROUPS[1]], [0.0])))
     plain_rows = plain.model.training_rows
-    same, plain_passes = plain_rows.partial_passes(plain_rows.prepare(later, full=False), 3)
+    same, plain_passes = plain_rows.partial_passes(plain_rows.prepare(later, full=False))
     assert len(same) == n and all((r == torch.arange(n)).all() for r in plain_passes)

@@ -68,8 +68,9 @@ class FeedbackLog:
     def catch_up(self, store: Store, now: datetime) -> int:
         """What the deployment learns from, read up to ``now``: the ratings stored since the
         last read and, with ``[engine.unanswered]``, the posts left unanswered for its
-        ``after``. The engine, ``oleg train`` and the registry all read through here, so a
-        model fitted by hand learns what the running engine's would. Returns the rows read."""
+        ``after``. The engine's registry, ``oleg train`` and ``oleg export vw`` all read
+        through here, so a model fitted by hand learns what the running engine's would.
+        Returns the rows read."""
         read = self.read(store)
         if self.unanswered.after is not None:
             read += self.read_unanswered(

@@ -264,7 +264,7 @@ class Model:
         set_threads(threads_for(s.threads, min(s.batch_size, len(data)), PARALLEL_BATCH))
         self._decide_categories(data, full=False)
         data, passes = self.training_rows.partial_passes(
-            self.training_rows.prepare(data, full=False), s.partial_epochs
+            self.training_rows.prepare(data, full=False)
         )
         if self.dense_opt is None:
             self.dense_opt = dense_optimizer(

@@ -93,12 +93,13 @@ class TrainingRows:
 
         return draw
 
-    def partial_passes(self, data: Interactions, passes: int) -> tuple[Interactions, list[Tensor]]:
+    def partial_passes(self, data: Interactions) -> tuple[Interactions, list[Tensor]]:
         """``data`` (from :meth:`prepare`) with a fresh draw of its sampled negatives for
         every incremental pass after the first, and the rows each pass trains on (the
         ratings and that pass's negatives), so an incremental round, like a full retrain,
         meets many more of the posts a user did not choose. Without sampled negatives:
         ``data``, every row in every pass."""
+        passes = self.s.partial_epochs
         if self._redraw is None or self.catalog is None or passes == 1:
             return data, [torch.arange(len(data))] * passes
         redraw, start = self._redraw

@@ -42,7 +42,7 @@ from pydantic import Field
 
 from oleg_sink_simulated.dynamics import Dynamics, DynamicsSettings
 from oleg_sink_simulated.truth import HIDDEN_TRUTH, HiddenTruth, external_id
-from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings
+from oleg_sink_simulated.world import PARTS, PostKeys, World, WorldSettings, sigmoid
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +315,7 @@ class SimulatedSink(Sink):
         rate, spread = self.settings.react_probability, self.settings.engagement_spread
         if spread == 0.0 or rate in (0.0, 1.0):
             return rate
-        logit = np.log(rate / (1.0 - rate)) + spread * self.world.engagement(users)
-        return 1.0 / (1.0 + np.exp(-logit))
+        return sigmoid(np.log(rate / (1.0 - rate)) + spread * self.world.engagement(users))
 
     def _decide(self, draw: Draw) -> None:
         delivery_id = draw.item.delivery.id
