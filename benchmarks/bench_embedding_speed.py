@@ -312,12 +312,10 @@ def ddp_retrain(name: str, data: Interactions, repeats: int) -> dict[str, Any]:
     """The same full retrain with torchrun, 2 processes x 1 thread, gloo: the target is the
     same quality (held-out loss); on 2 cores it is slower than one process (a gloo
     all_gather per step costs about a millisecond), it is there for bigger machines."""
-    from oleg_recommender_embedding.ddp import write_ratings
-
     seconds = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ratings.npz"
-        write_ratings(data, path)
+        data.save_npz(path)
         for _ in range(repeats):
             cmd = [
                 sys.executable,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -239,6 +240,9 @@ def _fill(column: IntArray, n: int) -> IntArray:
     return np.zeros(n, dtype=np.int64) if len(column) == 0 and n > 0 else column
 
 
+_NPZ_COLUMNS = ("user", "post", "channel", "value", "time", "category")
+
+
 @dataclass(frozen=True)
 class Interactions:
     """Ratings in columns: the training data every recommender receives.
@@ -304,6 +308,24 @@ class Interactions:
             self.time[index], self.category[index],
             None if self.weight is None else self.weight[index],
         )
+
+    def save_npz(self, path: str | Path) -> None:
+        """Every column to one ``.npz`` file (what :meth:`load_npz` reads back), e.g. to
+        hand the training data to worker processes."""
+        columns = {name: getattr(self, name) for name in _NPZ_COLUMNS}
+        if self.weight is not None:
+            columns["weight"] = self.weight
+        np.savez(path, **columns)
+
+    @classmethod
+    def load_npz(cls, path: str | Path) -> Interactions:
+        """Ratings from an ``.npz`` file of arrays user, post, channel, value and optionally
+        time, category and weight."""
+        with np.load(path) as z:
+            return cls.from_arrays(
+                z["user"], z["post"], z["channel"], z["value"],
+                z.get("time"), z.get("category"), z.get("weight"),
+            )
 
     def weights(self) -> FloatArray:
         """``weight``, or ones where none was given."""

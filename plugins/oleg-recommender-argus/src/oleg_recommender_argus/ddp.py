@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from oleg import Interactions
 
 from oleg_recommender_argus.recommender import ArgusRecommender
@@ -34,27 +33,12 @@ from oleg_recommender_argus.settings import ArgusSettings
 
 
 def read_ratings(path: Path) -> Interactions:
-    """Ratings from ``.npz`` (arrays user, post, channel, value[, time, category])."""
+    """Ratings from ``.npz`` (:meth:`Interactions.save_npz`'s arrays)."""
     if Path(path).suffix != ".npz":
         raise SystemExit(
             f"{path}: expected a .npz file of ratings (user, post, channel, value[, time])"
         )
-    with np.load(path) as z:
-        return Interactions.from_arrays(
-            z["user"], z["post"], z["channel"], z["value"], z.get("time"), z.get("category")
-        )
-
-
-def write_ratings(data: Interactions, path: Path) -> None:
-    np.savez(
-        path,
-        user=data.user,
-        post=data.post,
-        channel=data.channel,
-        value=data.value,
-        time=data.time,
-        category=data.category,
-    )
+    return Interactions.load_npz(path)
 
 
 def _worker(
@@ -87,7 +71,7 @@ def spawn_fit(
 
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         data_path = Path(tmp) / "ratings.npz"
-        write_ratings(data, data_path)
+        data.save_npz(data_path)
         init = f"file://{Path(tmp) / 'store'}"
         mp.spawn(
             _worker,

@@ -40,10 +40,7 @@ def read_ratings(path: Path) -> Interactions:
     naming those columns)."""
     path = Path(path)
     if path.suffix == ".npz":
-        with np.load(path) as z:
-            return Interactions.from_arrays(
-                z["user"], z["post"], z["channel"], z["value"], z.get("time")
-            )
+        return Interactions.load_npz(path)
     if path.suffix == ".csv":
         table = np.genfromtxt(path, delimiter=",", names=True, dtype=np.float64)
         names = table.dtype.names or ()
@@ -61,12 +58,6 @@ def read_ratings(path: Path) -> Interactions:
             table["time"] if "time" in names else None,
         )
     raise SystemExit(f"{path}: expected a .npz or .csv file of ratings")
-
-
-def write_ratings(data: Interactions, path: Path) -> None:
-    np.savez(
-        path, user=data.user, post=data.post, channel=data.channel, value=data.value, time=data.time
-    )
 
 
 def _worker(
@@ -107,7 +98,7 @@ def spawn_fit(
 
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         data_path = Path(tmp) / "ratings.npz"
-        write_ratings(data, data_path)
+        data.save_npz(data_path)
         init = f"file://{Path(tmp) / 'store'}"
         mp.spawn(
             _worker,
