@@ -53,12 +53,12 @@ PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "rectools_sasrec.py"
 SASREC = "sasrec (rectools, gBCE)"
 
 # Adding a recommender is adding its spec; plugins not installed are skipped and said so.
-# argus serves its next-post logit here (positives only: no feedback to rank by), with as
-# many passes as SASRec gets (--sasrec-epochs); 5 passes left both far below popular.
+# argus runs with its defaults: with positives only it serves its next-post logit, and
+# early stopping on held-out next posts picks its number of passes (at most 40).
 RECOMMENDERS = [
     "popular",
     "als",
-    "argus:pretrain_epochs=20,threads=1,served_next_weight=1,taste_weight=0",
+    "argus:threads=1",
 ]
 
 

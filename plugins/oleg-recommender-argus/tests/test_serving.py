@@ -126,5 +126,5 @@ def test_cached_steps_score_as_a_full_pass(variant: str, budget: float) -> None:
 
 
 def test_a_window_moves_half_a_window_at_a_time() -> None:
-    assert [window_start(n, 6) for n in (0, 6, 7, 9, 10, 12, 13)] == [0, 0, 3, 3, 6, 6, 9]
-    assert all(6 - 3 + 1 <= n - window_start(n, 6) <= 6 for n in range(7, 40))
+    assert [window_start(n, 6) for n in (0, 5, 6, 8, 9, 11, 12)] == [0, 0, 3, 3, 6, 6, 9]
+    assert all(6 - 3 <= n - window_start(n, 6) <= 6 - 1 for n in range(6, 40))

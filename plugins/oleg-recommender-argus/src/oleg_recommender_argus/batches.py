@@ -86,5 +86,7 @@ class Codes:
             context[at, step] = self.context(rows)
             feedback[at, step] = rows[:, Col.FEEDBACK]
             valid[at, step] = True
+        offset = np.array([w.first_target - w.start for w in windows], dtype=np.int64)
+        target = valid & (np.arange(n)[None, :] >= offset[:, None])
         t = lambda a: torch.from_numpy(a).to(device)  # noqa: E731
-        return Batch(t(items), t(context), t(feedback), t(valid)), t(lengths)
+        return Batch(t(items), t(context), t(feedback), t(valid), t(target)), t(lengths)

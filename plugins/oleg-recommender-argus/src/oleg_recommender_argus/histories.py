@@ -9,7 +9,7 @@ store's deliveries, rated or not (:mod:`oleg_recommender_argus.store_log`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,11 +23,31 @@ EMPTY = np.zeros((0, N_COLS), dtype=np.int64)
 
 @dataclass(frozen=True)
 class Window:
-    """Rows ``start:end`` of one subscriber's history: one training sequence."""
+    """Rows ``start:end`` of one subscriber's history: one sequence. Training predicts the
+    steps from ``first`` on (the earlier ones are only read); ``first`` None: all."""
 
     user: int
     start: int
     end: int
+    first: int | None = None
+
+    @property
+    def first_target(self) -> int:
+        return self.start if self.first is None else self.first
+
+
+def window_start(n: int, max_len: int) -> int:
+    """Where the window that predicts step ``n`` (0-based: the ``n`` steps before it are
+    its history) begins. Up to ``max_len - 1`` steps it begins at 0; past that it moves
+    half a window at a time, so a prediction reads between ``max_len - max_len // 2`` and
+    ``max_len - 1`` steps and a server's cached keys and values are read again once every
+    half window, not at every step. Training cuts its windows by the same rule
+    (:meth:`Histories.windows`), so each step is learnt from the very window, and at the
+    very position, it is later served from."""
+    if n < max_len:
+        return 0
+    half = max(1, max_len // 2)
+    return -(-(n - max_len + 1) // half) * half
 
 
 def rows_from_interactions(data: Interactions, like_at: float, dislike_at: float) -> np.ndarray:
@@ -139,19 +159,31 @@ class Histories:
         return touched, missing
 
     def windows(
-        self, max_len: int, users: Iterable[int] | None = None, *, last_only: bool = False
+        self,
+        max_len: int,
+        users: Iterable[int] | None = None,
+        *,
+        last_only: bool = False,
+        hold_last: Container[int] = frozenset(),
     ) -> list[Window]:
-        """Training sequences: each history cut into pieces of at most ``max_len`` steps,
-        from the newest back (``last_only``: the newest piece only)."""
+        """Training sequences, cut as :func:`window_start` serves: windows of ``max_len``
+        steps beginning every half window, each predicting the steps that would be served
+        from it (the first all of its own, every later one its second part), so each step is
+        a target once. ``last_only``: the window of each history's newest step only; the
+        histories of ``hold_last`` without their last step (held out,
+        :mod:`oleg_recommender_argus.holdout`)."""
         out: list[Window] = []
+        half = max(1, max_len // 2)
         for user in self.rows if users is None else users:
-            n = len(self.of(user))
-            end = n
-            while end > 0:
-                out.append(Window(int(user), max(0, end - max_len), end))
-                end -= max_len
-                if last_only:
+            n = len(self.of(user)) - (1 if user in hold_last else 0)
+            if n <= 0:
+                continue
+            starts = [window_start(n - 1, max_len)] if last_only else range(0, n, half)
+            for start in starts:
+                first = start if start == 0 else start + max_len - half
+                if first >= n:
                     break
+                out.append(Window(int(user), start, min(start + max_len, n), first))
         return out
 
     def all_rows(self) -> Iterator[np.ndarray]:

@@ -51,11 +51,17 @@ RANK = torch.tensor([0, 2, 1])
 """Order of the feedback kinds in a pair: like (2) > shown (1) > dislike (0)."""
 
 
-def pair_loss(scores: Tensor, feedback: Tensor, valid: Tensor) -> tuple[Tensor, int]:
+def pair_loss(
+    scores: Tensor, feedback: Tensor, valid: Tensor, target: Tensor | None = None
+) -> tuple[Tensor, int]:
     """Mean ``softplus(-(s_a - s_b))`` over every pair of a window's steps where a's feedback
-    ranks above b's; (B, L) inputs. Returns the loss and the number of pairs."""
+    ranks above b's and (with ``target``) one of the two is a target of this window: in
+    windows that overlap, each pair is then counted once. (B, L) inputs. Returns the loss
+    and the number of pairs."""
     rank = RANK.to(feedback.device)[feedback]
     better = (rank[:, :, None] > rank[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    if target is not None:
+        better &= target[:, :, None] | target[:, None, :]
     n = int(better.sum())
     if n == 0:
         return scores.sum() * 0.0, 0

@@ -25,6 +25,7 @@ from oleg_recommender_argus.features import (
     media_codes,
 )
 from oleg_recommender_argus.histories import Histories, rows_from_interactions
+from oleg_recommender_argus.holdout import EarlyStopping, HeldOutRanking, pick_held_out
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.serving import ItemCache, UserCache
 from oleg_recommender_argus.settings import ArgusSettings
@@ -58,6 +59,8 @@ class ArgusModel:
         self.history: list[dict[str, Any]] = []
         self.fit_info: dict[str, Any] = {}
         self.partial_history: list[dict[str, Any]] = []
+        self.stopping: EarlyStopping | None = None
+        """The last fit's early stopping (its held-out scores), if it had one."""
 
     def _new_net(self) -> ArgusNet:
         with torch.random.fork_rng(devices=[]):
@@ -122,9 +125,22 @@ class ArgusModel:
         return Trainer(self.net, self.codes, self.s, device, gen)
 
     def _train(
-        self, phases: list[tuple[Phase, int, float]], users: set[int] | None, max_steps: int | None
+        self,
+        phases: list[tuple[Phase, int, float]],
+        users: set[int] | None,
+        max_steps: int | None,
+        *,
+        early_stopping: bool = False,
     ) -> list[Pass]:
+        """``early_stopping``: pretraining holds out the last step of some histories and
+        keeps its best pass (:mod:`oleg_recommender_argus.holdout`); fine-tuning trains on
+        every step."""
         device = pick_device(self.s.device)
+        held = (
+            pick_held_out(self.histories, self.s.holdout_users, self.seed)
+            if early_stopping and self.s.patience
+            else set()
+        )
         windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
         if not windows:
             return []
@@ -134,24 +150,40 @@ class ArgusModel:
         catalog = Catalog(self.histories, self.codes)
         self.net.to(device)
         out: list[Pass] = []
+        has_pairs = self._has_pairs()
+        self.stopping = None
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed + 7919 * self.rounds)
                 trainer = self._trainer(device)
-                trainer.mixed_feedback = self._has_pairs()
+                trainer.mixed_feedback = has_pairs
                 for phase, epochs, lr in phases:
-                    if epochs and (phase is Phase.PRETRAIN or self._has_pairs()):
-                        out += trainer.run(
-                            self.histories,
-                            windows,
-                            catalog,
-                            phase=phase,
-                            epochs=epochs,
-                            lr=lr,
-                            max_steps=max_steps,
+                    if not epochs or (phase is not Phase.PRETRAIN and not has_pairs):
+                        continue
+                    stopping = None
+                    if phase is Phase.PRETRAIN and held:
+                        ranking = HeldOutRanking(
+                            held, self.histories, self.codes, catalog, self.size.max_history, device
                         )
+                        stopping = self.stopping = EarlyStopping(self.net, ranking, self.s.patience)
+                    out += trainer.run(
+                        self.histories,
+                        self.histories.windows(self.size.max_history, hold_last=held)
+                        if stopping is not None
+                        else windows,
+                        catalog,
+                        phase=phase,
+                        epochs=epochs,
+                        lr=lr,
+                        max_steps=max_steps,
+                        after_epoch=stopping,
+                    )
+                    if stopping is not None:
+                        stopping.restore()
         finally:
             self.net.to("cpu").eval()
+        if not has_pairs and users is None:
+            self.net.serve_next_post()
         self.items.clear()
         self.users.clear()
         return out
@@ -170,10 +202,14 @@ class ArgusModel:
             ],
             None,
             None,
+            early_stopping=True,
         )
         self.rounds += 1
+        held = self.stopping.scores if self.stopping is not None else []
         self.history = [
-            {"epoch": k, "phase": str(p.phase), "loss": p.loss} for k, p in enumerate(passes, 1)
+            {"epoch": k, "phase": str(p.phase), "loss": p.loss}
+            | ({"holdout_ndcg@10": held[k - 1]} if k <= len(held) else {})
+            for k, p in enumerate(passes, 1)
         ]
         seconds = sum(p.seconds for p in passes)
         events = sum(p.events for p in passes)
@@ -185,6 +221,12 @@ class ArgusModel:
             "events_per_second": round(events / seconds, 1) if seconds else None,
             "threads": torch.get_num_threads(),
         }
+        if self.stopping is not None:
+            self.fit_info |= {
+                "held_out_steps": len(self.stopping.ranking),
+                "best_pretrain_pass": self.stopping.best_epoch,
+                "holdout_ndcg@10": round(self.stopping.best, 5),
+            }
 
     def partial_fit(self, data: Interactions) -> None:
         touched = self._sync() | self._label(
@@ -244,7 +286,7 @@ class ArgusModel:
                 self.size.max_history,
             )
             logits = u @ items + self.net.offset
-            return torch.sigmoid(logits).double().numpy()
+            return torch.sigmoid(logits.double()).numpy()  # float32 rounds past 17 to 1
 
     def _media_of(self, posts: np.ndarray) -> np.ndarray:
         """Media kind codes of posts: the store's, in a deployment; unknown (0) offline, as

@@ -40,13 +40,14 @@ COLD = 5.0
 
 @dataclass
 class Batch:
-    """Padded windows: item codes (B, L, F), context codes (B, L, 3), feedback (B, L), and
-    which steps are real (B, L)."""
+    """Padded windows: item codes (B, L, F), context codes (B, L, 3), feedback (B, L),
+    which steps are real (B, L) and which of those training predicts (B, L)."""
 
     items: Tensor
     context: Tensor
     feedback: Tensor
     valid: Tensor
+    target: Tensor
 
 
 class ItemEncoder(nn.Module):
@@ -234,6 +235,22 @@ class ArgusNet(nn.Module):
         if self.three_tokens:
             return self.feedback_head(fb_in)
         return self.feedback_head(torch.cat([fb_in, item_raw], -1))
+
+    @torch.no_grad()
+    def serve_next_post(self) -> None:
+        """Serve the next-post logit alone: with one kind of feedback in every history
+        (positives only, as in a sequential data set) there is no P(like) to learn, and the
+        feedback terms' starting weights would only add a popularity prior over it. The
+        offset puts the largest logit there can be (cos = 1) at 0: the served sigmoid stays
+        below 1/2 and keeps the order (where a logit of 1/e^tau = 40 would round to 1)."""
+        self.mix.fill_(1.0)
+        self.offset.fill_(-float(1.0 / self.temperature()))
+        self.taste.weight.zero_()
+        self.taste.mix.weight.zero_()
+        self.quality.zero_()
+        self.cold_quality.zero_()
+        self.rank_head[-1].weight.zero_()
+        self.rank_head[-1].bias.zero_()
 
     # -- serving -------------------------------------------------------------------------
 

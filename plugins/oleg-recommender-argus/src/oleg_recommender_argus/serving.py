@@ -14,7 +14,7 @@ from oleg.types import Candidates
 from torch import Tensor
 
 from oleg_recommender_argus.batches import Codes
-from oleg_recommender_argus.histories import Histories, Window
+from oleg_recommender_argus.histories import Histories, Window, window_start
 from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.post_stats import N_QUALITY, PostStats
@@ -116,17 +116,6 @@ class ItemCache:
     @staticmethod
     def _quality(cands: Candidates, stats: PostStats) -> Tensor:
         return torch.from_numpy(stats.features(cands.post, cands.channel).T.copy())
-
-
-def window_start(n: int, max_len: int) -> int:
-    """Where the served window of a history of ``n`` steps begins: at 0 up to ``max_len``
-    steps; past that it moves half a window at a time, so the window holds between
-    ``max_len - max_len // 2 + 1`` and ``max_len`` steps and the cached keys and values are
-    read again once every half window instead of at every step."""
-    if n <= max_len:
-        return 0
-    half = max(1, max_len // 2)
-    return ((n - max_len - 1) // half + 1) * half
 
 
 @dataclass

@@ -71,7 +71,21 @@ class ArgusSettings(PluginSettings):
     weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
     batch_size: int = Field(64, ge=1, description="Histories (windows) per step.")
     pretrain_epochs: int = Field(
-        20, ge=0, description="Passes of next-post and feedback prediction in a fit."
+        40, ge=0, description="Most passes of next-post and feedback prediction in a fit (fewer when "
+        "early stopping ends it: ``patience``)."
+    )
+    patience: int = Field(
+        8,
+        ge=0,
+        description="Early stopping: pretraining stops after this many passes without a "
+        "better NDCG@10 of the held-out next posts, and keeps its best pass; 0 runs every "
+        "pass (docs/configuration.md, argus).",
+    )
+    holdout_users: int = Field(
+        1000,
+        ge=0,
+        description="Early stopping: histories (of at least 5 steps) whose last step is "
+        "held out of pretraining to judge its passes; 0 holds out none (no early stopping).",
     )
     finetune_epochs: int = Field(
         5,

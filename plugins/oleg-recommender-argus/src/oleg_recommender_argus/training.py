@@ -9,7 +9,7 @@ the same update and stay equal.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -108,11 +108,11 @@ class Trainer:
         users = net.user_vectors(head_in)
         items = torch.nn.functional.normalize(item_raw, dim=-1)
         t = net.temperature()
-        valid = batch.valid
+        valid, target = batch.valid, batch.target
         total = items.sum() * 0.0
         if phase is not Phase.FINETUNE and s.next_weight > 0:
-            u, i = users[valid], items[valid]
-            p = posts[valid.cpu().numpy()]
+            u, i = users[target], items[target]
+            p = posts[target.cpu().numpy()]
             log_q = torch.from_numpy(np.log(len(p)) + catalog.log_share(p)).float().to(self.device)
             same = torch.from_numpy(p[:, None] == p[None, :]).to(self.device)
             uniform = None
@@ -127,7 +127,7 @@ class Trainer:
             )
         if phase is not Phase.FINETUNE and s.feedback_weight > 0:
             logits = net.feedback_logits(fb_in, item_raw)
-            total = total + s.feedback_weight * feedback_loss(logits[valid], batch.feedback[valid])
+            total = total + s.feedback_weight * feedback_loss(logits[target], batch.feedback[target])
         if phase is not Phase.PRETRAIN or self.mixed_feedback:
             if lag != 1:
                 head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
@@ -141,9 +141,9 @@ class Trainer:
                 + (net.quality_weights(counts) * quality).sum(-1)
                 + net.offset
             )
-            total = total + s.bce_weight * answered_bce(scores, batch.feedback, valid)
+            total = total + s.bce_weight * answered_bce(scores, batch.feedback, target)
             if phase is not Phase.PRETRAIN:
-                pl, _ = pair_loss(scores, batch.feedback, valid)
+                pl, _ = pair_loss(scores, batch.feedback, valid, target)
                 total = total + s.pair_weight * pl
         return total
 
@@ -159,7 +159,9 @@ class Trainer:
         epochs: int,
         lr: float,
         max_steps: int | None = None,
+        after_epoch: Callable[[Pass], bool] | None = None,
     ) -> list[Pass]:
+        """``after_epoch`` is told of each pass and says whether to stop (early stopping)."""
         rank, world = rank_and_world()
         params = [p for p in self.net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=self.s.weight_decay)
@@ -182,7 +184,7 @@ class Trainer:
                     )
                     loss.backward()
                     loss_sum += float(loss.detach())
-                    events += int(batch.valid.sum())
+                    events += int(batch.target.sum())
                 if world > 1:
                     _average_gradients(params, world)
                 opt.step()
@@ -197,6 +199,12 @@ class Trainer:
             )
             if max_steps is not None and steps >= max_steps:
                 break
+            if after_epoch is not None:
+                self.net.eval()
+                stop = after_epoch(out[-1])
+                self.net.train()
+                if stop:
+                    break
         self.net.eval()
         return out
 
