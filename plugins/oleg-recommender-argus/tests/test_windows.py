@@ -57,4 +57,5 @@ def test_held_out_histories_are_long_ones_drawn_by_the_seed() -> None:
 
 
 def test_ndcg_of_ranks() -> None:
-    assert ndcg_of_ranks(np.array([0, 1, 10])) == pytest.approx((1 + 1 / np.log2(3)) / 3)
+    assert ndcg_of_ranks(np.array([0, 1, 10]), 10) == pytest.approx((1 + 1 / np.log2(3)) / 3)
+    assert ndcg_of_ranks(np.array([0, 1, 10]), 11) > ndcg_of_ranks(np.array([0, 1, 10]), 10)

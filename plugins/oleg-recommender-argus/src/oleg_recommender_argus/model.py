@@ -138,8 +138,8 @@ class ArgusModel:
         device = pick_device(self.s.device)
         held = (
             pick_held_out(self.histories, self.s.holdout_users, self.seed)
-            if early_stopping and self.s.patience
-            else set()
+            if early_stopping and 0 < self.s.patience < self.s.pretrain_epochs
+            else set()  # with no more passes than its patience, it could never stop early
         )
         windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
         if not windows:
@@ -205,10 +205,14 @@ class ArgusModel:
             early_stopping=True,
         )
         self.rounds += 1
-        held = self.stopping.scores if self.stopping is not None else []
+        judged = self.stopping
         self.history = [
             {"epoch": k, "phase": str(p.phase), "loss": p.loss}
-            | ({"holdout_ndcg@10": held[k - 1]} if k <= len(held) else {})
+            | (
+                {"holdout_ndcg@50": judged.scores[k - 1], "holdout_ndcg@10": judged.reported[k - 1]}
+                if judged is not None and k <= len(judged.scores)
+                else {}
+            )
             for k, p in enumerate(passes, 1)
         ]
         seconds = sum(p.seconds for p in passes)
@@ -225,7 +229,7 @@ class ArgusModel:
             self.fit_info |= {
                 "held_out_steps": len(self.stopping.ranking),
                 "best_pretrain_pass": self.stopping.best_epoch,
-                "holdout_ndcg@10": round(self.stopping.best, 5),
+                "holdout_ndcg@50": round(self.stopping.best, 5),
             }
 
     def partial_fit(self, data: Interactions) -> None:

@@ -88,7 +88,7 @@ class ArgusSettings(PluginSettings):
         "held out of pretraining to judge its passes; 0 holds out none (no early stopping).",
     )
     finetune_epochs: int = Field(
-        5,
+        2,
         ge=0,
         description="Passes of pairwise fine-tuning after pretraining (skipped when "
         "no history holds two shown posts with different feedback).",
