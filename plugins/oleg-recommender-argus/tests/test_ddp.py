@@ -7,7 +7,7 @@ from oleg.testing.synthetic import synthetic_feedback
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from oleg_recommender_argus.ddp import spawn_fit
 
-SETTINGS = {"pretrain_epochs": 4, "finetune_epochs": 5, "threads": 1}
+SETTINGS = {"pretrain_epochs": 4, "sequence_epochs": 4, "finetune_epochs": 5, "threads": 1}
 
 
 def test_two_processes_match_one(tmp_path) -> None:

@@ -41,7 +41,7 @@ def _fit(**settings: object) -> ArgusRecommender:
 
 @pytest.fixture(scope="module")
 def chained() -> ArgusRecommender:
-    return _fit(pretrain_epochs=20, patience=3)
+    return _fit(sequence_epochs=20, patience=3)
 
 
 def test_the_best_pass_is_kept_and_pretraining_stops_after_patience(
@@ -71,6 +71,6 @@ def test_positives_only_are_served_by_the_next_post(chained: ArgusRecommender) -
 
 
 def test_patience_zero_runs_every_pass_without_holding_out() -> None:
-    model = _fit(pretrain_epochs=3, patience=0)
+    model = _fit(sequence_epochs=3, patience=0)
     assert model.model.stopping is None and model.fit_info["passes"] == 3
     assert "held_out_steps" not in model.fit_info

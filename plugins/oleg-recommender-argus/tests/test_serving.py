@@ -12,6 +12,8 @@ from oleg_recommender_argus import ArgusRecommender, ArgusSettings
 from oleg_recommender_argus.features import Asked, hour_of_week
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.serving import window_start
+from oleg_recommender_argus.settings import recent_steps
+from oleg_recommender_argus.taste import TasteInputs
 from oleg_recommender_argus.taste_cache import sums_before
 
 CHAN = -1001000000001
@@ -62,7 +64,12 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
                 torch.from_numpy(recount.stats.features(pool.post, pool.channel).T.copy()),
             ]
         )
-        user = net.serving_vectors(heads_in, sums, counts)
+        # the recent taste: every step's sums less those before the newest `recent_steps`
+        k = recent_steps(m.s)
+        older = [Window(u, max(0, w.start - k), w.end) for u, w in zip(users, everything, strict=True)]
+        o_sums, o_counts = sums_before(net, m.codes, m.histories, older, torch.device("cpu"))
+        taste = TasteInputs(sums, counts, sums - o_sums, counts - o_counts)
+        user = net.serving_vectors(heads_in, taste)
         return torch.sigmoid(user @ items + net.offset).double().numpy()
 
 

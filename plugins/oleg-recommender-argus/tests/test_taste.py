@@ -43,3 +43,25 @@ def test_small_steps_run_on_one_thread() -> None:
     model = ArgusRecommender(ArgusSettings(pretrain_epochs=1, finetune_epochs=0), seed=0)
     model.fit(_opposite_tastes())
     assert model.fit_info["threads"] == 1
+
+
+@pytest.mark.parametrize(("lag", "steps"), [(1, 3), (2, 4), (1, 0)])
+def test_recent_sums_are_the_newest_steps_known_at_each_step(lag: int, steps: int) -> None:
+    import torch
+    from oleg_recommender_argus.taste import KINDS, recent_before
+
+    gen = torch.Generator().manual_seed(0)
+    unit = torch.randn(2, 9, 4, generator=gen)
+    feedback = torch.randint(KINDS, (2, 9), generator=gen)
+    valid = torch.ones(2, 9, dtype=torch.bool)
+    valid[1, 7:] = False
+    sums, counts = recent_before(unit, feedback, valid, lag, steps)
+    for b in range(2):
+        for t in range(9):
+            want = torch.zeros(KINDS, 4)
+            n = torch.zeros(KINDS)
+            for s in range(max(0, t - lag - steps + 1), t - lag + 1):
+                if valid[b, s]:
+                    want[feedback[b, s]] += unit[b, s]
+                    n[feedback[b, s]] += 1
+            assert torch.allclose(sums[b, t], want, atol=1e-5) and torch.equal(counts[b, t], n)

@@ -28,7 +28,7 @@ from oleg_recommender_argus.histories import Histories, rows_from_interactions
 from oleg_recommender_argus.holdout import EarlyStopping, HeldOutRanking, pick_held_out
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.serving import ItemCache, UserCache
-from oleg_recommender_argus.settings import ArgusSettings
+from oleg_recommender_argus.settings import ArgusSettings, recent_steps
 from oleg_recommender_argus.store_log import StoreLog
 from oleg_recommender_argus.threads import set_threads, threads_for
 from oleg_recommender_argus.training import Pass, Phase, Trainer
@@ -75,6 +75,7 @@ class ArgusModel:
                 served_next_weight=self.s.served_next_weight,
                 quality_weight=self.s.quality_weight,
                 cold_quality_weight=self.s.cold_quality_weight,
+                recent_taste_weight=self.s.recent_taste_weight if recent_steps(self.s) else 0.0,
             )
         return net.eval()
 
@@ -136,10 +137,11 @@ class ArgusModel:
         keeps its best pass (:mod:`oleg_recommender_argus.holdout`); fine-tuning trains on
         every step."""
         device = pick_device(self.s.device)
-        held = (
+        pretrain = sum(e for phase, e, _ in phases if phase is Phase.PRETRAIN)
+        held = (  # with no more passes than its patience, it could never stop early
             pick_held_out(self.histories, self.s.holdout_users, self.seed)
-            if early_stopping and 0 < self.s.patience < self.s.pretrain_epochs
-            else set()  # with no more passes than its patience, it could never stop early
+            if early_stopping and 0 < self.s.patience < pretrain
+            else set()
         )
         windows = self.histories.windows(self.size.max_history, users, last_only=users is not None)
         if not windows:
@@ -195,9 +197,10 @@ class ArgusModel:
         self.net = self._new_net()
         self.rounds = 0
         self._rebuild(data)
+        epochs = self.s.pretrain_epochs if self._has_pairs() else self.s.sequence_epochs
         passes = self._train(
             [
-                (Phase.PRETRAIN, self.s.pretrain_epochs, self.s.lr),
+                (Phase.PRETRAIN, epochs, self.s.lr),
                 (Phase.FINETUNE, self.s.finetune_epochs, self.s.finetune_lr),
             ],
             None,
@@ -288,6 +291,7 @@ class ArgusModel:
                 users,
                 self._contexts(users, now),
                 self.size.max_history,
+                recent_steps(self.s),
             )
             logits = u @ items + self.net.offset
             return torch.sigmoid(logits.double()).numpy()  # float32 rounds past 17 to 1

@@ -31,7 +31,7 @@ from oleg_recommender_argus.features import (
 )
 from oleg_recommender_argus.post_stats import N_QUALITY
 from oleg_recommender_argus.settings import Size
-from oleg_recommender_argus.taste import TasteHead
+from oleg_recommender_argus.taste import TasteHead, TasteInputs
 
 LOG_T_MIN, LOG_T_MAX = math.log(0.01), math.log(100.0)
 COLD = 5.0
@@ -110,6 +110,7 @@ class ArgusNet(nn.Module):
         served_next_weight: float,
         quality_weight: float = 0.0,
         cold_quality_weight: float = 0.0,
+        recent_taste_weight: float = 0.0,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -135,6 +136,7 @@ class ArgusNet(nn.Module):
         nn.init.zeros_(self.rank_head[-1].weight)  # adds nothing until feedback teaches it
         nn.init.zeros_(self.rank_head[-1].bias)
         self.taste = TasteHead(d, taste_weight)
+        self.recent_taste = TasteHead(d, recent_taste_weight)
         self.quality = nn.Parameter(torch.full((N_QUALITY,), float(quality_weight)))
         """Weights of the post's quality features (:mod:`oleg_recommender_argus.post_stats`)."""
         self.cold_quality = nn.Parameter(torch.full((N_QUALITY,), float(cold_quality_weight)))
@@ -221,14 +223,20 @@ class ArgusNet(nn.Module):
         answers = counts[..., Feedback.LIKE] + counts[..., Feedback.DISLIKE]
         return self.quality + self.cold_quality * (COLD / (COLD + answers))[..., None]
 
-    def serving_vectors(self, head_in: Tensor, sums: Tensor, counts: Tensor) -> Tensor:
+    def taste_vectors(self, taste: TasteInputs) -> Tensor:
+        """The whole history's taste plus the recent steps' (:mod:`oleg_recommender_argus.taste`)."""
+        return self.taste(taste.sums, taste.counts) + self.recent_taste(
+            taste.recent_sums, taste.recent_counts
+        )
+
+    def serving_vectors(self, head_in: Tensor, taste: TasteInputs) -> Tensor:
         """The user tower, (.., 2d + N_QUALITY), against :meth:`served_items` followed by
         the post's quality features: the ranking vector, the subscriber's own taste
-        (:mod:`oleg_recommender_argus.taste`: ``sums``/``counts`` of their history's unit
+        (:mod:`oleg_recommender_argus.taste`: sums and counts of their history's unit
         content vectors per kind of feedback) and the quality weights. The served logit is
         ``<user, item> + offset``."""
-        quality = self.quality_weights(counts).expand(*head_in.shape[:-1], N_QUALITY)
-        return torch.cat([self.ranking_vectors(head_in), self.taste(sums, counts), quality], -1)
+        quality = self.quality_weights(taste.counts).expand(*head_in.shape[:-1], N_QUALITY)
+        return torch.cat([self.ranking_vectors(head_in), self.taste_vectors(taste), quality], -1)
 
     def feedback_logits(self, fb_in: Tensor, item_raw: Tensor) -> Tensor:
         """(.., 2): logits of a like and of a dislike."""
@@ -245,8 +253,9 @@ class ArgusNet(nn.Module):
         below 1/2 and keeps the order (where a logit of 1/e^tau = 40 would round to 1)."""
         self.mix.fill_(1.0)
         self.offset.fill_(-float(1.0 / self.temperature()))
-        self.taste.weight.zero_()
-        self.taste.mix.weight.zero_()
+        for head in (self.taste, self.recent_taste):
+            head.weight.zero_()
+            head.mix.weight.zero_()
         self.quality.zero_()
         self.cold_quality.zero_()
         self.rank_head[-1].weight.zero_()

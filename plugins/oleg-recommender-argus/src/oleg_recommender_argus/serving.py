@@ -18,7 +18,8 @@ from oleg_recommender_argus.histories import Histories, Window, window_start
 from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.post_stats import N_QUALITY, PostStats
-from oleg_recommender_argus.taste_cache import TasteCache
+from oleg_recommender_argus.taste import TasteInputs
+from oleg_recommender_argus.taste_cache import TasteCache, recent_inputs
 
 ENCODE_CHUNK = 4096
 
@@ -164,8 +165,10 @@ class UserCache:
         users: list[int | None],
         now_context: np.ndarray,
         max_len: int,
+        recent: int = 0,
     ) -> Tensor:
-        """(len(users), d): the user tower for the next step, contexts (len(users), 3)."""
+        """(len(users), d): the user tower for the next step, contexts (len(users), 3);
+        ``recent``: the recent taste's steps."""
         if self.kv is None:
             self.kv = KVCache(net, net.tokens_per_step * max_len + 2, self.budget_mb)
         self._forget_changes(histories)
@@ -178,7 +181,8 @@ class UserCache:
                 states = torch.stack([self.users[k].state for k in keys])  # type: ignore[misc]
                 heads_in = torch.cat([states, net.context(torch.from_numpy(now_context))], -1)
             sums, counts = self.tastes.inputs(net, codes, histories, keys)
-            return net.serving_vectors(heads_in, sums, counts)
+            recent = recent_inputs(net, codes, histories, keys, recent)
+            return net.serving_vectors(heads_in, TasteInputs(sums, counts, *recent))
 
     def _catch_up(
         self, net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], max_len: int

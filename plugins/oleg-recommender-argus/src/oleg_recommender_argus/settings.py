@@ -71,8 +71,18 @@ class ArgusSettings(PluginSettings):
     weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
     batch_size: int = Field(64, ge=1, description="Histories (windows) per step.")
     pretrain_epochs: int = Field(
-        40, ge=0, description="Most passes of next-post and feedback prediction in a fit (fewer when "
-        "early stopping ends it: ``patience``)."
+        5,
+        ge=0,
+        description="Passes of next-post and feedback prediction in a fit of histories "
+        "with feedback (likes and dislikes): there the next post is an auxiliary task, and "
+        "more passes lowered MovieLens's PairAccuracy (bench_argus_feedback.py).",
+    )
+    sequence_epochs: int = Field(
+        40,
+        ge=0,
+        description="Most passes of a fit of histories with one kind of feedback "
+        "(positives only, a sequential data set): the next post is then what is served, "
+        "trained until early stopping ends it (``patience``).",
     )
     patience: int = Field(
         8,
@@ -129,6 +139,17 @@ class ArgusSettings(PluginSettings):
         description="Initial weight of the subscriber's own taste in the served score: "
         "the mean unit vector of the posts they liked counts +w, of those they disliked -w "
         "(learned from there; 0 starts without it).",
+    )
+    recent_steps: int = Field(
+        20,
+        ge=0,
+        description="Steps the recent taste reads: the newest of the history (at most half "
+        "of max_history; 0: no recent taste).",
+    )
+    recent_taste_weight: float = Field(
+        8.0,
+        description="Initial weight of the recent taste, as taste_weight's (learned from "
+        "there): tastes that drift are told by what was answered lately.",
     )
     quality_weight: float = Field(
         4.0,
@@ -202,3 +223,10 @@ class ArgusSettings(PluginSettings):
         if size.dim % size.heads:
             raise ValueError(f"heads ({size.heads}) must divide dim ({size.dim})")
         return size
+
+
+def recent_steps(settings: ArgusSettings) -> int:
+    """The recent taste's steps: capped so that every training target has that many steps
+    before it in its own window (:func:`oleg_recommender_argus.histories.window_start`)."""
+    n = settings.size().max_history
+    return min(settings.recent_steps, n - n // 2)

@@ -12,9 +12,15 @@ product with a candidate's content vector is then, at the start, how much more t
 candidate resembles the liked posts than the disliked ones; training reshapes the weights
 and the channel and category rows. It is the second half of the user tower (the item
 tower's second half is the content vector), so serving stays one matrix product.
+
+A second head reads the last ``recent_steps`` steps alone (the recent taste): tastes that
+drift over the weeks are told by what was answered lately, and a run of one category by
+what was shown lately. Both heads' vectors are added, against the same content vector.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -62,3 +68,30 @@ def taste_before(unit: Tensor, feedback: Tensor, valid: Tensor, lag: int) -> tup
     zs = sums.new_zeros((b, lag, *sums.shape[2:]))
     zc = counts.new_zeros((b, lag, counts.shape[2]))
     return torch.cat([zs, sums], 1)[:, :n], torch.cat([zc, counts], 1)[:, :n]
+
+
+@dataclass
+class TasteInputs:
+    """What the taste heads read: per kind of feedback, summed unit content vectors (...,
+    KINDS, d) and counts (..., KINDS) over the whole history and over its recent steps."""
+
+    sums: Tensor
+    counts: Tensor
+    recent_sums: Tensor
+    recent_counts: Tensor
+
+
+def recent_before(
+    unit: Tensor, feedback: Tensor, valid: Tensor, lag: int, steps: int
+) -> tuple[Tensor, Tensor]:
+    """Per step t of (B, L) windows: the sums and counts of steps t-lag-steps+1 .. t-lag,
+    the ``steps`` most recent known when step t's post was chosen (within the window: a
+    target has at least ``max_history - max_history // 2`` steps before it in its window,
+    and ``steps`` is capped to that)."""
+    sums, counts = step_sums(unit, feedback, valid)
+    sums, counts = sums.cumsum(1), counts.cumsum(1)
+    b, n = feedback.shape
+    pad = lag + steps
+    ps = torch.cat([sums.new_zeros((b, pad, *sums.shape[2:])), sums], 1)
+    pc = torch.cat([counts.new_zeros((b, pad, counts.shape[2])), counts], 1)
+    return ps[:, steps : steps + n] - ps[:, :n], pc[:, steps : steps + n] - pc[:, :n]

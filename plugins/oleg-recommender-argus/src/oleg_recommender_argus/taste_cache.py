@@ -59,6 +59,29 @@ def sums_before(
     return sums, counts
 
 
+def recent_inputs(
+    net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], steps: int
+) -> tuple[Tensor, Tensor]:
+    """The recent taste's sums and counts for the next step of each subscriber (key -1: no
+    history): their newest ``steps`` steps, read afresh at each call (a few rows each)."""
+    d = int(net.start.shape[0])
+    sums = torch.zeros((len(keys), KINDS, d))
+    counts = torch.zeros((len(keys), KINDS))
+    parts = [histories.of(k if k >= 0 else None)[-steps:] if steps else histories.of(None)
+             for k in keys]
+    lengths = np.array([len(p) for p in parts])
+    if lengths.sum() == 0:
+        return sums, counts
+    rows = np.concatenate(parts)
+    owner = torch.from_numpy(np.repeat(np.arange(len(keys)), lengths))
+    slot = owner * KINDS + torch.from_numpy(rows[:, Col.FEEDBACK])
+    with torch.no_grad():
+        vec = unit_vectors(net, codes, rows, torch.device("cpu"))
+    sums.view(-1, d).index_add_(0, slot, vec)
+    counts.view(-1).index_add_(0, slot, torch.ones(len(rows)))
+    return sums, counts
+
+
 class TasteCache:
     """Subscriber -> their taste's sums and counts over every step of their history, rows
     of two tensors (so a call's subscribers are gathered in one indexing, and the steps of

@@ -24,8 +24,8 @@ from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
 from oleg_recommender_argus.net import ArgusNet, Batch
 from oleg_recommender_argus.post_stats import N_QUALITY
-from oleg_recommender_argus.settings import ArgusSettings
-from oleg_recommender_argus.taste import taste_before
+from oleg_recommender_argus.settings import ArgusSettings, recent_steps
+from oleg_recommender_argus.taste import TasteInputs, recent_before, taste_before
 from oleg_recommender_argus.taste_cache import sums_before
 
 
@@ -83,6 +83,7 @@ class Trainer:
         self.s = settings
         self.device = device
         self.gen = generator
+        self.recent_steps = recent_steps(settings)
         self.mixed_feedback = True
         """Whether the histories hold more than one kind of feedback: without, the served
         score's BCE is left out of pretraining (it would only learn that all were liked)."""
@@ -135,9 +136,11 @@ class Trainer:
             sums, counts = taste_before(content, batch.feedback, valid, lag)
             base_sums, base_counts = sums_before(net, self.codes, *context, self.device)
             sums, counts = sums + base_sums[:, None], counts + base_counts[:, None]
+            recent = recent_before(content, batch.feedback, valid, lag, self.recent_steps)
+            taste = TasteInputs(sums, counts, *recent)
             scores = (
                 (net.ranking_vectors(head_in) * items).sum(-1)
-                + (net.taste(sums, counts) * content).sum(-1)
+                + (net.taste_vectors(taste) * content).sum(-1)
                 + (net.quality_weights(counts) * quality).sum(-1)
                 + net.offset
             )
