@@ -41,7 +41,7 @@ def test_every_step_is_a_target_once_where_it_is_served(lengths: list[int], max_
 def test_last_only_and_held_out_windows() -> None:
     h = _histories([3, 30])
     (last,) = h.windows(8, [1], last_only=True)
-    assert last.end == 30 and last.first_target <= 29 and last.start == window_start(29, 8)
+    assert last.end == 30 and last.first_target == last.start == window_start(29, 8)
     held = h.windows(8, hold_last={1})
     assert max(w.end for w in held if w.user == 1) == 29
     assert max(w.end for w in held if w.user == 0) == 3

@@ -169,7 +169,9 @@ class Histories:
         """Training sequences, cut as :func:`window_start` serves: windows of ``max_len``
         steps beginning every half window, each predicting the steps that would be served
         from it (the first all of its own, every later one its second part), so each step is
-        a target once. ``last_only``: the window of each history's newest step only; the
+        a target once. ``last_only`` (an incremental round): the window that serves each
+        history's newest step, every step of it a target (the round goes over the steps
+        before the new ones again, as a replay); the
         histories of ``hold_last`` without their last step (held out,
         :mod:`oleg_recommender_argus.holdout`)."""
         out: list[Window] = []
@@ -178,8 +180,11 @@ class Histories:
             n = len(self.of(user)) - (1 if user in hold_last else 0)
             if n <= 0:
                 continue
-            starts = [window_start(n - 1, max_len)] if last_only else range(0, n, half)
-            for start in starts:
+            if last_only:  # an incremental round: the newest window, every step of it
+                start = window_start(n - 1, max_len)
+                out.append(Window(int(user), start, n, start))
+                continue
+            for start in range(0, n, half):
                 first = start if start == 0 else start + max_len - half
                 if first >= n:
                     break
