@@ -22,8 +22,7 @@ import numpy as np
 import torch
 from oleg.types import Candidates, Interactions
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
-from oleg_recommender_argus.histories import Window
-from oleg_recommender_argus.serving import window_start
+from oleg_recommender_argus.histories import Window, window_start
 from oleg_recommender_argus.threads import set_threads
 from results_file import write_results
 from rich.console import Console

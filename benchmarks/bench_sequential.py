@@ -22,6 +22,7 @@ Usage: .venv/bin/python benchmarks/bench_sequential.py [--data ../shared/data] [
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import tempfile
 import time
@@ -41,7 +42,7 @@ from oleg_evaluation import (
     load_sequences,
 )
 from oleg_evaluation.measures import RankingTask
-from results_file import write_results
+from results_file import RESULTS, write_results
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -131,6 +132,30 @@ def sasrec(data: Dataset, k: int, epochs: int, seed: int) -> dict[str, Any]:
     return {"metrics": {**metrics, "fit_s": fit_s, "eval_s": seconds - fit_s}, "segments": segments}
 
 
+def commit() -> str | None:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None
+
+
+def earlier_datasets(rerun: set[str]) -> dict[str, Any]:
+    """The last run's entries for the data sets this run left out (each says when and at
+    which commit it ran), so one data set can be rerun without losing the other's."""
+    path = RESULTS / "sequential.json"
+    if not path.exists():
+        return {}
+    try:
+        old = json.loads(path.read_text())["datasets"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    return {k: v for k, v in old.items() if k not in rerun}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,16 +217,26 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"target: argus's NDCG@{args.k} ({rows[argus][ndcg]:.4f}) at or above SASRec's "
                 f"({rows[SASREC][ndcg]:.4f}): " + ("[green]met[/]" if verdict else "[red]missed[/]")
             )
-        record[name] = {"table": rows, "target_met": verdict, "sasrec": peer, **ev.to_json()}
+        record[name] = {
+            "table": rows,
+            "target_met": verdict,
+            "sasrec": peer,
+            "ran_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "commit": commit(),
+            **ev.to_json(),
+        }
     total = time.perf_counter() - began
     if missing:
         console.print(f"[yellow]skipped: {'; '.join(missing)}[/]")
+    kept = earlier_datasets(set(record))
+    if kept:
+        console.print(f"kept from the last run: {', '.join(kept)} (--datasets left them out)")
     out = write_results(
         "sequential",
         {
             "total_seconds": total,
             "skipped": missing,
-            "datasets": record,
+            "datasets": kept | record,
             "sasrec_epochs": args.sasrec_epochs,
         },
     )

@@ -10,4 +10,9 @@ class TestArgus(RecommenderContract):
 
 class TestArgusThreeTokens(RecommenderContract):
     name = "argus"
-    settings = {"pretrain_epochs": 4, "sequence_epochs": 4, "finetune_epochs": 5, "variant": "three-token"}
+    settings = {
+        "pretrain_epochs": 4,
+        "sequence_epochs": 4,
+        "finetune_epochs": 5,
+        "variant": "three-token",
+    }

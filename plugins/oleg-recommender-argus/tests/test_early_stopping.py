@@ -32,7 +32,12 @@ def _chains() -> Interactions:
 def _fit(**settings: object) -> ArgusRecommender:
     model = ArgusRecommender(
         ArgusSettings(
-            threads=1, batch_size=8, lr=0.01, finetune_epochs=0, holdout_users=32, **settings  # type: ignore[arg-type]
+            threads=1,
+            batch_size=8,
+            lr=0.01,
+            finetune_epochs=0,
+            holdout_users=32,
+            **settings,  # type: ignore[arg-type]
         )
     )
     model.fit(_chains())

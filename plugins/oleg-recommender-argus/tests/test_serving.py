@@ -66,7 +66,9 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
         )
         # the recent taste: every step's sums less those before the newest `recent_steps`
         k = recent_steps(m.s)
-        older = [Window(u, max(0, w.start - k), w.end) for u, w in zip(users, everything, strict=True)]
+        older = [
+            Window(u, max(0, w.start - k), w.end) for u, w in zip(users, everything, strict=True)
+        ]
         o_sums, o_counts = sums_before(net, m.codes, m.histories, older, torch.device("cpu"))
         taste = TasteInputs(sums, counts, sums - o_sums, counts - o_counts)
         user = net.serving_vectors(heads_in, taste)

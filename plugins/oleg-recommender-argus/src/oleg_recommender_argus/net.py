@@ -224,7 +224,7 @@ class ArgusNet(nn.Module):
         return self.quality + self.cold_quality * (COLD / (COLD + answers))[..., None]
 
     def taste_vectors(self, taste: TasteInputs) -> Tensor:
-        """The whole history's taste plus the recent steps' (:mod:`oleg_recommender_argus.taste`)."""
+        """The whole history's taste plus the recent steps' (:mod:`.taste`)."""
         return self.taste(taste.sums, taste.counts) + self.recent_taste(
             taste.recent_sums, taste.recent_counts
         )

@@ -67,8 +67,9 @@ def recent_inputs(
     d = int(net.start.shape[0])
     sums = torch.zeros((len(keys), KINDS, d))
     counts = torch.zeros((len(keys), KINDS))
-    parts = [histories.of(k if k >= 0 else None)[-steps:] if steps else histories.of(None)
-             for k in keys]
+    parts = [
+        histories.of(k if k >= 0 else None)[-steps:] if steps else histories.of(None) for k in keys
+    ]
     lengths = np.array([len(p) for p in parts])
     if lengths.sum() == 0:
         return sums, counts

@@ -128,7 +128,9 @@ class Trainer:
             )
         if phase is not Phase.FINETUNE and s.feedback_weight > 0:
             logits = net.feedback_logits(fb_in, item_raw)
-            total = total + s.feedback_weight * feedback_loss(logits[target], batch.feedback[target])
+            total = total + s.feedback_weight * feedback_loss(
+                logits[target], batch.feedback[target]
+            )
         if phase is not Phase.PRETRAIN or self.mixed_feedback:
             if lag != 1:
                 head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
