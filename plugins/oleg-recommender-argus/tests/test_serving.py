@@ -9,7 +9,7 @@ import pytest
 import torch
 from oleg.types import Candidates, Interactions
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
-from oleg_recommender_argus.features import Asked, hour_of_week
+from oleg_recommender_argus.features import Asked, Col, Feedback, hour_of_week
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.serving import window_start
 from oleg_recommender_argus.settings import recent_steps
@@ -72,7 +72,23 @@ def _full_pass(model: ArgusRecommender, users: list[int], pool: Candidates) -> n
         o_sums, o_counts = sums_before(net, m.codes, m.histories, older, torch.device("cpu"))
         taste = TasteInputs(sums, counts, sums - o_sums, counts - o_counts)
         user = net.serving_vectors(heads_in, taste)
-        return torch.sigmoid(user @ items + net.offset).double().numpy()
+        # the personal balances, counted one by one: per post, the subscriber's steps of
+        # its category and of its channel
+        personal = np.zeros((len(users), len(pool)))
+        for i, u in enumerate(users):
+            rows = m.histories.of(u)
+            for j in range(len(pool)):
+                for w, col, key in zip(
+                    net.personal.tolist(),
+                    (Col.CATEGORY, Col.CHANNEL),
+                    (pool.category[j], pool.channel[j]),
+                    strict=True,
+                ):
+                    fb = rows[rows[:, col] == key, Col.FEEDBACK]
+                    mood = (fb == Feedback.LIKE).sum() - (fb == Feedback.DISLIKE).sum()
+                    personal[i, j] += w * mood / (len(fb) + 2.0)
+        logits = user @ items + net.offset + torch.from_numpy(personal).float()
+        return torch.sigmoid(logits).double().numpy()
 
 
 @pytest.mark.parametrize("variant", ["one-token", "three-token"])

@@ -59,3 +59,29 @@ def test_held_out_histories_are_long_ones_drawn_by_the_seed() -> None:
 def test_ndcg_of_ranks() -> None:
     assert ndcg_of_ranks(np.array([0, 1, 10]), 10) == pytest.approx((1 + 1 / np.log2(3)) / 3)
     assert ndcg_of_ranks(np.array([0, 1, 10]), 11) > ndcg_of_ranks(np.array([0, 1, 10]), 10)
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 1, 2])),
+        min_size=0,
+        max_size=40,
+    )
+)
+def test_personal_balances_count_the_earlier_steps_of_the_same_key(
+    steps: list[tuple[int, int, int]],
+) -> None:
+    from oleg_recommender_argus.features import Feedback
+    from oleg_recommender_argus.personal import PRIOR, earlier_balances
+
+    rows = np.zeros((len(steps), N_COLS), dtype=np.int64)
+    for i, (category, channel, fb) in enumerate(steps):
+        rows[i, Col.CATEGORY], rows[i, Col.CHANNEL], rows[i, Col.FEEDBACK] = category, channel, fb
+    got = earlier_balances(rows)
+    for t in range(len(steps)):
+        for j, col in enumerate((Col.CATEGORY, Col.CHANNEL)):
+            fb = rows[:t][rows[:t, col] == rows[t, col], Col.FEEDBACK]
+            want = ((fb == Feedback.LIKE).sum() - (fb == Feedback.DISLIKE).sum()) / (
+                len(fb) + PRIOR
+            )
+            assert got[t, j] == pytest.approx(want, abs=1e-6)

@@ -27,6 +27,7 @@ from oleg_recommender_argus.features import (
 from oleg_recommender_argus.histories import Histories, rows_from_interactions
 from oleg_recommender_argus.holdout import EarlyStopping, HeldOutRanking, pick_held_out
 from oleg_recommender_argus.net import ArgusNet
+from oleg_recommender_argus.personal import PoolKeys
 from oleg_recommender_argus.serving import ItemCache, UserCache
 from oleg_recommender_argus.settings import ArgusSettings, recent_steps
 from oleg_recommender_argus.store_log import StoreLog
@@ -59,6 +60,7 @@ class ArgusModel:
         self.history: list[dict[str, Any]] = []
         self.fit_info: dict[str, Any] = {}
         self.partial_history: list[dict[str, Any]] = []
+        self._pool_keys: PoolKeys | None = None
         self.stopping: EarlyStopping | None = None
         """The last fit's early stopping (its held-out scores), if it had one."""
 
@@ -76,6 +78,7 @@ class ArgusModel:
                 quality_weight=self.s.quality_weight,
                 cold_quality_weight=self.s.cold_quality_weight,
                 recent_taste_weight=self.s.recent_taste_weight if recent_steps(self.s) else 0.0,
+                personal_weight=self.s.personal_weight,
             )
         return net.eval()
 
@@ -293,8 +296,18 @@ class ArgusModel:
                 self.size.max_history,
                 recent_steps(self.s),
             )
-            logits = u @ items + self.net.offset
+            logits = u @ items + self.net.offset + self._personal_term(users, cands)
             return torch.sigmoid(logits.double()).numpy()  # float32 rounds past 17 to 1
+
+    def _personal_term(self, users: list[int | None], cands: Candidates) -> torch.Tensor:
+        """(len(users), len(cands)): each subscriber's weighted balances for the pool's
+        categories and channels (:mod:`oleg_recommender_argus.personal`)."""
+        keys = self._pool_keys
+        if keys is None or not (keys.posts is cands.post or np.array_equal(keys.posts, cands.post)):
+            keys = self._pool_keys = PoolKeys.of(cands)
+        w = self.net.personal.detach().numpy()
+        out = np.stack([w @ keys.features(self.histories.of(u)) for u in users])
+        return torch.from_numpy(out)
 
     def _media_of(self, posts: np.ndarray) -> np.ndarray:
         """Media kind codes of posts: the store's, in a deployment; unknown (0) offline, as

@@ -29,6 +29,7 @@ from oleg_recommender_argus.features import (
     Asked,
     Feedback,
 )
+from oleg_recommender_argus.personal import N_PERSONAL
 from oleg_recommender_argus.post_stats import N_QUALITY
 from oleg_recommender_argus.settings import Size
 from oleg_recommender_argus.taste import TasteHead, TasteInputs
@@ -111,6 +112,7 @@ class ArgusNet(nn.Module):
         quality_weight: float = 0.0,
         cold_quality_weight: float = 0.0,
         recent_taste_weight: float = 0.0,
+        personal_weight: float = 0.0,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -141,6 +143,9 @@ class ArgusNet(nn.Module):
         """Weights of the post's quality features (:mod:`oleg_recommender_argus.post_stats`)."""
         self.cold_quality = nn.Parameter(torch.full((N_QUALITY,), float(cold_quality_weight)))
         """Added for a subscriber who answered nothing yet, fading as answers come."""
+        self.personal = nn.Parameter(torch.full((N_PERSONAL,), float(personal_weight)))
+        """Weights of the subscriber's own balance for the post's category and channel
+        (:mod:`oleg_recommender_argus.personal`)."""
         self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
         self.mix = nn.Parameter(torch.tensor(float(served_next_weight)))
         self.offset = nn.Parameter(torch.zeros(()))
@@ -258,6 +263,7 @@ class ArgusNet(nn.Module):
             head.mix.weight.zero_()
         self.quality.zero_()
         self.cold_quality.zero_()
+        self.personal.zero_()
         self.rank_head[-1].weight.zero_()
         self.rank_head[-1].bias.zero_()
 

@@ -151,6 +151,12 @@ class ArgusSettings(PluginSettings):
         description="Initial weight of the recent taste, as taste_weight's (learned from "
         "there): tastes that drift are told by what was answered lately.",
     )
+    personal_weight: float = Field(
+        4.0,
+        description="Initial weight of the subscriber's own balance, (likes - dislikes) / "
+        "(shown + 2), for the post's category and for its channel (learned from there; 0 "
+        "starts without it).",
+    )
     quality_weight: float = Field(
         4.0,
         description="Initial weight of the post's quality in the served score: how the "

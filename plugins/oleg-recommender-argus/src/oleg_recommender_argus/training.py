@@ -23,6 +23,7 @@ from oleg_recommender_argus.features import Col
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
 from oleg_recommender_argus.net import ArgusNet, Batch
+from oleg_recommender_argus.personal import N_PERSONAL, earlier_balances
 from oleg_recommender_argus.post_stats import N_QUALITY
 from oleg_recommender_argus.settings import ArgusSettings, recent_steps
 from oleg_recommender_argus.taste import TasteInputs, recent_before, taste_before
@@ -84,6 +85,7 @@ class Trainer:
         self.device = device
         self.gen = generator
         self.recent_steps = recent_steps(settings)
+        self._personal: dict[int, np.ndarray] = {}
         self.mixed_feedback = True
         """Whether the histories hold more than one kind of feedback: without, the served
         score's BCE is left out of pretraining (it would only learn that all were liked)."""
@@ -97,11 +99,13 @@ class Trainer:
         posts: np.ndarray,
         phase: Phase,
         context: tuple[Histories, Sequence[Window]],
-        quality: Tensor,
+        features: tuple[Tensor, Tensor],
     ) -> Tensor:
         """``context``: the histories and the batch's windows (the taste reads the steps
-        before each window); ``quality``: each step's post quality features, (B, L,
-        N_QUALITY), without the step's own answer."""
+        before each window); ``features``: each step's post quality features, (B, L,
+        N_QUALITY), without the step's own answer, and the subscriber's personal balances
+        for its category and channel, (B, L, N_PERSONAL), of the steps before it."""
+        quality, personal = features
         net, s = self.net, self.s
         item_raw = net.items(batch.items)
         lag = 1 if net.three_tokens else s.lag
@@ -144,6 +148,7 @@ class Trainer:
                 (net.ranking_vectors(head_in) * items).sum(-1)
                 + (net.taste_vectors(taste) * content).sum(-1)
                 + (net.quality_weights(counts) * quality).sum(-1)
+                + (net.personal * personal).sum(-1)
                 + net.offset
             )
             total = total + s.bce_weight * answered_bce(scores, batch.feedback, target)
@@ -168,6 +173,7 @@ class Trainer:
     ) -> list[Pass]:
         """``after_epoch`` is told of each pass and says whether to stop (early stopping)."""
         rank, world = rank_and_world()
+        self._personal.clear()
         params = [p for p in self.net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=self.s.weight_decay)
         self.net.train()
@@ -183,9 +189,14 @@ class Trainer:
                 opt.zero_grad(set_to_none=False)
                 if mine:
                     batch, _ = self.codes.batch(histories, mine, self.device)
-                    posts, quality = self._posts(histories, mine, batch)
+                    posts, quality, personal = self._posts(histories, mine, batch)
                     loss = self._losses(
-                        batch, catalog, posts, phase, (histories, mine), quality.to(self.device)
+                        batch,
+                        catalog,
+                        posts,
+                        phase,
+                        (histories, mine),
+                        (quality.to(self.device), personal.to(self.device)),
                     )
                     loss.backward()
                     loss_sum += float(loss.detach())
@@ -213,18 +224,23 @@ class Trainer:
         self.net.eval()
         return out
 
-    @staticmethod
     def _posts(
-        histories: Histories, windows: Sequence[Window], batch: Batch
-    ) -> tuple[np.ndarray, Tensor]:
-        """Each step's post id (B, L) and quality features (B, L, N_QUALITY), the latter
-        counted without the step's own answer; zero where padded."""
+        self, histories: Histories, windows: Sequence[Window], batch: Batch
+    ) -> tuple[np.ndarray, Tensor, Tensor]:
+        """Each step's post id (B, L), quality features (B, L, N_QUALITY), counted without
+        the step's own answer, and personal balances (B, L, N_PERSONAL), of the steps
+        before it; zero where padded."""
         b, n = tuple(batch.feedback.shape)
         out = np.zeros((b, n), dtype=np.int64)
         quality = np.zeros((b, n, N_QUALITY), dtype=np.float32)
+        personal = np.zeros((b, n, N_PERSONAL), dtype=np.float32)
         parts = [histories.of(w.user)[w.start : w.end] for w in windows]
-        for i, rows in enumerate(parts):
+        for i, (w, rows) in enumerate(zip(windows, parts, strict=True)):
             out[i, : len(rows)] = rows[:, Col.POST]
+            mine = self._personal.get(w.user)
+            if mine is None:  # the histories do not change during a pass
+                mine = self._personal[w.user] = earlier_balances(histories.of(w.user))
+            personal[i, : len(rows)] = mine[w.start : w.end]
         lengths = [len(p) for p in parts]
         if sum(lengths):
             rows = np.concatenate(parts)
@@ -233,4 +249,4 @@ class Trainer:
             quality[at, step] = histories.stats.features(
                 rows[:, Col.POST], rows[:, Col.CHANNEL], rows[:, Col.FEEDBACK]
             )
-        return out, torch.from_numpy(quality)
+        return out, torch.from_numpy(quality), torch.from_numpy(personal)
