@@ -27,7 +27,7 @@ from oleg_recommender_argus.features import (
 from oleg_recommender_argus.histories import Histories, rows_from_interactions
 from oleg_recommender_argus.holdout import EarlyStopping, HeldOutRanking, pick_held_out
 from oleg_recommender_argus.net import ArgusNet
-from oleg_recommender_argus.personal import PoolKeys
+from oleg_recommender_argus.personal import PoolKeys, pool_term
 from oleg_recommender_argus.serving import ItemCache, UserCache
 from oleg_recommender_argus.settings import ArgusSettings, recent_steps
 from oleg_recommender_argus.store_log import StoreLog
@@ -296,7 +296,9 @@ class ArgusModel:
                 self.size.max_history,
                 recent_steps(self.s),
             )
-            logits = u @ items + self.net.offset + self._personal_term(users, cands)
+            logits = u @ items
+            logits += self.net.offset
+            logits += self._personal_term(users, cands)
             return torch.sigmoid(logits.double()).numpy()  # float32 rounds past 17 to 1
 
     def _personal_term(self, users: list[int | None], cands: Candidates) -> torch.Tensor:
@@ -306,8 +308,7 @@ class ArgusModel:
         if keys is None or not (keys.posts is cands.post or np.array_equal(keys.posts, cands.post)):
             keys = self._pool_keys = PoolKeys.of(cands)
         w = self.net.personal.detach().numpy()
-        out = np.stack([w @ keys.features(self.histories.of(u)) for u in users])
-        return torch.from_numpy(out)
+        return torch.from_numpy(pool_term(w, self.histories, users, keys))
 
     def _media_of(self, posts: np.ndarray) -> np.ndarray:
         """Media kind codes of posts: the store's, in a deployment; unknown (0) offline, as

@@ -21,6 +21,7 @@ import numpy as np
 from oleg.types import Candidates
 
 from oleg_recommender_argus.features import Col, Feedback
+from oleg_recommender_argus.histories import Histories
 
 KINDS = len(Feedback)
 KEYS = (Col.CATEGORY, Col.CHANNEL)
@@ -54,19 +55,6 @@ def earlier_balances(rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def user_balances(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per key (category, channel): the subscriber's keys (sorted) and their balances over
-    every step."""
-    out = []
-    kinds = np.eye(KINDS)[rows[:, Col.FEEDBACK]] if len(rows) else np.zeros((0, KINDS))
-    for col in KEYS:
-        keys, inverse = np.unique(rows[:, col], return_inverse=True)
-        counts = np.zeros((len(keys), KINDS))
-        np.add.at(counts, inverse, kinds)
-        out.append((keys, balance(counts)))
-    return out
-
-
 @dataclass
 class PoolKeys:
     """A pool's categories and channels as indices into its own sorted vocabularies."""
@@ -84,17 +72,32 @@ class PoolKeys:
             index.append(i)
         return cls(cands.post, vocab, index)
 
-    def features(self, rows: np.ndarray) -> np.ndarray:
-        """(N_PERSONAL, len(pool)) float32: one subscriber's balances for the pool's posts."""
-        out = np.zeros((N_PERSONAL, len(self.posts)), dtype=np.float32)
-        if len(rows) == 0:
-            return out
-        for j, (keys, values) in enumerate(user_balances(rows)):
-            vocab = self.vocab[j]
-            per = np.zeros(len(vocab), dtype=np.float32)
-            if len(vocab):
-                at = np.clip(np.searchsorted(vocab, keys), 0, len(vocab) - 1)
-                hit = vocab[at] == keys
-                per[at[hit]] = values[hit]
-            out[j] = per[self.index[j]]
+
+def pool_term(
+    weights: np.ndarray, histories: Histories, users: list[int | None], pool: PoolKeys
+) -> np.ndarray:
+    """(len(users), len(pool)) float32: each subscriber's weighted balances for the pool's
+    posts (zero for one with no history), counted in one pass over all their rows."""
+    out = np.zeros((len(users), len(pool.posts)), dtype=np.float32)
+    parts = [histories.of(u) for u in users]
+    lengths = [len(p) for p in parts]
+    if not sum(lengths):
         return out
+    rows = np.concatenate(parts)
+    owner = np.repeat(np.arange(len(users)), lengths)
+    kinds = np.eye(KINDS)[rows[:, Col.FEEDBACK]]
+    for j, col in enumerate(KEYS):
+        vocab = pool.vocab[j]
+        if not len(vocab) or not weights[j]:
+            continue
+        keys = rows[:, col]
+        order = np.lexsort((keys, owner))
+        o, k = owner[order], keys[order]
+        starts = np.flatnonzero(np.r_[True, (o[1:] != o[:-1]) | (k[1:] != k[:-1])])
+        values = balance(np.add.reduceat(kinds[order], starts, axis=0))
+        at = np.clip(np.searchsorted(vocab, k[starts]), 0, len(vocab) - 1)
+        hit = vocab[at] == k[starts]
+        per = np.zeros((len(users), len(vocab)), dtype=np.float32)
+        per[o[starts][hit], at[hit]] = weights[j] * values[hit]
+        out += np.take(per, pool.index[j], axis=1)  # the pool's posts read their key's figure
+    return out

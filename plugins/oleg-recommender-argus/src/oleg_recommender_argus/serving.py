@@ -19,7 +19,7 @@ from oleg_recommender_argus.kv_cache import Extension, KVCache, extend
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.post_stats import N_QUALITY, PostStats
 from oleg_recommender_argus.taste import TasteInputs
-from oleg_recommender_argus.taste_cache import TasteCache, recent_inputs
+from oleg_recommender_argus.taste_cache import RecentCache, TasteCache
 
 ENCODE_CHUNK = 4096
 
@@ -140,16 +140,19 @@ class UserCache:
         self.kv: KVCache | None = None
         self.users: dict[int, Cached] = {}
         self.tastes = TasteCache()
+        self.recent = RecentCache()
 
     def clear(self) -> None:
         """The weights changed: nothing cached holds."""
         self.users.clear()
         self.tastes.clear()
+        self.recent.clear()
         self.kv = None
 
     def _forget_changes(self, histories: Histories) -> None:
         changes = histories.take_changes()
         self.tastes.mark(changes)
+        self.recent.forget(changes)
         for user, first in changes.items():
             got = self.users.get(user)
             if got is not None and first - got.start < got.steps:
@@ -181,7 +184,7 @@ class UserCache:
                 states = torch.stack([self.users[k].state for k in keys])  # type: ignore[misc]
                 heads_in = torch.cat([states, net.context(torch.from_numpy(now_context))], -1)
             sums, counts = self.tastes.inputs(net, codes, histories, keys)
-            recent = recent_inputs(net, codes, histories, keys, recent)
+            recent = self.recent.inputs(net, codes, histories, keys, recent)
             return net.serving_vectors(heads_in, TasteInputs(sums, counts, *recent))
 
     def _catch_up(

@@ -9,7 +9,7 @@ own running sums, the sums of the steps before the window (no gradient: they are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -59,28 +59,51 @@ def sums_before(
     return sums, counts
 
 
-def recent_inputs(
-    net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], steps: int
-) -> tuple[Tensor, Tensor]:
-    """The recent taste's sums and counts for the next step of each subscriber (key -1: no
-    history): their newest ``steps`` steps, read afresh at each call (a few rows each)."""
-    d = int(net.start.shape[0])
-    sums = torch.zeros((len(keys), KINDS, d))
-    counts = torch.zeros((len(keys), KINDS))
-    parts = [
-        histories.of(k if k >= 0 else None)[-steps:] if steps else histories.of(None) for k in keys
-    ]
-    lengths = np.array([len(p) for p in parts])
-    if lengths.sum() == 0:
-        return sums, counts
-    rows = np.concatenate(parts)
-    owner = torch.from_numpy(np.repeat(np.arange(len(keys)), lengths))
-    slot = owner * KINDS + torch.from_numpy(rows[:, Col.FEEDBACK])
-    with torch.no_grad():
-        vec = unit_vectors(net, codes, rows, torch.device("cpu"))
-    sums.view(-1, d).index_add_(0, slot, vec)
-    counts.view(-1).index_add_(0, slot, torch.ones(len(rows)))
-    return sums, counts
+class RecentCache:
+    """Subscriber -> the recent taste's sums and counts for their next step (their newest
+    ``steps`` steps), kept until their history changes; those missing are read in one
+    batch."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[int, Tensor, Tensor]] = {}
+
+    def clear(self) -> None:
+        self.memo.clear()
+
+    def forget(self, users: Iterable[int]) -> None:
+        for u in users:
+            self.memo.pop(u, None)
+
+    def inputs(
+        self, net: ArgusNet, codes: Codes, histories: Histories, keys: list[int], steps: int
+    ) -> tuple[Tensor, Tensor]:
+        """(len(keys), KINDS, d) sums and (len(keys), KINDS) counts (key -1: no history)."""
+        d = int(net.start.shape[0])
+        zero_s, zero_c = torch.zeros((KINDS, d)), torch.zeros(KINDS)
+        need = [
+            k
+            for k in dict.fromkeys(keys)
+            if k >= 0 and steps and (k not in self.memo or self.memo[k][0] != len(histories.of(k)))
+        ]
+        if need:
+            parts = [histories.of(k)[-steps:] for k in need]
+            lengths = np.array([len(p) for p in parts])
+            sums = torch.zeros((len(need), KINDS, d))
+            counts = torch.zeros((len(need), KINDS))
+            if lengths.sum():
+                rows = np.concatenate(parts)
+                owner = torch.from_numpy(np.repeat(np.arange(len(need)), lengths))
+                slot = owner * KINDS + torch.from_numpy(rows[:, Col.FEEDBACK])
+                with torch.no_grad():
+                    vec = unit_vectors(net, codes, rows, torch.device("cpu"))
+                sums.view(-1, d).index_add_(0, slot, vec)
+                counts.view(-1).index_add_(0, slot, torch.ones(len(rows)))
+            for i, k in enumerate(need):
+                self.memo[k] = (len(histories.of(k)), sums[i], counts[i])
+            if need == keys:  # a round of subscribers, all read now: no gathering
+                return sums, counts
+        got = [self.memo[k][1:] if k in self.memo and steps else (zero_s, zero_c) for k in keys]
+        return torch.stack([s for s, _ in got]), torch.stack([c for _, c in got])
 
 
 class TasteCache:
