@@ -79,3 +79,16 @@ def test_patience_zero_runs_every_pass_without_holding_out() -> None:
     model = _fit(sequence_epochs=3, patience=0)
     assert model.model.stopping is None and model.fit_info["passes"] == 3
     assert "held_out_steps" not in model.fit_info
+
+
+def test_an_incremental_round_on_positives_keeps_serving_the_next_post(
+    chained: ArgusRecommender,
+) -> None:
+    import copy
+
+    model = copy.deepcopy(chained)
+    data = _chains()
+    model.partial_fit(data.take(np.flatnonzero(data.user == 0)[-3:]))
+    net = model.model.net
+    assert float(net.mix.detach()) == 1.0 and not net.personal.detach().any()
+    assert not net.quality.detach().any() and not net.taste.weight.detach().any()

@@ -88,7 +88,8 @@ class Trainer:
         self._personal: dict[int, np.ndarray] = {}
         self.mixed_feedback = True
         """Whether the histories hold more than one kind of feedback: without, the served
-        score's BCE is left out of pretraining (it would only learn that all were liked)."""
+        score's losses are left out of every phase (its BCE would only learn that all were
+        liked, and there are no pairs; the served score is then the next-post logit)."""
 
     # -- losses of one batch -----------------------------------------------------------
 
@@ -135,7 +136,7 @@ class Trainer:
             total = total + s.feedback_weight * feedback_loss(
                 logits[target], batch.feedback[target]
             )
-        if phase is not Phase.PRETRAIN or self.mixed_feedback:
+        if self.mixed_feedback:  # one kind of feedback: no P(like) to learn (nor pairs)
             if lag != 1:
                 head_in, _ = net.step_inputs(batch, item_raw, lag=lag)
             content = net.items.content(batch.items)
