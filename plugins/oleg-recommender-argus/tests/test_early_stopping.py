@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from oleg.types import Candidates, Interactions
 from oleg_recommender_argus import ArgusRecommender, ArgusSettings
-from oleg_recommender_argus.holdout import JUDGED_AT, ndcg_of_ranks
+from oleg_recommender_argus.holdout import HELD_STEPS, JUDGED_AT, ndcg_of_ranks
 
 ITEMS, USERS = 60, 128
 CHANNEL = -1001000000001
@@ -53,7 +53,7 @@ def test_the_best_pass_is_kept_and_pretraining_stops_after_patience(
     chained: ArgusRecommender,
 ) -> None:
     info, stopping = chained.fit_info, chained.model.stopping
-    assert stopping is not None and info["held_out_steps"] == 32
+    assert stopping is not None and info["held_out_steps"] == 32 * HELD_STEPS
     scores = [h["holdout_ndcg@50"] for h in chained.history]
     assert len(scores) == info["passes"] <= 20
     best = int(np.argmax(scores)) + 1

@@ -165,6 +165,7 @@ class Histories:
         *,
         last_only: bool = False,
         hold_last: Container[int] = frozenset(),
+        held_steps: int = 1,
     ) -> list[Window]:
         """Training sequences, cut as :func:`window_start` serves: windows of ``max_len``
         steps beginning every half window, each predicting the steps that would be served
@@ -172,12 +173,12 @@ class Histories:
         a target once. ``last_only`` (an incremental round): the window that serves each
         history's newest step, every step of it a target (the round goes over the steps
         before the new ones again, as a replay); the
-        histories of ``hold_last`` without their last step (held out,
+        histories of ``hold_last`` without their last ``held_steps`` steps (held out,
         :mod:`oleg_recommender_argus.holdout`)."""
         out: list[Window] = []
         half = max(1, max_len // 2)
         for user in self.rows if users is None else users:
-            n = len(self.of(user)) - (1 if user in hold_last else 0)
+            n = len(self.of(user)) - (held_steps if user in hold_last else 0)
             if n <= 0:
                 continue
             if last_only:  # an incremental round: the newest window, every step of it

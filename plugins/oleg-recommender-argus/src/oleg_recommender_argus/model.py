@@ -25,7 +25,12 @@ from oleg_recommender_argus.features import (
     media_codes,
 )
 from oleg_recommender_argus.histories import Histories, rows_from_interactions
-from oleg_recommender_argus.holdout import EarlyStopping, HeldOutRanking, pick_held_out
+from oleg_recommender_argus.holdout import (
+    HELD_STEPS,
+    EarlyStopping,
+    HeldOutRanking,
+    pick_held_out,
+)
 from oleg_recommender_argus.net import ArgusNet
 from oleg_recommender_argus.personal import PoolKeys, pool_term
 from oleg_recommender_argus.serving import ItemCache, UserCache
@@ -173,7 +178,9 @@ class ArgusModel:
                         stopping = self.stopping = EarlyStopping(self.net, ranking, self.s.patience)
                     out += trainer.run(
                         self.histories,
-                        self.histories.windows(self.size.max_history, hold_last=held)
+                        self.histories.windows(
+                            self.size.max_history, hold_last=held, held_steps=HELD_STEPS
+                        )
                         if stopping is not None
                         else windows,
                         catalog,

@@ -94,8 +94,8 @@ class ArgusSettings(PluginSettings):
     holdout_users: int = Field(
         1000,
         ge=0,
-        description="Early stopping: histories (of at least 5 steps) whose last step is "
-        "held out of pretraining to judge its passes; 0 holds out none (no early stopping).",
+        description="Early stopping: histories (of at least 7 steps) whose last 3 steps "
+        "are held out of pretraining to judge its passes; 0 holds out none (no early stopping).",
     )
     finetune_epochs: int = Field(
         2,
