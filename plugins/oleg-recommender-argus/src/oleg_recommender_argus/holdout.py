@@ -2,12 +2,12 @@
 
 How many passes a data set needs is not known in advance (MovieLens's sequences improved
 for 30 passes, the demo's short histories are done in a few), so a fit holds out the last
-:data:`HELD_STEPS` steps of up to ``holdout_users`` long histories, trains on the rest, and after each
-pretraining pass ranks every held-out post among all the posts the histories hold (those
-already in the history left out) by the next-post logit: NDCG, the sequential benchmark's
-measure (judged at 50, reported at 10). The best pass's weights are kept; pretraining stops
-``patience`` passes after it. The held-out steps stay in the histories (serving reads them)
-and fine-tuning trains on them.
+:data:`HELD_STEPS` steps of up to ``holdout_users`` long histories, trains on the rest,
+and after each pretraining pass ranks every held-out post among all the posts the
+histories hold (those already in the history left out) by the next-post logit: NDCG, the
+sequential benchmark's measure (judged at 50, reported at 10). The best pass's weights are
+kept; pretraining stops ``patience`` passes after it. The held-out steps stay in the
+histories (serving reads them) and fine-tuning trains on them.
 """
 
 from __future__ import annotations
@@ -125,10 +125,10 @@ class EarlyStopping:
     best: float = -math.inf
     best_epoch: int = 0
     scores: list[float] = field(default_factory=list)
-    _state: dict[str, Tensor] | None = None
-
+    """Each pass's NDCG@50 (what picks the pass)."""
     reported: list[float] = field(default_factory=list)
     """Each pass's NDCG@10 (what the benchmarks quote)."""
+    _state: dict[str, Tensor] | None = None
 
     def __call__(self, done: Pass) -> bool:
         ranks = self.ranking.ranks(self.net)
