@@ -59,7 +59,9 @@ class ItemEncoder(nn.Module):
         super().__init__()
         d = size.dim
         self.n_hashes = n_hashes
-        self.post = nn.Embedding(size.hash_buckets, d)
+        # sparse: a step's gradient touches the rows of its batch, not the whole table (a
+        # dense one is a zero fill of every row per call; Trainer densifies it once a step)
+        self.post = nn.Embedding(size.hash_buckets, d, sparse=True)
         self.channel = nn.Embedding(CHANNEL_BUCKETS, d)
         self.category = nn.Embedding(CATEGORY_BUCKETS, d)
         self.media = nn.Embedding(N_MEDIA, d)

@@ -55,6 +55,14 @@ def rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 
+def _densify(params: list[torch.nn.Parameter]) -> None:
+    """The optimiser (fused AdamW) and the all-reduce take dense gradients; a sparse one
+    (the post table's) is made dense once a step rather than once per lookup."""
+    for p in params:
+        if p.grad is not None and p.grad.is_sparse:
+            p.grad = p.grad.to_dense()
+
+
 def _average_gradients(params: list[torch.nn.Parameter], world: int) -> None:
     import torch.distributed as dist
 
@@ -209,6 +217,7 @@ class Trainer:
                     loss.backward()
                     loss_sum += float(loss.detach())
                     events += int(batch.target.sum())
+                _densify(params)
                 if world > 1:
                     _average_gradients(params, world)
                 opt.step()
