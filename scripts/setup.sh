@@ -2,7 +2,7 @@
 # Set up a development environment: a virtual environment in .venv with every workspace
 # member installed editable (the list lives in pyproject.toml, [tool.oleg.workspace]).
 # Idempotent: a second run only installs what changed.  Usage: scripts/setup.sh [--test] [--bench]
-#   --test   also the test extras (pytest, hypothesis, psycopg; httpx and playwright for the dashboard)
+#   --test   also the test extras (pytest, hypothesis, psycopg; httpx2 and playwright for the dashboard)
 #   --bench  also the peers the benchmarks compare against (scikit-surprise, for bench_explicit.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ PY
 extras=()
 for arg in "$@"; do
     case "$arg" in
-        --test) extras+=("pytest>=8" "psycopg[binary]>=3.1" "httpx>=0.27" "playwright>=1.44" "hypothesis>=6.100") ;;
+        --test) extras+=("pytest>=8" "psycopg[binary]>=3.1" "httpx2>=2.16" "playwright>=1.44" "hypothesis>=6.100") ;;
         --bench) extras+=("scikit-surprise>=1.1.5") ;;  # 1.1.5 works with numpy 2.x
         *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
     esac
