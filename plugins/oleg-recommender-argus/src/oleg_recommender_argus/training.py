@@ -135,7 +135,8 @@ class Trainer:
                 uniform = net.item_vectors(
                     torch.from_numpy(catalog.codes).to(self.device)[pick.to(self.device)]
                 )
-            u_log_q = float(np.log(s.uniform_negatives / max(1, len(catalog))))
+            # log Q of a uniform negative (unused, and log 0, without any)
+            u_log_q = float(np.log(max(1, s.uniform_negatives) / max(1, len(catalog))))
             total = total + s.next_weight * next_item_loss(
                 u, i, log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
             )
