@@ -70,7 +70,7 @@ class ArgusSettings(PluginSettings):
         ge=0,
         lt=1,
         description="Dropout of the tokens as they enter the transformer (SASRec's "
-        "embedding dropout): regularises the post vectors of sparse histories.",
+        "embedding dropout). Off by default: 0.3 lowered Amazon Video Games' NDCG@10.",
     )
     lr: float = Field(0.002, gt=0, description="Adam's learning rate (pretraining).")
     finetune_lr: float = Field(0.002, gt=0, description="Learning rate of pairwise fine-tuning.")
