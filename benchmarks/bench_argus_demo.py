@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,30 @@ def alike(db: Path, name: str, settings: dict[str, Any], seed: int) -> float:
     return float(np.nanmean(corr[np.triu_indices(len(users), 1)]))
 
 
-def _run(
-    job: tuple[str, str, int, dict[str, Any]],
-) -> tuple[str, str, int, float, float, float | None]:
+@dataclass(frozen=True)
+class Outcome:
+    """One simulated deployment: a policy in one world (static or with dynamics) and seed."""
+
+    world: str
+    policy: str
+    seed: int
+    like_rate: float
+    seconds: float
+    alike: float | None
+
+
+def seed_list(text: str) -> list[int]:
+    """``--seeds``: comma-separated integers (argparse turns the error into exit 2)."""
+    try:
+        seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 0,1,2, got {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed, like 0,1,2")
+    return seeds
+
+
+def _run(job: tuple[str, str, int, dict[str, Any]]) -> Outcome:
     world, name, seed, args = job
     config = DemoConfig.load()
     if world == "dynamics":
@@ -95,7 +117,7 @@ def _run(
     if name != "oracle":
         settings = {k: v for k, v in policy.tables.get("recommender", {}).items() if k != "plugin"}
         same = alike(out / f"demo-{name}.db", policy.recommender, settings, seed)
-    return world, name, seed, run.like_rate(max(0, args["days"] - 7)), run.seconds, same
+    return Outcome(world, name, seed, run.like_rate(max(0, args["days"] - 7)), run.seconds, same)
 
 
 def main() -> None:
@@ -106,6 +128,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument(
         "--seeds",
+        type=seed_list,
         default="0,1,2",
         help="worlds (subscribers, posts, answers) to run, comma-separated; the table and "
         "the targets use their mean (one world's like rates move by a point or so)",
@@ -121,29 +144,25 @@ def main() -> None:
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:
         args["out"] = tmp
-        seeds = [int(x) for x in args["seeds"].split(",") if x.strip()]
+        seeds = args["seeds"]
         jobs = [(w, p, seed, args) for seed in seeds for w in WORLDS for p in POLICIES]
         with (
             ProcessPoolExecutor(args["workers"]) as pool,
             console.status(f"running {len(jobs)} simulated deployments..."),
         ):
-            done = list(pool.map(_run, jobs))
-    per_seed = {(w, p, seed): rate for w, p, seed, rate, _, _ in done}
+            done: list[Outcome] = list(pool.map(_run, jobs))
+    per_seed = {(o.world, o.policy, o.seed): o.like_rate for o in done}
+
+    def mean_of(w: str, p: str, field: str) -> float | None:
+        values = [getattr(o, field) for o in done if (o.world, o.policy) == (w, p)]
+        return None if None in values else float(np.mean(values))
+
     results = {
-        (w, p): (
-            float(np.mean([per_seed[w, p, seed] for seed in seeds])),
-            float(np.mean([secs for w2, p2, _, _, secs, _ in done if (w2, p2) == (w, p)])),
-        )
+        (w, p): (mean_of(w, p, "like_rate"), mean_of(w, p, "seconds"))
         for w in WORLDS
         for p in POLICIES
     }
-    same = {
-        (w, p): None
-        if p == "oracle"
-        else float(np.mean([a for w2, p2, _, _, _, a in done if (w2, p2) == (w, p)]))
-        for w in WORLDS
-        for p in POLICIES
-    }
+    same = {(w, p): mean_of(w, p, "alike") for w in WORLDS for p in POLICIES}
     first = max(0, args["days"] - 7)
     table = Table(
         title=f"like rate over days {first + 1}-{args['days']}, {args['subscribers']} "
