@@ -31,8 +31,8 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.posts)
 
-    def log_share(self, post: np.ndarray) -> np.ndarray:
-        """log(count / total) of each post (posts not held: one count)."""
+    def share(self, post: np.ndarray) -> np.ndarray:
+        """count / total of each post (posts not held: one count)."""
         at = np.clip(np.searchsorted(self.posts, post), 0, max(0, len(self.posts) - 1))
         found = len(self.posts) > 0
         c = (
@@ -40,4 +40,4 @@ class Catalog:
             if found
             else np.ones(len(post))
         )
-        return np.log(c / self.total)
+        return c / self.total

@@ -16,7 +16,7 @@ def next_item_loss(
     positive_log_q: Tensor,
     same_post: Tensor,
     uniform: Tensor | None,
-    uniform_log_q: float,
+    uniform_log_q: Tensor | None,
     temperature: Tensor,
     *,
     in_batch: bool,
@@ -24,18 +24,41 @@ def next_item_loss(
     """``-log(e^f(h,i) / (e^f(h,i) + sum_n e^(f(h,n) - log Q(n))))``, ``f = cos / e^tau``.
 
     ``users``/``positives``: unit vectors (N, d) of the N steps; the other steps' posts
-    are the in-batch negatives (``positive_log_q``: log of each one's chance of being in a
-    batch; ``same_post`` (N, N) masks a step's own post wherever it appears), ``uniform``
-    (M, d) the uniform ones with log Q = ``uniform_log_q``."""
+    are the in-batch negatives (``same_post`` (N, N) masks a step's own post wherever it
+    appears), ``uniform`` (M, d) the uniform ones; ``positive_log_q`` (N) and
+    ``uniform_log_q`` (M) are each negative's log Q (:func:`expected_log_counts`)."""
     pos = (users * positives).sum(-1, keepdim=True) / temperature
     parts = [pos]
     if in_batch:
         inb = users @ positives.T / temperature - positive_log_q[None, :]
         parts.append(inb.masked_fill(same_post, float("-inf")))
     if uniform is not None and len(uniform):
-        parts.append(users @ uniform.T / temperature - uniform_log_q)
+        assert uniform_log_q is not None
+        parts.append(users @ uniform.T / temperature - uniform_log_q[None, :])
     logits = torch.cat(parts, 1)
     return -torch.log_softmax(logits, 1)[:, 0].mean()
+
+
+def full_softmax_loss(users: Tensor, catalog: Tensor, at: Tensor, temperature: Tensor) -> Tensor:
+    """The exact softmax over every known post: ``users`` (N, d) and ``catalog`` (C, d) unit
+    vectors, ``at`` (N) each step's own post's row of ``catalog``. No sampling, so no logQ;
+    it costs N x C dot products a batch (sampling costs N x (N + uniform draws))."""
+    return F.cross_entropy(users @ catalog.T / temperature, at)
+
+
+def log_expected_count(
+    share: Tensor, *, batch_steps: int, uniform_draws: int, catalog: int
+) -> Tensor:
+    """log Q of a negative: the log of how many times its post is expected among a step's
+    negatives, ``batch_steps * share + uniform_draws / catalog``, where ``share`` is the
+    post's share of the shown steps (in-batch negatives are the other steps' posts) and
+    ``uniform_draws`` posts are drawn uniformly from the ``catalog`` known ones.
+
+    Mixed negative sampling (Yang et al. 2020) corrects both kinds by the whole sum, so
+    that together they estimate the softmax's denominator once; corrected each by its own
+    term (the other set to 0), they estimate it twice, and a uniform negative weighs as if
+    it stood for ``catalog / uniform_draws`` posts however often the batch shows it."""
+    return torch.log(batch_steps * share + uniform_draws / max(1, catalog))
 
 
 def feedback_loss(logits: Tensor, feedback: Tensor) -> Tensor:

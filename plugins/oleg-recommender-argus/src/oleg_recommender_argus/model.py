@@ -79,6 +79,7 @@ class ArgusModel:
                 dropout=self.s.dropout,
                 input_dropout=self.s.input_dropout,
                 temperature=self.s.temperature,
+                min_temperature=self.s.min_temperature,
                 taste_weight=self.s.taste_weight,
                 served_next_weight=self.s.served_next_weight,
                 quality_weight=self.s.quality_weight,

@@ -116,6 +116,7 @@ class ArgusNet(nn.Module):
         recent_taste_weight: float = 0.0,
         personal_weight: float = 0.0,
         input_dropout: float = 0.0,
+        min_temperature: float = 0.01,
     ) -> None:
         super().__init__()
         d = size.dim
@@ -151,13 +152,14 @@ class ArgusNet(nn.Module):
         """Weights of the subscriber's own balance for the post's category and channel
         (:mod:`oleg_recommender_argus.personal`)."""
         self.log_t = nn.Parameter(torch.tensor(math.log(temperature)))
+        self.log_t_min = max(LOG_T_MIN, math.log(min_temperature))
         self.mix = nn.Parameter(torch.tensor(float(served_next_weight)))
         self.offset = nn.Parameter(torch.zeros(()))
 
     # -- pieces --------------------------------------------------------------------------
 
     def temperature(self) -> Tensor:
-        return self.log_t.clamp(LOG_T_MIN, LOG_T_MAX).exp()
+        return self.log_t.clamp(self.log_t_min, LOG_T_MAX).exp()
 
     def item_vectors(self, codes: Tensor) -> Tensor:
         """Unit item vectors (the next-post softmax's)."""

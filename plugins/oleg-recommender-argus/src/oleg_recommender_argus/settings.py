@@ -125,12 +125,30 @@ class ArgusSettings(PluginSettings):
     in_batch_negatives: bool = Field(
         True, description="Use the other posts of the batch as negatives (logQ-corrected)."
     )
+    full_softmax: bool = Field(
+        False,
+        description="Score every known post as a negative of the next-post softmax (the "
+        "exact softmax, no sampling): steps x known posts dot products a batch, for "
+        "catalogs of tens of thousands.",
+    )
+    negative_correction: Literal["mixture", "separate"] = Field(
+        "separate",
+        description="logQ of the next-post softmax's negatives: mixture corrects each, "
+        "in-batch or uniform, by how often it is expected among all of a step's negatives "
+        "(mixed negative sampling); separate corrects each kind by its own draws alone.",
+    )
     temperature: float = Field(
         0.05,
         ge=0.01,
         le=100,
         description="Initial e^tau of f(h, i) = cos(h, i) / e^tau; tau "
-        "is learned, e^tau clipped to [0.01, 100].",
+        "is learned, e^tau clipped to [min_temperature, 100].",
+    )
+    min_temperature: float = Field(
+        0.01,
+        ge=0.01,
+        le=100,
+        description="Least e^tau can learn (ARGUS clips it at 0.01).",
     )
     next_weight: float = Field(1.0, ge=0, description="Weight of the next-post loss.")
     feedback_weight: float = Field(1.0, ge=0, description="Weight of the feedback losses.")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 import numpy as np
 import torch
@@ -21,7 +22,14 @@ from oleg_recommender_argus.batches import Codes
 from oleg_recommender_argus.catalog import Catalog
 from oleg_recommender_argus.features import Col
 from oleg_recommender_argus.histories import Histories, Window
-from oleg_recommender_argus.losses import answered_bce, feedback_loss, next_item_loss, pair_loss
+from oleg_recommender_argus.losses import (
+    answered_bce,
+    feedback_loss,
+    full_softmax_loss,
+    log_expected_count,
+    next_item_loss,
+    pair_loss,
+)
 from oleg_recommender_argus.net import ArgusNet, Batch
 from oleg_recommender_argus.personal import N_PERSONAL, earlier_balances
 from oleg_recommender_argus.post_stats import N_QUALITY
@@ -101,6 +109,42 @@ class Trainer:
 
     # -- losses of one batch -----------------------------------------------------------
 
+    def _share(self, catalog: Catalog, posts: np.ndarray) -> Tensor:
+        return torch.from_numpy(catalog.share(posts)).float().to(self.device)
+
+    def _next_post_loss(
+        self, users: Tensor, positives: Tensor, posts: np.ndarray, catalog: Catalog, t: Tensor
+    ) -> Tensor:
+        """The next-post softmax of the target steps (``users``, ``positives``: their unit
+        vectors; ``posts``: their ids) over sampled negatives, or over every known post."""
+        s, net = self.s, self.net
+        codes = torch.from_numpy(catalog.codes).to(self.device)
+        if s.full_softmax and len(catalog):
+            at = torch.from_numpy(np.searchsorted(catalog.posts, posts)).to(self.device)
+            return full_softmax_loss(users, net.item_vectors(codes), at, t)
+        same = torch.from_numpy(posts[:, None] == posts[None, :]).to(self.device)
+        n_batch = len(posts) if s.in_batch_negatives else 0
+        n_uniform = s.uniform_negatives if len(catalog) else 0
+        mixed = s.negative_correction == "mixture"
+        log_q = partial(log_expected_count, catalog=len(catalog))
+        p_log_q = log_q(
+            self._share(catalog, posts),
+            batch_steps=n_batch,
+            uniform_draws=n_uniform if mixed else 0,
+        )
+        uniform = u_log_q = None
+        if n_uniform:
+            pick = torch.randint(len(catalog), (n_uniform,), generator=self.gen)
+            uniform = net.item_vectors(codes[pick.to(self.device)])
+            u_log_q = log_q(
+                self._share(catalog, catalog.posts[pick.numpy()]),
+                batch_steps=n_batch if mixed else 0,
+                uniform_draws=n_uniform,
+            )
+        return next_item_loss(
+            users, positives, p_log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
+        )
+
     def _losses(
         self,
         batch: Batch,
@@ -125,21 +169,9 @@ class Trainer:
         valid, target = batch.valid, batch.target
         total = items.sum() * 0.0
         if phase is not Phase.FINETUNE and s.next_weight > 0:
-            u, i = users[target], items[target]
             p = posts[target.cpu().numpy()]
-            log_q = torch.from_numpy(np.log(len(p)) + catalog.log_share(p)).float().to(self.device)
-            same = torch.from_numpy(p[:, None] == p[None, :]).to(self.device)
-            uniform = None
-            if s.uniform_negatives and len(catalog):
-                pick = torch.randint(len(catalog), (s.uniform_negatives,), generator=self.gen)
-                uniform = net.item_vectors(
-                    torch.from_numpy(catalog.codes).to(self.device)[pick.to(self.device)]
-                )
-            # log Q of a uniform negative (unused, and log 0, without any)
-            u_log_q = float(np.log(max(1, s.uniform_negatives) / max(1, len(catalog))))
-            total = total + s.next_weight * next_item_loss(
-                u, i, log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
-            )
+            loss = self._next_post_loss(users[target], items[target], p, catalog, t)
+            total = total + s.next_weight * loss
         if phase is not Phase.FINETUNE and s.feedback_weight > 0:
             logits = net.feedback_logits(fb_in, item_raw)
             total = total + s.feedback_weight * feedback_loss(
