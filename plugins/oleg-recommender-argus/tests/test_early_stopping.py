@@ -12,6 +12,7 @@ from oleg_recommender_argus.holdout import HELD_STEPS, JUDGED_AT, ndcg_of_ranks
 
 ITEMS, USERS = 60, 128
 CHANNEL = -1001000000001
+PATIENCE = 5
 
 
 def _chains() -> Interactions:
@@ -46,7 +47,8 @@ def _fit(**settings: object) -> ArgusRecommender:
 
 @pytest.fixture(scope="module")
 def chained() -> ArgusRecommender:
-    return _fit(sequence_epochs=20, patience=3)
+    # the chain is found after a few passes on a plateau: a patience of 3 could end there
+    return _fit(sequence_epochs=20, patience=PATIENCE)
 
 
 def test_the_best_pass_is_kept_and_pretraining_stops_after_patience(
@@ -59,7 +61,7 @@ def test_the_best_pass_is_kept_and_pretraining_stops_after_patience(
     best = int(np.argmax(scores)) + 1
     assert info["best_pretrain_pass"] == best
     # stopped `patience` passes after the best, or ran them all
-    assert info["passes"] == 20 or info["passes"] == best + 3
+    assert info["passes"] == 20 or info["passes"] == best + PATIENCE
     # the weights are the best pass's: ranking the held-out steps again gives its score
     again = ndcg_of_ranks(stopping.ranking.ranks(chained.model.net), JUDGED_AT)
     assert again == max(scores) > 0.8  # the chain is learnt, and early stopping kept it

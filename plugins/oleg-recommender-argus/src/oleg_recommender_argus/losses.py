@@ -3,6 +3,9 @@ kind) and pairs (fine-tuning)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -10,33 +13,30 @@ from torch import Tensor
 from oleg_recommender_argus.features import Feedback
 
 
+@dataclass(frozen=True)
+class Negatives:
+    """One kind of negative of the next-post softmax: unit vectors (M, d), each one's log Q
+    (M) and, (N, M), where it is the post of the step it would be a negative of (an
+    accidental hit, left out: the post is that step's positive)."""
+
+    vectors: Tensor
+    log_q: Tensor
+    own_post: Tensor
+
+
 def next_item_loss(
-    users: Tensor,
-    positives: Tensor,
-    positive_log_q: Tensor,
-    same_post: Tensor,
-    uniform: Tensor | None,
-    uniform_log_q: Tensor | None,
-    temperature: Tensor,
-    *,
-    in_batch: bool,
+    users: Tensor, positives: Tensor, negatives: Sequence[Negatives], temperature: Tensor
 ) -> Tensor:
     """``-log(e^f(h,i) / (e^f(h,i) + sum_n e^(f(h,n) - log Q(n))))``, ``f = cos / e^tau``.
 
-    ``users``/``positives``: unit vectors (N, d) of the N steps; the other steps' posts
-    are the in-batch negatives (``same_post`` (N, N) masks a step's own post wherever it
-    appears), ``uniform`` (M, d) the uniform ones; ``positive_log_q`` (N) and
-    ``uniform_log_q`` (M) are each negative's log Q (:func:`expected_log_counts`)."""
-    pos = (users * positives).sum(-1, keepdim=True) / temperature
-    parts = [pos]
-    if in_batch:
-        inb = users @ positives.T / temperature - positive_log_q[None, :]
-        parts.append(inb.masked_fill(same_post, float("-inf")))
-    if uniform is not None and len(uniform):
-        assert uniform_log_q is not None
-        parts.append(users @ uniform.T / temperature - uniform_log_q[None, :])
-    logits = torch.cat(parts, 1)
-    return -torch.log_softmax(logits, 1)[:, 0].mean()
+    ``users``/``positives``: unit vectors (N, d) of the N steps; ``negatives``: the batch's
+    other posts (in-batch) and uniform draws, log Q of each from
+    :func:`log_expected_count`."""
+    parts = [(users * positives).sum(-1, keepdim=True) / temperature]
+    for neg in negatives:
+        logits = users @ neg.vectors.T / temperature - neg.log_q[None, :]
+        parts.append(logits.masked_fill(neg.own_post, float("-inf")))
+    return -torch.log_softmax(torch.cat(parts, 1), 1)[:, 0].mean()
 
 
 def full_softmax_loss(users: Tensor, catalog: Tensor, at: Tensor, temperature: Tensor) -> Tensor:

@@ -132,7 +132,7 @@ class ArgusSettings(PluginSettings):
         "catalogs of tens of thousands.",
     )
     negative_correction: Literal["mixture", "separate"] = Field(
-        "separate",
+        "mixture",
         description="logQ of the next-post softmax's negatives: mixture corrects each, "
         "in-batch or uniform, by how often it is expected among all of a step's negatives "
         "(mixed negative sampling); separate corrects each kind by its own draws alone.",

@@ -23,6 +23,7 @@ from oleg_recommender_argus.catalog import Catalog
 from oleg_recommender_argus.features import Col
 from oleg_recommender_argus.histories import Histories, Window
 from oleg_recommender_argus.losses import (
+    Negatives,
     answered_bce,
     feedback_loss,
     full_softmax_loss,
@@ -122,28 +123,28 @@ class Trainer:
         if s.full_softmax and len(catalog):
             at = torch.from_numpy(np.searchsorted(catalog.posts, posts)).to(self.device)
             return full_softmax_loss(users, net.item_vectors(codes), at, t)
-        same = torch.from_numpy(posts[:, None] == posts[None, :]).to(self.device)
         n_batch = len(posts) if s.in_batch_negatives else 0
         n_uniform = s.uniform_negatives if len(catalog) else 0
         mixed = s.negative_correction == "mixture"
         log_q = partial(log_expected_count, catalog=len(catalog))
-        p_log_q = log_q(
-            self._share(catalog, posts),
-            batch_steps=n_batch,
-            uniform_draws=n_uniform if mixed else 0,
-        )
-        uniform = u_log_q = None
+        negatives = []
+        if n_batch:
+            p_log_q = log_q(
+                self._share(catalog, posts), batch_steps=n_batch, uniform_draws=n_uniform * mixed
+            )
+            negatives.append(Negatives(positives, p_log_q, self._own(posts, posts)))
         if n_uniform:
             pick = torch.randint(len(catalog), (n_uniform,), generator=self.gen)
-            uniform = net.item_vectors(codes[pick.to(self.device)])
+            drawn = catalog.posts[pick.numpy()]
             u_log_q = log_q(
-                self._share(catalog, catalog.posts[pick.numpy()]),
-                batch_steps=n_batch if mixed else 0,
-                uniform_draws=n_uniform,
+                self._share(catalog, drawn), batch_steps=n_batch * mixed, uniform_draws=n_uniform
             )
-        return next_item_loss(
-            users, positives, p_log_q, same, uniform, u_log_q, t, in_batch=s.in_batch_negatives
-        )
+            vectors = net.item_vectors(codes[pick.to(self.device)])
+            negatives.append(Negatives(vectors, u_log_q, self._own(posts, drawn)))
+        return next_item_loss(users, positives, negatives, t)
+
+    def _own(self, posts: np.ndarray, negatives: np.ndarray) -> Tensor:
+        return torch.from_numpy(posts[:, None] == negatives[None, :]).to(self.device)
 
     def _losses(
         self,
