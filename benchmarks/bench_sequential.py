@@ -99,12 +99,14 @@ def movielens_sequences(folder: Path) -> Dataset:
     )
 
 
+DATASETS = ("amazon-video-games", "movielens-latest-small")
+
+
 def load(name: str, data_dir: Path) -> Dataset:
+    """One of :data:`DATASETS`."""
     if name == "amazon-video-games":
         return load_sequences(data_dir / name / "Video.txt", name="Amazon Video Games")
-    if name == "movielens-latest-small":
-        return movielens_sequences(data_dir / name)
-    raise SystemExit(f"unknown data set {name!r}: amazon-video-games or movielens-latest-small")
+    return movielens_sequences(data_dir / name)
 
 
 @dataclass
@@ -274,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="folder holding the data sets"
     )
-    parser.add_argument("--datasets", default="amazon-video-games,movielens-latest-small")
+    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=256, help="users scored at once")
@@ -286,6 +288,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="runs (seeds) per data set; default 3 on MovieLens, 1 on Amazon Video Games",
     )
     args = parser.parse_args(argv)
+    unknown = [n for n in args.datasets.split(",") if n not in DATASETS]
+    if unknown:  # exit 2, before anything is fitted
+        parser.error(
+            f"--datasets: unknown {', '.join(map(repr, unknown))}; "
+            f"expected any of {', '.join(DATASETS)}"
+        )
     console = Console(width=None if Console().is_terminal else 120)
     installed = Plugins.available()
     chosen = [r for r in RECOMMENDERS if r.split(":")[0] in installed]
