@@ -119,9 +119,9 @@ class Trainer:
         """The next-post softmax of the target steps (``users``, ``positives``: their unit
         vectors; ``posts``: their ids) over sampled negatives, or over every known post."""
         s, net = self.s, self.net
-        codes = torch.from_numpy(catalog.codes).to(self.device)
         if s.full_softmax and len(catalog):
             at = torch.from_numpy(np.searchsorted(catalog.posts, posts)).to(self.device)
+            codes = torch.from_numpy(catalog.codes).to(self.device)
             return full_softmax_loss(users, net.item_vectors(codes), at, t)
         n_batch = len(posts) if s.in_batch_negatives else 0
         n_uniform = s.uniform_negatives if len(catalog) else 0
@@ -139,7 +139,10 @@ class Trainer:
             u_log_q = log_q(
                 self._share(catalog, drawn), batch_steps=n_batch * mixed, uniform_draws=n_uniform
             )
-            vectors = net.item_vectors(codes[pick.to(self.device)])
+            # only the drawn rows travel to the device (not the whole catalog's, each step)
+            vectors = net.item_vectors(
+                torch.from_numpy(catalog.codes[pick.numpy()]).to(self.device)
+            )
             negatives.append(Negatives(vectors, u_log_q, self._own(posts, drawn)))
         return next_item_loss(users, positives, negatives, t)
 
